@@ -1,0 +1,173 @@
+"""ThreadDriver: a thread per host, each with its own inbox, on the real clock."""
+
+from __future__ import annotations
+
+import heapq
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
+
+from .kernel import Event, Host, Kernel
+from .network import Network
+
+
+class _Loop:
+    """One host's event loop: a heap of due events and the thread that runs them."""
+
+    __slots__ = ("host", "heap", "cond", "thread", "stopping")
+
+    def __init__(self, host: Host) -> None:
+        self.host = host
+        self.heap: list[tuple[float, int, Event]] = []
+        self.cond = threading.Condition()
+        self.thread: threading.Thread | None = None
+        self.stopping = False
+
+
+class ThreadDriver(Kernel):
+    """The interactive driver: the cluster lives on while the student types.
+
+    Each host runs its events on its own thread, in time order; messages between hosts
+    go through the same network model as under SimDriver. Time is the real clock times
+    `speed` (a speed of 10 makes a 10 s election timeout take one real second).
+    An exception escaping an event is a bug: it is kept in `errors` (and the host goes
+    on), so that a student's session survives it and a test can fail on it.
+    """
+
+    def __init__(
+        self,
+        seed: int = 0,
+        speed: float = 1.0,
+        network: Network | None = None,
+        record: bool = False,
+    ):
+        super().__init__(seed, network, record)
+        self.speed = speed
+        self._t0: float | None = None
+        self._loops: dict[str, _Loop] = {}
+        self._running = False
+        self._progress = threading.Condition()
+        self._progress_count = 0
+        self.errors: list[BaseException] = []
+
+    def now(self) -> float:
+        if self._t0 is None:
+            return 0.0
+        return (time.monotonic() - self._t0) * self.speed
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def _host_added(self, host: Host) -> None:
+        loop = self._loops[host.name] = _Loop(host)
+        if self._running:
+            self._spawn(loop)
+
+    def start(self) -> ThreadDriver:
+        if self._running:
+            return self
+        if self._t0 is None:
+            self._t0 = time.monotonic()
+        self._running = True
+        for loop in self._loops.values():
+            self._spawn(loop)
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop every host thread and wait for it; raise if one will not stop."""
+        self._running = False
+        for loop in self._loops.values():
+            with loop.cond:
+                loop.stopping = True
+                loop.cond.notify()
+        stuck = []
+        for loop in self._loops.values():
+            if loop.thread is not None:
+                loop.thread.join(timeout)
+                if loop.thread.is_alive():
+                    stuck.append(loop.host.name)
+                loop.thread = None
+            loop.stopping = False
+        if stuck:
+            raise RuntimeError(f"host threads did not stop: {', '.join(stuck)}")
+
+    def __enter__(self) -> ThreadDriver:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _spawn(self, loop: _Loop) -> None:
+        loop.thread = threading.Thread(
+            target=self._run, args=(loop,), name=f"host-{loop.host.name}", daemon=True
+        )
+        loop.thread.start()
+
+    # -- events -----------------------------------------------------------------------------
+
+    def _schedule(self, at: float, ev: Event) -> None:
+        loop = self._loops[ev.host.name]
+        with loop.cond:
+            heapq.heappush(loop.heap, (at, next(self._seq), ev))
+            loop.cond.notify()
+
+    def _control(self, host: Host, fn: Callable[[], Any]) -> Any:
+        loop = self._loops[host.name]
+        if not self._running or threading.current_thread() is loop.thread:
+            return fn()
+        fut: Future = Future()
+
+        def run() -> None:
+            try:
+                fut.set_result(fn())
+            except Exception as exc:
+                fut.set_exception(exc)
+
+        self._schedule(self.now(), Event(host, None, run, (), "control"))
+        return fut.result(timeout=30)
+
+    def _run(self, loop: _Loop) -> None:
+        heap, cond = loop.heap, loop.cond
+        while True:
+            with cond:
+                while True:
+                    if loop.stopping:
+                        return
+                    if heap:
+                        delay = (heap[0][0] - self.now()) / self.speed
+                        if delay <= 0:
+                            _, _, ev = heapq.heappop(heap)
+                            break
+                        cond.wait(delay)
+                    else:
+                        cond.wait()
+            try:
+                self._dispatch(ev)
+            except BaseException as exc:  # a bug in a process: keep it, keep going
+                self.errors.append(exc)
+            with self._progress:
+                self._progress_count += 1
+                self._progress.notify_all()
+
+    # -- waiting from outside (tests, the REPL) ----------------------------------------------
+
+    def wait(self, fut: Future, timeout: float | None = None) -> Any:
+        wall = None if timeout is None else timeout / self.speed
+        return fut.result(timeout=wall)
+
+    def wait_until(self, predicate: Callable[[], bool], timeout: float) -> bool:
+        """Wait (without polling) until `predicate()` holds after some host event, or
+        `timeout` seconds of driver time pass; whether it held."""
+        deadline = time.monotonic() + timeout / self.speed
+        while True:
+            with self._progress:
+                seen = self._progress_count
+            if predicate():
+                return True
+            with self._progress:
+                while self._progress_count == seen:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        return predicate()
+                    self._progress.wait(remaining)
