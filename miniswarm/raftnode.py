@@ -1,0 +1,291 @@
+"""A Raft member on a simulated host: the pure core of `raft.py` driven by the host's
+clock, disk and network, applying what commits to a state machine.
+
+This is where the order that `Ready` demands is kept — persist, send, apply — and where
+proposals wait for their entries to commit (swarm's `ProposeValue`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any, Protocol
+
+from .raft import (
+    Config,
+    Entry,
+    Message,
+    ProposalRefused,
+    Raft,
+    RaftStorage,
+    Status,
+)
+from .sim.kernel import HostContext, Process
+
+# Swarm's settings (swarmkit manager/state/raft DefaultRaftConfig / DefaultNodeConfig).
+TICK_SECONDS = 1.0
+ELECTION_TICK = 10
+HEARTBEAT_TICK = 1
+SNAPSHOT_INTERVAL = 10_000
+LOG_ENTRIES_FOR_SLOW_FOLLOWERS = 500
+
+
+class LostLeadership(ProposalRefused):
+    """The proposal's fate is unknown: this member stopped leading before it committed
+    (swarm's `raft: failed to process the request: node lost leader status`)."""
+
+
+class StateMachine(Protocol):
+    def apply(self, entry: Entry) -> Any:
+        """Apply one committed entry (commands, configurations and no-ops alike) and
+        return what its proposer gets."""
+
+    def snapshot(self) -> Any:
+        """The whole state, as a value that will never be mutated afterwards."""
+
+    def restore(self, data: Any) -> None:
+        """Replace the whole state with a snapshot's."""
+
+
+class RaftNode:
+    """One member. Persisted state lives on the host's disk under `disk_key`; a new
+    member with nothing on disk either bootstraps a cluster (`bootstrap`) or waits,
+    without voting rights, for a leader to bring it a log that names it."""
+
+    def __init__(
+        self,
+        ctx: HostContext,
+        machine: StateMachine,
+        *,
+        member_id: str | None = None,
+        bootstrap: Config | None = None,
+        tick: float = TICK_SECONDS,
+        election_tick: int = ELECTION_TICK,
+        heartbeat_tick: int = HEARTBEAT_TICK,
+        snapshot_interval: int = SNAPSHOT_INTERVAL,
+        keep_entries: int = LOG_ENTRIES_FOR_SLOW_FOLLOWERS,
+        disk_key: str = "raft",
+        on_leader_change: Callable[[str | None], None] | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.machine = machine
+        self.tick_seconds = tick
+        self.snapshot_interval = snapshot_interval
+        self.keep_entries = keep_entries
+        self.on_leader_change = on_leader_change
+
+        disk = ctx.disk
+        storage = disk.read(disk_key)
+        if storage is None:
+            if member_id is None:
+                raise ValueError("a new Raft member needs an id")
+            storage = RaftStorage.bootstrap(bootstrap) if bootstrap else RaftStorage()
+            disk.write(disk_key + "-id", member_id)
+            disk.write(disk_key, storage)
+        self.storage: RaftStorage = storage
+        self.id: str = disk.read(disk_key + "-id")
+        self.raft = Raft(
+            self.id,
+            storage,
+            ctx.rng,
+            election_tick=election_tick,
+            heartbeat_tick=heartbeat_tick,
+        )
+        self._pending: dict[int, tuple[int, Future]] = {}
+        self._learned: dict[str, str] = {}  # member -> address, from messages received
+        self._book: dict[str, str] = {}
+        self._book_config: Config | None = None
+        self._lead: str | None = None
+        self._ticker = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self.storage.snapshot is not None:
+            self.machine.restore(self.storage.snapshot.data)
+        # Real hosts boot at different moments, so their ticks are out of phase; in step,
+        # two members timing out on the same tick would split the vote far more often.
+        phase = self.ctx.rng.random() * self.tick_seconds
+        self._ticker = self.ctx.after(phase, self._start_ticking)
+        self._flush()
+
+    def _start_ticking(self) -> None:
+        self._ticker = self.ctx.every(self.tick_seconds, self.tick)
+        self.tick()
+
+    def stop(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            self._ticker = None
+        self._fail_pending(LostLeadership("raft member stopped", None))
+
+    # -- inputs ------------------------------------------------------------------------------
+
+    def tick(self) -> None:
+        self.raft.tick()
+        self._flush()
+
+    def step(self, src: str, msg: Message) -> None:
+        self._learned[msg.src] = src
+        self.raft.step(msg)
+        self._flush()
+
+    def propose(self, data: Any) -> Future:
+        """A future for the result of applying `data` once it commits. Raises
+        `ProposalRefused` (with the leader, if known) when this member is not the leader."""
+        index, term = self.raft.propose(data)
+        fut: Future = Future()
+        self._pending[index] = (term, fut)
+        self._flush()
+        return fut
+
+    def propose_many(self, items: list[Any]) -> list[Future]:
+        """Several proposals in one go: they leave in the same messages."""
+        futs = []
+        for data in items:
+            index, term = self.raft.propose(data)
+            fut: Future = Future()
+            self._pending[index] = (term, fut)
+            futs.append(fut)
+        self._flush()
+        return futs
+
+    def add_voter(self, member: str, address: str) -> Future:
+        return self._config_change(self.raft.add_voter(member, address))
+
+    def remove_voter(self, member: str) -> Future:
+        return self._config_change(self.raft.remove_voter(member))
+
+    def transfer_leadership(self, target: str) -> None:
+        self.raft.transfer_leadership(target)
+        self._flush()
+
+    def _config_change(self, where: tuple[int, int]) -> Future:
+        index, term = where
+        fut: Future = Future()
+        self._pending[index] = (term, fut)
+        self._flush()
+        return fut
+
+    # -- state --------------------------------------------------------------------------------
+
+    @property
+    def is_leader(self) -> bool:
+        return self.raft.state == "leader"
+
+    @property
+    def leader(self) -> str | None:
+        return self.raft.lead
+
+    def status(self) -> Status:
+        return self.raft.status()
+
+    def address_of(self, member: str) -> str | None:
+        cfg = self.raft.config
+        if cfg is not self._book_config:
+            self._book = dict(cfg.addresses)
+            self._book_config = cfg
+        return self._book.get(member) or self._learned.get(member)
+
+    # -- the Ready loop ---------------------------------------------------------------------
+
+    def _flush(self) -> None:
+        raft = self.raft
+        while raft.has_ready():
+            rd = raft.ready()
+            self.storage.save(rd)  # 1. persist
+            send = self.ctx.send  # 2. send
+            for m in rd.messages:
+                addr = self.address_of(m.dst)
+                if addr is not None:
+                    send(addr, m)
+            if rd.restore and rd.snapshot is not None:  # 3. apply
+                self.machine.restore(rd.snapshot.data)
+            if rd.committed:
+                self._apply(rd.committed)
+            if raft.lead != self._lead:
+                self._leader_changed(raft.lead)
+            if raft.applied - (raft.snapshot.index if raft.snapshot else 0) >= (
+                self.snapshot_interval
+            ):
+                raft.compact(raft.applied, self.machine.snapshot(), self.keep_entries)
+
+    def _apply(self, entries: list[Entry]) -> None:
+        apply, pending = self.machine.apply, self._pending
+        for e in entries:
+            result = apply(e)
+            if pending:
+                waiter = pending.pop(e.index, None)
+                if waiter is not None:
+                    term, fut = waiter
+                    if term == e.term:
+                        fut.set_result(result)
+                    else:
+                        fut.set_exception(LostLeadership("entry overwritten", self.raft.lead))
+
+    def _leader_changed(self, lead: str | None) -> None:
+        was_leader = self._lead == self.id
+        self._lead = lead
+        if was_leader and lead != self.id:
+            # Swarm cancels every pending wait when this member stops leading.
+            self._fail_pending(LostLeadership("node lost leader status", lead))
+        if self.on_leader_change is not None:
+            self.on_leader_change(lead)
+
+    def _fail_pending(self, exc: Exception) -> None:
+        pending, self._pending = self._pending, {}
+        for _, fut in pending.values():
+            if not fut.done():
+                fut.set_exception(exc)
+
+
+class AppliedLog:
+    """A state machine that only remembers what it applied, in order: enough to check
+    that every member applies the same commands at the same indexes."""
+
+    def __init__(self) -> None:
+        self.applied: list[tuple[int, Any]] = []  # (index, command) of applied commands
+        self.last_index = 0
+        self.on_apply: Callable[[int, Any], None] | None = None
+
+    def apply(self, entry: Entry) -> Any:
+        if entry.index != self.last_index + 1:
+            raise AssertionError(f"applied {entry.index} after {self.last_index}")
+        self.last_index = entry.index
+        if entry.data is not None:
+            self.applied.append((entry.index, entry.data))
+            if self.on_apply is not None:
+                self.on_apply(entry.index, entry.data)
+        return entry.index
+
+    def snapshot(self) -> Any:
+        return (self.last_index, tuple(self.applied))
+
+    def restore(self, data: Any) -> None:
+        self.last_index, applied = data
+        self.applied = list(applied)
+
+
+class RaftProcess(Process):
+    """A host that is only a Raft member, applying to an `AppliedLog`: what the Raft
+    tests, the benchmark and the REPL's Raft lab run."""
+
+    def __init__(
+        self,
+        ctx: HostContext,
+        *,
+        member_id: str | None = None,
+        bootstrap: Config | None = None,
+        log: AppliedLog | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(ctx)
+        self.log = log if log is not None else AppliedLog()
+        self.node = RaftNode(ctx, self.log, member_id=member_id, bootstrap=bootstrap, **options)
+
+    def start(self) -> None:
+        self.node.start()
+
+    def on_message(self, src: str, msg: Any) -> None:
+        if isinstance(msg, Message):
+            self.node.step(src, msg)
