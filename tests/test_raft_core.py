@@ -5,6 +5,7 @@ etcd-io/raft's interaction tests)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from random import Random
 
 import pytest
@@ -196,16 +197,7 @@ def test_figure_8_an_old_term_entry_is_not_committed_by_counting_replicas():
 
     def no_term_4(m: Message) -> Message | None:
         if isinstance(m, Append):
-            kept = [e for e in m.entries if e.term < 4]
-            return Append(
-                src=m.src,
-                dst=m.dst,
-                term=m.term,
-                prev_index=m.prev_index,
-                prev_term=m.prev_term,
-                entries=kept,
-                commit=m.commit,
-            )
+            return replace(m, entries=[e for e in m.entries if e.term < 4])
         return m
 
     c.elect("s1", only=no_term_4)
