@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .raft import (
@@ -28,6 +29,57 @@ ELECTION_TICK = 10
 HEARTBEAT_TICK = 1
 SNAPSHOT_INTERVAL = 10_000
 LOG_ENTRIES_FOR_SLOW_FOLLOWERS = 500
+
+
+# gRPC's connection backoff (grpc-go defaults): a peer that refused a connection is not
+# tried again until the backoff has passed, so a restarted manager shows as Unreachable
+# for a few seconds, the longer the more attempts had failed.
+BACKOFF_BASE = 1.0
+BACKOFF_FACTOR = 1.6
+BACKOFF_JITTER = 0.2
+BACKOFF_MAX = 120.0
+# A leader hears from each follower every tick; this much silence means unreachable.
+REACHABLE_SILENCE = 3.0
+
+
+@dataclass(slots=True)
+class Packet:
+    """A Raft message on the wire. Refusable: sent to a host whose daemon is down, it
+    comes back as Unreachable, like a refused gRPC connection."""
+
+    msg: Message
+    refusable = True
+
+    @property
+    def kind(self) -> str:
+        return type(self.msg).__name__
+
+    def wire_size(self) -> int:
+        return self.msg.wire_size()
+
+    def refused(self) -> Unreachable:
+        return Unreachable(self.msg.dst)
+
+
+@dataclass(slots=True)
+class Unreachable:
+    member: str
+
+    def wire_size(self) -> int:
+        return 40
+
+
+class Peer:
+    """The connection to one other member, as a gRPC client connection sees it."""
+
+    __slots__ = ("active", "active_since", "last_heard", "backoff", "retry_at")
+
+    def __init__(self, now: float) -> None:
+        self.active = True
+        self.active_since = now
+        self.last_heard = now
+        self.backoff = 0.0
+        self.retry_at = 0.0
 
 
 class LostLeadership(ProposalRefused):
@@ -66,6 +118,7 @@ class RaftNode:
         keep_entries: int = LOG_ENTRIES_FOR_SLOW_FOLLOWERS,
         disk_key: str = "raft",
         on_leader_change: Callable[[str | None], None] | None = None,
+        on_tick: Callable[[], None] | None = None,
     ) -> None:
         self.ctx = ctx
         self.machine = machine
@@ -73,6 +126,8 @@ class RaftNode:
         self.snapshot_interval = snapshot_interval
         self.keep_entries = keep_entries
         self.on_leader_change = on_leader_change
+        self.on_tick = on_tick
+        self.peers: dict[str, Peer] = {}
 
         disk = ctx.disk
         storage = disk.read(disk_key)
@@ -124,9 +179,24 @@ class RaftNode:
     def tick(self) -> None:
         self.raft.tick()
         self._flush()
+        if self.on_tick is not None:
+            self.on_tick()
 
-    def step(self, src: str, msg: Message) -> None:
+    def receive(self, src: str, packet: Packet | Unreachable) -> None:
+        """A Raft packet from the network, or news that a member refused one."""
+        if isinstance(packet, Unreachable):
+            self._peer_refused(packet.member)
+            return
+        msg = packet.msg
         self._learned[msg.src] = src
+        peer = self._peer(msg.src)
+        now = self.ctx.now()
+        if not peer.active:
+            peer.active, peer.active_since, peer.backoff = True, now, 0.0
+        peer.last_heard = now
+        self.step(msg)
+
+    def step(self, msg: Message) -> None:
         self.raft.step(msg)
         self._flush()
 
@@ -180,6 +250,50 @@ class RaftNode:
     def status(self) -> Status:
         return self.raft.status()
 
+    # -- the transport -----------------------------------------------------------------------
+
+    def _peer(self, member: str) -> Peer:
+        peer = self.peers.get(member)
+        if peer is None:
+            peer = self.peers[member] = Peer(self.ctx.now())
+        return peer
+
+    def _peer_refused(self, member: str) -> None:
+        peer = self._peer(member)
+        now = self.ctx.now()
+        if peer.active or now >= peer.retry_at:
+            peer.backoff = (
+                BACKOFF_BASE
+                if peer.backoff == 0
+                else min(peer.backoff * BACKOFF_FACTOR, BACKOFF_MAX)
+            )
+            jitter = 1 + BACKOFF_JITTER * (2 * self.ctx.rng.random() - 1)
+            peer.retry_at = now + peer.backoff * jitter
+        peer.active = False
+
+    def _send(self, m: Message) -> None:
+        addr = self.address_of(m.dst)
+        if addr is None:
+            return
+        peer = self._peer(m.dst)
+        if not peer.active and self.ctx.now() < peer.retry_at:
+            return  # no connection, and not time to try again yet
+        self.ctx.send(addr, Packet(m))
+
+    def reachable(self, member: str) -> bool:
+        """Whether this member can reach `member` (swarm's Reachability, as the leader
+        sees it): connected, and heard from lately."""
+        if member == self.id:
+            return True
+        peer = self.peers.get(member)
+        if peer is None:
+            return False
+        return peer.active and self.ctx.now() - peer.last_heard <= REACHABLE_SILENCE
+
+    def active_since(self, member: str) -> float | None:
+        peer = self.peers.get(member)
+        return peer.active_since if peer is not None and peer.active else None
+
     def address_of(self, member: str) -> str | None:
         cfg = self.raft.config
         if cfg is not self._book_config:
@@ -194,11 +308,8 @@ class RaftNode:
         while raft.has_ready():
             rd = raft.ready()
             self.storage.save(rd)  # 1. persist
-            send = self.ctx.send  # 2. send
-            for m in rd.messages:
-                addr = self.address_of(m.dst)
-                if addr is not None:
-                    send(addr, m)
+            for m in rd.messages:  # 2. send
+                self._send(m)
             if rd.restore and rd.snapshot is not None:  # 3. apply
                 self.machine.restore(rd.snapshot.data)
             if rd.committed:
@@ -287,5 +398,5 @@ class RaftProcess(Process):
         self.node.start()
 
     def on_message(self, src: str, msg: Any) -> None:
-        if isinstance(msg, Message):
-            self.node.step(src, msg)
+        if isinstance(msg, (Packet, Unreachable)):
+            self.node.receive(src, msg)

@@ -477,7 +477,8 @@ def _churn(cfg: RaftCluster, seconds: float = 20 * 0.7 * ELECTION_TIMEOUT) -> No
             for i in range(n):
                 idx, _, ok = cfg.start_cmd(i, value)
                 if ok:
-                    pending.append((value, idx, cfg.driver.now() + 10 * ELECTION_TIMEOUT))
+                    # Like the lab's clients: wait a while (0.38 election timeouts), not forever.
+                    pending.append((value, idx, cfg.driver.now() + 0.38 * ELECTION_TIMEOUT))
                     break
             else:
                 break

@@ -316,9 +316,17 @@ class Kernel:
         host = ev.host
         if ev.kind == "msg":
             src, msg = ev.args
-            if not host.up or not self.network.arrives(src, host.address):
+            if not self.network.arrives(src, host.address):
                 if self.record:
                     self._record(host.name, "lost", f"from {src} {msg!r}")
+                return
+            if not host.up:
+                # Nothing listens: the machine refuses the connection (a crashed daemon,
+                # not a machine gone dark), which the sender learns one trip later.
+                if getattr(msg, "refusable", False):
+                    self._send(host, src, msg.refused())
+                if self.record:
+                    self._record(host.name, "refused", f"from {src} {msg!r}")
                 return
             if self.record:
                 self._record(host.name, "recv", f"from {src} {msg!r}")

@@ -133,7 +133,7 @@ class Network:
         with self._lock:
             stats = self.stats
             stats.sent += 1
-            stats.by_kind[type(msg).__name__] += 1
+            stats.by_kind[getattr(msg, "kind", None) or type(msg).__name__] += 1
             size = getattr(msg, "wire_size", None)
             if size is not None:
                 stats.bytes += size()
