@@ -226,6 +226,11 @@ class RaftNode:
     def remove_voter(self, member: str) -> Future:
         return self._config_change(self.raft.remove_voter(member))
 
+    def campaign(self) -> None:
+        """Stand for election now (swarm does, when it is the only member)."""
+        self.raft.campaign()
+        self._flush()
+
     def transfer_leadership(self, target: str) -> None:
         self.raft.transfer_leadership(target)
         self._flush()

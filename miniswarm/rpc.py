@@ -19,15 +19,23 @@ from .sim.kernel import Event, HostContext
 
 
 class RpcError(Exception):
-    """A failed call, as gRPC reports it."""
+    """A failed call, as gRPC reports it. A plain error is the daemon's own (moby's
+    "node x not found"), printed without the gRPC wording."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, plain: bool = False) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.plain = plain
 
     def __str__(self) -> str:
+        if self.plain:
+            return self.message
         return f"rpc error: code = {self.code} desc = {self.message}"
+
+
+def plain_error(code: str, message: str) -> RpcError:
+    return RpcError(code, message, plain=True)
 
 
 def unavailable(message: str = "connection error") -> RpcError:
@@ -56,7 +64,7 @@ class Request:
 class Response:
     id: int
     body: Any = None
-    error: tuple[str, str] | None = None  # (code, message)
+    error: tuple[str, str, bool] | None = None  # (code, message, plain)
 
     def wire_size(self) -> int:
         return 64
@@ -163,7 +171,7 @@ class Rpc:
             self._reply(src, rid, error=RpcError("Unknown", str(exc)))
 
     def _reply(self, src: str, rid: int, body: Any = None, error: RpcError | None = None) -> None:
-        err = (error.code, error.message) if error is not None else None
+        err = (error.code, error.message, error.plain) if error is not None else None
         self.ctx.send(src, Response(rid, body, err))
 
     def fail_all(self, exc: BaseException) -> None:

@@ -101,6 +101,10 @@ class HostContext:
     def now(self) -> float:
         return self._kernel.now()
 
+    def wallclock(self) -> float:
+        """Seconds since the Unix epoch, for timestamps that users see."""
+        return self._kernel.epoch + self._kernel.now()
+
     def send(self, dst: str, msg: Any) -> None:
         """Put `msg` on the network to address `dst` (it may be delayed, lost, doubled)."""
         self._kernel._send(self.host, dst, msg)
@@ -153,11 +157,17 @@ class Host:
         return f"<Host {self.name} {self.address} {state}>"
 
 
+# SimDriver's virtual time 0 is this moment (2026-11-25 21:58:00 UTC), so that simulated
+# timestamps read like real ones.
+SIM_EPOCH = 1795643880.0
+
+
 class Kernel:
     """Hosts, the network and the event log; a driver supplies time and the event order."""
 
     def __init__(self, seed: int = 0, network: Network | None = None, record: bool = False):
         self.seed = seed
+        self.epoch = SIM_EPOCH
         self.network = network if network is not None else Network()
         self.network.rng = Random(f"{seed}/network")
         self.rng = Random(f"{seed}/kernel")

@@ -69,6 +69,7 @@ class ThreadDriver(Kernel):
             return self
         if self._t0 is None:
             self._t0 = time.monotonic()
+            self.epoch = time.time()  # timestamps read the real date
         self._running = True
         for loop in self._loops.values():
             self._spawn(loop)

@@ -1,0 +1,131 @@
+"""A node's agent (swarmkit's agent): its session with the dispatcher.
+
+It registers with a manager chosen at random from the ones it knows (followers pass the
+call on to the leader), then heartbeats at the period the dispatcher gives. When the
+session fails — the manager died, a new leader does not know it — it registers again,
+backing off (0.1 s, growing to 8 s, randomised) while no leader answers. The dispatcher
+tells it when its role changes, and the daemon acts on that.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+from typing import TYPE_CHECKING
+
+from .manager.dispatcher import SessionUpdate
+from .rpc import RpcError
+
+if TYPE_CHECKING:
+    from .daemon import Daemon
+
+INITIAL_BACKOFF = 0.1
+MAX_BACKOFF = 8.0
+REGISTER_TIMEOUT = 5.0
+
+
+class Agent:
+    def __init__(self, daemon: Daemon) -> None:
+        self.d = daemon
+        self.ctx = daemon.ctx
+        self.session_id: str | None = None
+        self.manager_addr: str | None = None
+        self.backoff = 0.0
+        self.timer = None
+        self.stopped = False
+        self.registered = False
+        self._ready: list[Future] = []
+
+    def start(self) -> None:
+        self._register()
+
+    def stop(self) -> None:
+        self.stopped = True
+        if self.timer is not None:
+            self.timer.cancel()
+        for fut in self._ready:
+            if not fut.done():
+                fut.set_exception(RpcError("Canceled", "agent stopped"))
+        self._ready = []
+
+    def ready(self) -> Future:
+        """Resolves once a session is registered."""
+        fut: Future = Future()
+        if self.registered:
+            fut.set_result(None)
+        else:
+            self._ready.append(fut)
+        return fut
+
+    # -- the session ------------------------------------------------------------------------
+
+    def _pick_manager(self) -> str | None:
+        remotes = [addr for _, addr in self.d.remote_managers()]
+        if not remotes:
+            return None
+        return self.ctx.rng.choice(remotes).rsplit(":", 1)[0]
+
+    def _register(self) -> None:
+        if self.stopped:
+            return
+        addr = self._pick_manager()
+        if addr is None:
+            self._retry()
+            return
+        body = {
+            "node_id": self.d.node_id,
+            "addr": self.d.advertise_addr,
+            "description": self.d.node_description(),
+        }
+        fut = self.d.rpc.call(addr, "dispatcher.register", body, timeout=REGISTER_TIMEOUT)
+        fut.add_done_callback(lambda f: self._registered(addr, f))
+
+    def _registered(self, addr: str, fut: Future) -> None:
+        if self.stopped:
+            return
+        if fut.exception() is not None:
+            self.registered = False
+            self._retry()
+            return
+        reply = fut.result()
+        self.backoff = 0.0
+        self.session_id = reply["session_id"]
+        self.manager_addr = addr
+        self.registered = True
+        self.d.set_remote_managers(reply["managers"])
+        self.d.role_changed(reply["role"])
+        self.d.check_ready()
+        for waiter in self._ready:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._ready = []
+        self.timer = self.ctx.after(reply["period"], self._heartbeat)
+
+    def _retry(self) -> None:
+        self.backoff = min(INITIAL_BACKOFF + 2 * self.backoff, MAX_BACKOFF)
+        self.timer = self.ctx.after(self.ctx.rng.random() * self.backoff, self._register)
+
+    def _heartbeat(self) -> None:
+        if self.stopped or self.manager_addr is None:
+            return
+        body = {"node_id": self.d.node_id, "session_id": self.session_id}
+        fut = self.d.rpc.call(
+            self.manager_addr, "dispatcher.heartbeat", body, timeout=REGISTER_TIMEOUT
+        )
+        fut.add_done_callback(self._beat)
+
+    def _beat(self, fut: Future) -> None:
+        if self.stopped:
+            return
+        if fut.exception() is not None:
+            # The session is gone (its manager died, or a new leader does not know it).
+            self.registered = False
+            self.session_id = None
+            self._register()
+            return
+        self.timer = self.ctx.after(fut.result()["period"], self._heartbeat)
+
+    def session_update(self, msg: SessionUpdate) -> None:
+        if self.stopped or msg.node_id != self.d.node_id:
+            return
+        self.d.set_remote_managers(msg.managers)
+        self.d.role_changed(msg.role)

@@ -1,0 +1,60 @@
+"""The docker commands miniswarm carries out, one module per command group."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..client import Client
+    from ..parse import Invocation
+
+
+@dataclass
+class Context:
+    """What a command runs with: a client, its input, and where its output goes."""
+
+    client: Client
+    stdin: str | None = None
+    tty: bool = False
+    width: int = 80
+    height: int = 24
+    out: list[str] = field(default_factory=list)
+    err: list[str] = field(default_factory=list)
+    files: dict[str, str] | None = None  # the host's files, for `secret create NAME FILE`
+
+    def print(self, text: str = "") -> None:
+        self.out.append(text + "\n")
+
+    def write(self, text: str) -> None:
+        self.out.append(text)
+
+    def eprint(self, text: str = "") -> None:
+        self.err.append(text + "\n")
+
+
+class CommandError(Exception):
+    """What a command prints on standard error when it fails, and its exit status."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+Handler = Callable[["Invocation", Context], int | None]
+HANDLERS: dict[str, Handler] = {}
+
+
+def command(*paths: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        for p in paths:
+            HANDLERS[p] = fn
+        return fn
+
+    return register
+
+
+def load_all() -> None:
+    from . import node, swarm, system  # noqa: F401

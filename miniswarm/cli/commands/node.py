@@ -1,0 +1,373 @@
+"""docker node ls | inspect | promote | demote | rm | update | ps."""
+
+from __future__ import annotations
+
+import copy
+
+from ...daemon import DaemonError
+from ...gocompat import parse_rfc3339, time_string
+from ..format import bytes_size, inspect_json, natural_key, pretty, tabwrite
+from ..parse import Invocation
+from ..template import Template, TemplateError
+from . import CommandError, Context, command
+from .tasks import print_tasks, task_filters
+
+
+class HeaderMap(dict):
+    """The header row of a table: a missing column is empty (a Go map[string]string)."""
+
+    def get(self, key, default=None):  # noqa: D102 - as dict.get, but "" when missing
+        return super().get(key, "")
+
+
+def parse_filters(values: list[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for v in values:
+        key, _, value = v.partition("=")
+        out.setdefault(key, []).append(value)
+    return out
+
+
+def format_rows(fmt: str, contexts: list, headers: dict[str, str], ctx: Context) -> None:
+    """Print objects through a --format template, as a table if it starts with "table"."""
+    is_table = fmt.startswith("table")
+    body = fmt[5:].lstrip() if is_table else fmt
+    if fmt == "json":
+        body, is_table = "{{json .}}", False
+    body = body.replace("\\t", "\t").replace("\\n", "\n")
+    try:
+        tmpl = Template(body)
+        lines = [tmpl.execute(HeaderMap(headers))] if is_table else []
+        lines += [tmpl.execute(c) for c in contexts]
+    except TemplateError as exc:
+        raise CommandError(f"template: {exc}") from None
+    if is_table:
+        ctx.write(tabwrite("\n".join(lines) + "\n"))
+    else:
+        for line in lines:
+            ctx.print(line)
+
+
+# -- node ls ----------------------------------------------------------------------------------
+
+NODE_HEADERS = {
+    "ID": "ID",
+    "Self": "",
+    "Hostname": "HOSTNAME",
+    "Status": "STATUS",
+    "Availability": "AVAILABILITY",
+    "ManagerStatus": "MANAGER STATUS",
+    "EngineVersion": "ENGINE VERSION",
+    "TLSStatus": "TLS STATUS",
+}
+NODE_TABLE = (
+    "table {{.ID}} {{if .Self}}*{{else}} {{ end }}\\t{{.Hostname}}\\t{{.Status}}\\t"
+    "{{.Availability}}\\t{{.ManagerStatus}}\\t{{.EngineVersion}}"
+)
+
+
+class NodeRow:
+    """A node as `node ls` templates see it (cli/command/node/formatter.go nodeContext)."""
+
+    def __init__(self, node: dict, self_id: str) -> None:
+        self.n = node
+        self.self_id = self_id
+
+    def ID(self) -> str:  # noqa: N802 - the template field names are docker's
+        return self.n["ID"]
+
+    def Self(self) -> bool:  # noqa: N802
+        return self.n["ID"] == self.self_id
+
+    def Hostname(self) -> str:  # noqa: N802
+        return self.n.get("Description", {}).get("Hostname", "")
+
+    def Status(self) -> str:  # noqa: N802
+        return pretty(self.n["Status"]["State"])
+
+    def Availability(self) -> str:  # noqa: N802
+        return pretty(self.n["Spec"]["Availability"])
+
+    def ManagerStatus(self) -> str:  # noqa: N802
+        ms = self.n.get("ManagerStatus")
+        if not ms:
+            return ""
+        return "Leader" if ms.get("Leader") else pretty(ms.get("Reachability", ""))
+
+    def EngineVersion(self) -> str:  # noqa: N802
+        return self.n.get("Description", {}).get("Engine", {}).get("EngineVersion", "")
+
+    def TLSStatus(self) -> str:  # noqa: N802
+        return "Ready"
+
+    def to_json(self) -> dict:
+        return {
+            "Availability": self.Availability(),
+            "EngineVersion": self.EngineVersion(),
+            "Hostname": self.Hostname(),
+            "ID": self.ID(),
+            "ManagerStatus": self.ManagerStatus(),
+            "Self": self.Self(),
+            "Status": self.Status(),
+            "TLSStatus": self.TLSStatus(),
+        }
+
+
+@command("docker node ls")
+def node_ls(inv: Invocation, ctx: Context) -> int:
+    nodes = ctx.client.call("api_nodes", parse_filters(inv.values("filter")))
+    nodes.sort(key=lambda n: natural_key(n.get("Description", {}).get("Hostname", "")))
+    if inv.get("quiet"):
+        for n in nodes:
+            ctx.print(n["ID"])
+        return 0
+    self_id = ctx.client.call("api_info")["Swarm"]["NodeID"] if nodes else ""
+    rows = [NodeRow(n, self_id) for n in nodes]
+    fmt = inv.get("format") or NODE_TABLE
+    if fmt == "json":
+        from ..format import go_json
+
+        for r in rows:
+            ctx.print(go_json(r.to_json()))
+        return 0
+    format_rows(fmt, rows, NODE_HEADERS, ctx)
+    return 0
+
+
+# -- node inspect -------------------------------------------------------------------------------
+
+PRETTY_TEMPLATE = """ID:\t\t\t{{.ID}}
+{{- if .Name }}
+Name:\t\t\t{{.Name}}
+{{- end }}
+{{- if .Labels }}
+Labels:
+{{- range $k, $v := .Labels }}
+ - {{ $k }}{{if $v }}={{ $v }}{{ end }}
+{{- end }}{{ end }}
+Hostname:              \t{{.Hostname}}
+Joined at:             \t{{.CreatedAt}}
+Status:
+ State:\t\t\t{{.StatusState}}
+ {{- if .StatusMessage}}
+ Message:              \t{{.StatusMessage}}
+ {{- end}}
+ Availability:         \t{{.SpecAvailability}}
+ {{- if .StatusAddr}}
+ Address:\t\t{{.StatusAddr}}
+ {{- end}}
+{{- if .ManagerStatus}}
+Manager Status:
+ Address:\t\t{{.ManagerStatusAddr}}
+ Raft Status:\t\t{{.ManagerStatusReachability}}
+ {{- if .IsManagerStatusLeader}}
+ Leader:\t\tYes
+ {{- else}}
+ Leader:\t\tNo
+ {{- end}}
+{{- end}}
+Platform:
+ Operating System:\t{{.PlatformOS}}
+ Architecture:\t\t{{.PlatformArchitecture}}
+Resources:
+ CPUs:\t\t\t{{.ResourceNanoCPUs}}
+ Memory:\t\t{{.ResourceMemory}}
+{{- if .EnginePlugins}}
+Plugins:
+{{- range $k, $v := .EnginePlugins }}
+ {{ $k }}:\t\t{{ $v }}
+{{- end }}
+{{- end }}
+Engine Version:\t\t{{.EngineVersion}}
+{{- if .EngineLabels}}
+Engine Labels:
+{{- range $k, $v := .EngineLabels }}
+ - {{ $k }}{{if $v }}={{ $v }}{{ end }}
+{{- end }}{{- end }}
+{{- if .TLSInfoTrustRoot}}
+TLS Info:
+ TrustRoot:
+{{.TLSInfoTrustRoot}}
+ Issuer Subject:\t{{.TLSInfoCertIssuerSubject}}
+ Issuer Public Key:\t{{.TLSInfoCertIssuerPublicKey}}
+{{- end}}
+"""
+
+
+class NodePretty:
+    """A node as the --pretty template sees it (nodeInspectContext)."""
+
+    def __init__(self, node: dict) -> None:
+        self.n = node
+        d = node.get("Description", {})
+        self.ID = node["ID"]
+        self.Name = node["Spec"].get("Name", "")
+        self.Labels = node["Spec"].get("Labels") or {}
+        self.Hostname = d.get("Hostname", "")
+        self.CreatedAt = pretty(time_string(parse_rfc3339(node["CreatedAt"])))
+        status = node["Status"]
+        self.StatusState = pretty(status["State"])
+        self.StatusMessage = pretty(status.get("Message", ""))
+        self.SpecAvailability = pretty(node["Spec"]["Availability"])
+        self.StatusAddr = status.get("Addr", "")
+        ms = node.get("ManagerStatus")
+        self.ManagerStatus = ms
+        self.ManagerStatusAddr = (ms or {}).get("Addr", "")
+        self.ManagerStatusReachability = pretty((ms or {}).get("Reachability", ""))
+        self.IsManagerStatusLeader = bool((ms or {}).get("Leader"))
+        self.PlatformOS = d.get("Platform", {}).get("OS", "")
+        self.PlatformArchitecture = d.get("Platform", {}).get("Architecture", "")
+        res = d.get("Resources", {})
+        self.ResourceNanoCPUs = int(res.get("NanoCPUs", 0) / 1e9)
+        self.ResourceMemory = bytes_size(res.get("MemoryBytes", 0))
+        plugins: dict[str, list[str]] = {}
+        for p in d.get("Engine", {}).get("Plugins") or []:
+            plugins.setdefault(p["Type"], []).append(p["Name"])
+        self.EnginePlugins = {k: ", ".join(v) for k, v in plugins.items()}
+        self.EngineVersion = d.get("Engine", {}).get("EngineVersion", "")
+        self.EngineLabels = d.get("Engine", {}).get("Labels") or {}
+        tls = d.get("TLSInfo") or {}
+        self.TLSInfoTrustRoot = tls.get("TrustRoot", "")
+        self.TLSInfoCertIssuerSubject = tls.get("CertIssuerSubject", "")
+        self.TLSInfoCertIssuerPublicKey = tls.get("CertIssuerPublicKey", "")
+
+
+@command("docker node inspect")
+def node_inspect(inv: Invocation, ctx: Context) -> int:
+    if inv.get("pretty") and inv.has("format") and inv.get("format") != "pretty":
+        raise CommandError("--format is incompatible with human friendly format")
+    found, errors = [], []
+    self_id = None
+    for ref in inv.args:
+        if ref == "self":
+            try:
+                self_id = self_id or ctx.client.call("api_info")["Swarm"]["NodeID"]
+            except DaemonError as exc:
+                errors.append(f"Error response from daemon: {exc.message}")
+                continue
+            ref = self_id or ref
+        try:
+            found.append(ctx.client.call("api_node", ref))
+        except DaemonError as exc:
+            errors.append(f"Error response from daemon: {exc.message}")
+    if inv.get("pretty") or inv.get("format") == "pretty":
+        for i, node in enumerate(found):
+            if i:
+                ctx.print()
+            ctx.write(Template(PRETTY_TEMPLATE).execute(NodePretty(node)))
+    elif inv.has("format"):
+        for node in found:
+            try:
+                ctx.print(Template(inv.get("format")).execute(node))
+            except TemplateError as exc:
+                raise CommandError(f"template: {exc}") from None
+    else:
+        ctx.write(inspect_json(found))
+    if errors:
+        raise CommandError("\n".join(errors))
+    return 0
+
+
+# -- promote, demote, update, rm ------------------------------------------------------------------
+
+
+def _update_node(ctx: Context, ref: str, change) -> str | None:
+    """Fetch a node, change its spec with `change(spec)` (which may return a message to
+    print instead of updating), and write it back."""
+    node = ctx.client.call("api_node", ref)
+    spec = copy.deepcopy(node["Spec"])
+    message = change(node, spec)
+    if message is not None:
+        return message
+    ctx.client.call("api_node_update", node["ID"], node["Version"]["Index"], spec)
+    return None
+
+
+@command("docker node promote")
+def promote(inv: Invocation, ctx: Context) -> int:
+    def change(node: dict, spec: dict) -> str | None:
+        if spec["Role"] == "manager":
+            return f"Node {node['ID']} is already a manager."
+        spec["Role"] = "manager"
+        return None
+
+    for ref in inv.args:
+        message = _update_node(ctx, ref, change)
+        ctx.print(message or f"Node {ref} promoted to a manager in the swarm.")
+    return 0
+
+
+@command("docker node demote")
+def demote(inv: Invocation, ctx: Context) -> int:
+    def change(node: dict, spec: dict) -> str | None:
+        if spec["Role"] == "worker":
+            return f"Node {node['ID']} is already a worker."
+        spec["Role"] = "worker"
+        return None
+
+    for ref in inv.args:
+        message = _update_node(ctx, ref, change)
+        ctx.print(message or f"Manager {ref} demoted in the swarm.")
+    return 0
+
+
+@command("docker node update")
+def node_update(inv: Invocation, ctx: Context) -> int:
+    ref = inv.args[0]
+
+    def change(node: dict, spec: dict) -> None:
+        if inv.has("role"):
+            spec["Role"] = inv.get("role")
+        if inv.has("availability"):
+            spec["Availability"] = inv.get("availability")
+        labels = spec.setdefault("Labels", {})
+        for item in inv.values("label-add"):
+            key, _, value = item.partition("=")
+            labels[key] = value
+        for key in inv.values("label-rm"):
+            if key not in labels:
+                raise CommandError(f"key {key} doesn't exist in node's labels")
+            del labels[key]
+        return None
+
+    _update_node(ctx, ref, change)
+    ctx.print(ref)
+    return 0
+
+
+@command("docker node rm")
+def node_rm(inv: Invocation, ctx: Context) -> int:
+    errors = []
+    for ref in inv.args:
+        try:
+            ctx.client.call("api_node_remove", ref, bool(inv.get("force")))
+            ctx.print(ref)
+        except DaemonError as exc:
+            errors.append(f"Error response from daemon: {exc.message}")
+    if errors:
+        raise CommandError("\n".join(errors))
+    return 0
+
+
+# -- node ps ------------------------------------------------------------------------------------
+
+
+@command("docker node ps")
+def node_ps(inv: Invocation, ctx: Context) -> int:
+    refs = inv.args or ["self"]
+    tasks, errors = [], []
+    for ref in refs:
+        try:
+            if ref == "self":
+                ref = ctx.client.call("api_info")["Swarm"]["NodeID"]
+            node = ctx.client.call("api_node", ref)
+            filters = task_filters(inv)
+            filters["node"] = [node["ID"]]
+            tasks += ctx.client.call("api_tasks", filters)
+        except DaemonError as exc:
+            errors.append(f"Error response from daemon: {exc.message}")
+    if tasks or not errors:
+        print_tasks(ctx, inv, tasks)
+    if errors:
+        raise CommandError("\n".join(errors))
+    return 0

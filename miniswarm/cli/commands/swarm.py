@@ -1,0 +1,141 @@
+"""docker swarm init | join | join-token | leave | update | ca."""
+
+from __future__ import annotations
+
+import copy
+
+from ..parse import Invocation
+from . import CommandError, Context, command
+
+AVAILABILITIES = ("active", "pause", "drain")
+
+
+def _check_availability(value: str | None) -> None:
+    if value is not None and value.lower() not in AVAILABILITIES:
+        raise CommandError(
+            f'invalid availability "{value}", only active, pause and drain are supported'
+        )
+
+
+def _spec_flags(inv: Invocation) -> dict:
+    """The swarm spec fields the flags of init and update set (only the flags given)."""
+    spec: dict = {}
+    if inv.has("task-history-limit"):
+        spec.setdefault("Orchestration", {})["TaskHistoryRetentionLimit"] = inv.get(
+            "task-history-limit"
+        )
+    if inv.has("dispatcher-heartbeat"):
+        spec.setdefault("Dispatcher", {})["HeartbeatPeriod"] = inv.get("dispatcher-heartbeat")
+    if inv.has("cert-expiry"):
+        spec.setdefault("CAConfig", {})["NodeCertExpiry"] = inv.get("cert-expiry")
+    if inv.has("snapshot-interval"):
+        spec.setdefault("Raft", {})["SnapshotInterval"] = inv.get("snapshot-interval")
+    if inv.has("max-snapshots"):
+        spec.setdefault("Raft", {})["KeepOldSnapshots"] = inv.get("max-snapshots")
+    return spec
+
+
+def join_command(role: str, token: str, addr: str) -> str:
+    return (
+        f"To add a {role} to this swarm, run the following command:\n\n"
+        f"    docker swarm join --token {token} {addr}\n"
+    )
+
+
+@command("docker swarm init")
+def init(inv: Invocation, ctx: Context) -> int:
+    _check_availability(inv.get("availability"))
+    req = {
+        "ListenAddr": inv.get("listen-addr", "0.0.0.0:2377"),
+        "AdvertiseAddr": inv.get("advertise-addr", ""),
+        "ForceNewCluster": inv.get("force-new-cluster", False),
+        "Spec": _spec_flags(inv),
+        "AutoLockManagers": inv.get("autolock", False),
+        "Availability": inv.get("availability", "active"),
+    }
+    node_id = ctx.client.call("api_swarm_init", req)
+    node = ctx.client.call("api_node", node_id)
+    swarm = ctx.client.call("api_swarm_inspect")
+    ctx.print(f"Swarm initialized: current node ({node_id}) is now a manager.\n")
+    ctx.print(join_command("worker", swarm["JoinTokens"]["Worker"], node["ManagerStatus"]["Addr"]))
+    ctx.print(
+        "To add a manager to this swarm, run 'docker swarm join-token manager' and follow "
+        "the instructions."
+    )
+    return 0
+
+
+@command("docker swarm join")
+def join(inv: Invocation, ctx: Context) -> int:
+    _check_availability(inv.get("availability"))
+    req = {
+        "JoinToken": inv.get("token", ""),
+        "RemoteAddrs": [inv.args[0]],
+        "ListenAddr": inv.get("listen-addr", "0.0.0.0:2377"),
+        "AdvertiseAddr": inv.get("advertise-addr", ""),
+        "Availability": inv.get("availability", "active"),
+    }
+    ctx.client.call("api_swarm_join", req)
+    info = ctx.client.call("api_info")
+    role = "manager" if info["Swarm"]["ControlAvailable"] else "worker"
+    ctx.print(f"This node joined a swarm as a {role}.")
+    return 0
+
+
+@command("docker swarm join-token")
+def join_token(inv: Invocation, ctx: Context) -> int:
+    role = inv.args[0]
+    if role not in ("worker", "manager"):
+        raise CommandError(f"unknown role {role}")
+    client = ctx.client
+    if inv.get("rotate"):
+        swarm = client.call("api_swarm_inspect")
+        client.call(
+            "api_swarm_update", swarm["Version"]["Index"], None, role == "worker", role == "manager"
+        )
+    swarm = client.call("api_swarm_inspect")
+    token = swarm["JoinTokens"]["Worker" if role == "worker" else "Manager"]
+    if inv.get("quiet"):
+        ctx.print(token)
+        return 0
+    info = client.call("api_info")
+    node = client.call("api_node", info["Swarm"]["NodeID"])
+    if inv.get("rotate"):
+        ctx.print(f"Successfully rotated {role} join token.\n")
+    ctx.print(join_command(role, token, node["ManagerStatus"]["Addr"]))
+    return 0
+
+
+@command("docker swarm leave")
+def leave(inv: Invocation, ctx: Context) -> int:
+    ctx.client.call("api_swarm_leave", bool(inv.get("force")))
+    ctx.print("Node left the swarm.")
+    return 0
+
+
+@command("docker swarm update")
+def update(inv: Invocation, ctx: Context) -> int:
+    if not inv.flags:
+        from ..help import help_text
+
+        ctx.write(help_text(inv.command, ctx.width))
+        return 0
+    swarm = ctx.client.call("api_swarm_inspect")
+    spec = copy.deepcopy(swarm["Spec"])
+    for section, values in _spec_flags(inv).items():
+        spec.setdefault(section, {}).update(values)
+    ctx.client.call("api_swarm_update", swarm["Version"]["Index"], spec)
+    ctx.print("Swarm updated.")
+    return 0
+
+
+@command("docker swarm ca")
+def swarm_ca(inv: Invocation, ctx: Context) -> int:
+    for flag in ("ca-cert", "ca-key", "cert-expiry", "external-ca"):
+        if inv.has(flag) and not inv.get("rotate"):
+            raise CommandError(f"`--{flag}` flag requires the `--rotate` flag to update the CA")
+    if inv.get("rotate"):
+        raise CommandError("miniswarm: rotating the root CA is not part of this lab yet")
+    swarm = ctx.client.call("api_swarm_inspect")
+    ctx.print(swarm["TLSInfo"]["TrustRoot"].strip())
+    return 0

@@ -1,0 +1,136 @@
+"""The task table of `docker service ps` and `docker node ps` (cli/command/task)."""
+
+from __future__ import annotations
+
+from ...daemon import DaemonError
+from ...gocompat import parse_rfc3339
+from ..format import human_duration, natural_key, pretty
+from ..parse import Invocation
+from . import Context
+
+TASK_HEADERS = {
+    "ID": "ID",
+    "Name": "NAME",
+    "Image": "IMAGE",
+    "Node": "NODE",
+    "DesiredState": "DESIRED STATE",
+    "CurrentState": "CURRENT STATE",
+    "Error": "ERROR",
+    "Ports": "PORTS",
+}
+TASK_TABLE = (
+    "table {{.ID}}\\t{{.Name}}\\t{{.Image}}\\t{{.Node}}\\t{{.DesiredState}}\\t"
+    "{{.CurrentState}}\\t{{.Error}}\\t{{.Ports}}"
+)
+ERROR_WIDTH = 30
+
+
+def task_filters(inv: Invocation) -> dict[str, list[str]]:
+    from .node import parse_filters
+
+    return parse_filters(inv.values("filter"))
+
+
+def strip_digest(image: str) -> str:
+    return image.split("@", 1)[0]
+
+
+class TaskRow:
+    """A task as the templates see it (taskContext)."""
+
+    def __init__(self, task: dict, name: str, node: str, now: float, trunc: bool) -> None:
+        self.t = task
+        self.name = name
+        self.node = node
+        self.now = now
+        self.trunc = trunc
+
+    def ID(self) -> str:  # noqa: N802 - docker's template field names
+        return self.t["ID"][:12] if self.trunc else self.t["ID"]
+
+    def Name(self) -> str:  # noqa: N802
+        return self.name
+
+    def Image(self) -> str:  # noqa: N802
+        image = self.t["Spec"]["ContainerSpec"]["Image"]
+        return strip_digest(image) if self.trunc else image
+
+    def Node(self) -> str:  # noqa: N802
+        return self.node
+
+    def DesiredState(self) -> str:  # noqa: N802
+        return pretty(self.t["DesiredState"])
+
+    def CurrentState(self) -> str:  # noqa: N802
+        status = self.t["Status"]
+        age = human_duration(self.now - parse_rfc3339(status["Timestamp"])).lower()
+        return f"{pretty(status['State'])} {age} ago"
+
+    def Error(self) -> str:  # noqa: N802
+        err = self.t["Status"].get("Err", "")
+        if not err:
+            return ""
+        if self.trunc and len(err) > ERROR_WIDTH:
+            err = err[: ERROR_WIDTH - 1] + "…"
+        return f'"{err}"'
+
+    def Ports(self) -> str:  # noqa: N802
+        ports = self.t["Status"].get("PortStatus", {}).get("Ports") or []
+        return ", ".join(
+            f"*:{p['PublishedPort']}->{p['TargetPort']}/{p.get('Protocol', 'tcp')}" for p in ports
+        )
+
+
+def print_tasks(ctx: Context, inv: Invocation, tasks: list[dict]) -> None:
+    """Print tasks as docker does: sorted by name then newest first, the older tasks of a
+    slot marked " \\_ ", names and nodes resolved (unless --no-resolve)."""
+    client = ctx.client
+    resolve = not inv.get("no-resolve")
+    services: dict[str, str] = {}
+    nodes: dict[str, str] = {}
+
+    def service_name(sid: str) -> str:
+        if not resolve:
+            return sid
+        if sid not in services:
+            try:
+                services[sid] = client.call("api_service", sid)["Spec"]["Name"]
+            except (DaemonError, AttributeError):
+                services[sid] = sid
+        return services[sid]
+
+    def node_name(nid: str) -> str:
+        if not nid or not resolve:
+            return nid
+        if nid not in nodes:
+            try:
+                node = client.call("api_node", nid)
+                nodes[nid] = node["Spec"].get("Name") or node["Description"]["Hostname"]
+            except DaemonError:
+                nodes[nid] = nid
+        return nodes[nid]
+
+    named = []
+    for t in tasks:
+        svc = service_name(t.get("ServiceID", ""))
+        suffix = str(t["Slot"]) if t.get("Slot") else t.get("NodeID", "")
+        named.append((f"{svc}.{suffix}", t))
+    named.sort(key=lambda nt: parse_rfc3339(nt[1]["CreatedAt"]), reverse=True)
+    named.sort(key=lambda nt: natural_key(nt[0]))
+    if inv.get("quiet"):
+        for _, t in named:
+            ctx.print(t["ID"])
+        return
+    trunc = not inv.get("no-trunc")
+    now = client.now()
+    fmt = inv.get("format") or TASK_TABLE
+    rows, prev = [], None
+    for name, t in named:
+        shown = name
+        if fmt.startswith("table") and name == prev:
+            shown = " \\_ " + name
+        prev = name
+        rows.append(TaskRow(t, shown, node_name(t.get("NodeID", "")), now, trunc))
+    from .node import format_rows
+
+    format_rows(fmt, rows, TASK_HEADERS, ctx)

@@ -1,0 +1,217 @@
+"""How the docker CLI lays out what it prints: tabwriter tables, Go's JSON, go-units'
+durations and sizes, and formatter.PrettyPrint."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+# -- tables -------------------------------------------------------------------------------------
+
+
+def table(rows: list[list[str]], minwidth: int = 10, padding: int = 3) -> str:
+    """Go's text/tabwriter as docker sets it up (minwidth 10, padding 3, spaces): every
+    column but the last is padded to max(10, widest cell + 3)."""
+    if not rows:
+        return ""
+    ncols = max(len(r) for r in rows)
+    widths = [0] * ncols
+    for r in rows:
+        for i, cell in enumerate(r[:-1]):
+            widths[i] = max(widths[i], len(cell))
+    widths = [max(minwidth, w + padding) for w in widths]
+    out = []
+    for r in rows:
+        cells = [c.ljust(widths[i]) for i, c in enumerate(r[:-1])]
+        out.append("".join(cells) + (r[-1] if r else ""))
+    return "\n".join(out) + "\n"
+
+
+def tabwrite(text: str) -> str:
+    """Lay out tab-separated lines (what a `table` template produces) as tabwriter does."""
+    lines = text.split("\n")
+    trailing = lines and lines[-1] == ""
+    if trailing:
+        lines = lines[:-1]
+    rendered = table([line.split("\t") for line in lines]).rstrip("\n")
+    return rendered + ("\n" if trailing else "")
+
+
+# -- values ---------------------------------------------------------------------------------------
+
+
+def pretty(s: str) -> str:
+    """formatter.PrettyPrint: first character upper case, the rest lower case."""
+    if len(s) <= 1:
+        return s.lower()
+    return s[0].upper() + s[1:].lower()
+
+
+def human_duration(seconds: float) -> str:
+    """go-units HumanDuration ("Less than a second", "5 seconds", "About a minute")."""
+    s = int(seconds)
+    if s < 1:
+        return "Less than a second"
+    if s == 1:
+        return "1 second"
+    if s < 60:
+        return f"{s} seconds"
+    minutes = int(seconds / 60)
+    if minutes == 1:
+        return "About a minute"
+    if minutes < 60:
+        return f"{minutes} minutes"
+    hours = int(seconds / 3600 + 0.5)
+    if hours == 1:
+        return "About an hour"
+    if hours < 48:
+        return f"{hours} hours"
+    if hours < 24 * 7 * 2:
+        return f"{hours // 24} days"
+    if hours < 24 * 30 * 2:
+        return f"{hours // 24 // 7} weeks"
+    if hours < 24 * 365 * 2:
+        return f"{hours // 24 // 30} months"
+    return f"{int(seconds / 3600) // 24 // 365} years"
+
+
+_BINARY = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"]
+_DECIMAL = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"]
+
+
+def _go_g4(x: float) -> str:
+    """Go's %.4g."""
+    text = f"{x:.4g}"
+    if "e" in text:
+        mant, exp = text.split("e")
+        sign = exp[0]
+        digits = exp[1:].lstrip("0").rjust(2, "0")
+        text = f"{mant}e{sign}{digits}"
+    return text
+
+
+def bytes_size(size: float) -> str:
+    """go-units BytesSize: 23.54GiB."""
+    i = 0
+    while size >= 1024 and i < len(_BINARY) - 1:
+        size /= 1024
+        i += 1
+    return _go_g4(size) + _BINARY[i]
+
+
+def human_size(size: float) -> str:
+    """go-units HumanSize: 1.23MB."""
+    i = 0
+    while size >= 1000 and i < len(_DECIMAL) - 1:
+        size /= 1000
+        i += 1
+    return _go_g4(size) + _DECIMAL[i]
+
+
+# -- Go's JSON ------------------------------------------------------------------------------------
+
+# Fields that are Go maps: encoding/json writes their keys sorted; structs keep field order.
+MAP_FIELDS = {
+    "Labels",
+    "Options",
+    "DriverOpts",
+    "Sysctls",
+    "Runtimes",
+    "IndexConfigs",
+    "Details",
+    "Annotations",
+    "Config",
+    "ContainerLabels",
+}
+
+
+_EXPORTED = re.compile(r"^[A-Z][A-Za-z0-9]*$")
+
+
+def _go_number(x: float) -> str:
+    if isinstance(x, bool):
+        return "true" if x else "false"
+    if isinstance(x, int):
+        return str(x)
+    if math.isfinite(x) and x == int(x) and abs(x) < 1e21:
+        return str(int(x))
+    r = repr(x)
+    if "e" in r:
+        mant, exp = r.split("e")
+        sign = "-" if exp.startswith("-") else "+"
+        digits = exp.lstrip("+-").lstrip("0").rjust(2, "0")
+        return f"{mant}e{sign}{digits}"
+    return r
+
+
+def _encode(value: Any, indent: str | None, level: int, sort: bool) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return _go_number(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    nl = "" if indent is None else "\n" + indent * (level + 1)
+    end = "" if indent is None else "\n" + indent * level
+    sep = ":" if indent is None else ": "
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        # A Go struct's fields are exported names, in declaration order; anything else is
+        # a map, whose keys encoding/json sorts.
+        struct_like = all(isinstance(k, str) and _EXPORTED.match(k) for k in value)
+        keys = sorted(value) if sort or not struct_like else list(value)
+        parts = [
+            json.dumps(str(k), ensure_ascii=False)
+            + sep
+            + _encode(value[k], indent, level + 1, k in MAP_FIELDS)
+            for k in keys
+        ]
+        return "{" + nl + ("," + nl).join(parts) + end + "}"
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "[]"
+        parts = [_encode(v, indent, level + 1, False) for v in value]
+        return "[" + nl + ("," + nl).join(parts) + end + "]"
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def go_json(value: Any, indent: str | None = None) -> str:
+    """encoding/json as docker uses it: no HTML escaping, map keys sorted, struct fields in
+    order, numbers as Go writes them."""
+    return _encode(value, indent, 0, False)
+
+
+def inspect_json(items: list[Any]) -> str:
+    """What `docker ... inspect` prints: a JSON array indented with 4 spaces."""
+    return go_json(items, "    ") + "\n"
+
+
+# -- Go's fmt for template output -----------------------------------------------------------------
+
+
+def go_print(value: Any) -> str:
+    """How text/template prints a value (fmt's %v)."""
+    if value is None:
+        return "<no value>"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return _go_number(value) if value != int(value) else str(int(value))
+    if isinstance(value, dict):
+        inner = " ".join(
+            f"{k}:{go_print(v)}" for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))
+        )
+        return f"map[{inner}]"
+    if isinstance(value, (list, tuple)):
+        return "[" + " ".join(go_print(v) for v in value) + "]"
+    return str(value)
+
+
+def natural_key(s: str) -> list:
+    """sortorder.NaturalLess: digits compare as numbers ("web.2" before "web.10")."""
+    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", s)]

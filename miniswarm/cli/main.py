@@ -1,0 +1,49 @@
+"""`docker ARGS...`: parse, run the command against a host's daemon, print as docker."""
+
+from __future__ import annotations
+
+from .. import engine
+from ..daemon import DaemonError
+from .client import DaemonUnreachable, Stopped
+from .commands import HANDLERS, CommandError, Context, load_all
+from .help import help_text
+from .parse import CliError, parse
+
+load_all()
+
+
+def run(argv: list[str], ctx: Context) -> int:
+    """Run `docker ARGV...`; what it prints goes to ctx.out and ctx.err; its exit status
+    is returned."""
+    try:
+        inv = parse(argv)
+    except CliError as exc:
+        ctx.eprint(exc.message)
+        return exc.status
+    for notice in inv.notices:
+        ctx.print(notice)
+    if inv.help:
+        text = help_text(inv.command, ctx.width)
+        (ctx.err if inv.help_to_stderr else ctx.out).append(text)
+        return 0
+    if inv.command.parent is None:  # docker --version
+        ctx.print(f"Docker version {engine.CLIENT_VERSION}, build {engine.CLIENT_GIT_COMMIT}")
+        return 0
+    handler = HANDLERS.get(inv.command.path)
+    if handler is None:
+        ctx.eprint(f"miniswarm: '{inv.command.path}' is not part of this lab")
+        return 1
+    try:
+        return handler(inv, ctx) or 0
+    except DaemonError as exc:
+        ctx.eprint(f"Error response from daemon: {exc.message}")
+        return 1
+    except DaemonUnreachable as exc:
+        ctx.eprint(str(exc))
+        return 1
+    except Stopped:
+        return 124  # what it printed so far stays printed
+    except CommandError as exc:
+        if exc.message:
+            ctx.eprint(exc.message)
+        return exc.status

@@ -1,0 +1,817 @@
+"""dockerd on a simulated host: its Engine API, and its part in the swarm.
+
+Every host runs one. Outside a swarm it answers `info` and `version`; `swarm init` or
+`swarm join` makes it a node — an agent for every node, and a manager (Raft member,
+store, controllers) for managers. Cluster requests (nodes, the swarm's spec, tokens) are
+answered by the Raft leader; another manager forwards them there, and a worker refuses
+them, exactly as moby does:
+
+- a request gives up after 20 s (moby's swarmRequestTimeout) with DeadlineExceeded;
+- while this manager knows no leader, it waits for one, checking every second — but once
+  10 ticks have passed without a leader it fails at once with "The swarm does not have a
+  leader" (swarmkit's lostQuorumTimeout);
+- a leader that refuses the connection (its daemon died) is replaced by polling for a new
+  one every half second.
+
+API methods (`api_*`) run on the host's own loop and return a value or a Future; errors
+are DaemonErrors, which the CLI prints as "Error response from daemon: ...".
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
+
+from . import ca, engine, ids
+from .agent import Agent
+from .gocompat import rfc3339nano
+from .manager import LOST_QUORUM, LOST_QUORUM_TICKS, Manager
+from .manager.dispatcher import SessionUpdate
+from .raft import Config
+from .raftnode import Packet, Unreachable
+from .rpc import Rpc, RpcError, deadline_exceeded
+from .sim.kernel import HostContext, Process
+
+SWARM_REQUEST_TIMEOUT = 20.0
+JOIN_TIMEOUT = 20.0
+PROMOTION_DELAY = 0.5  # getting a manager certificate before starting the manager
+# After a promotion, the daemon connects to its new local manager's control API only
+# after a while (the reference saw it not yet connected 7.7 s after a promotion, and
+# connected 30.5 s after another); until then it answers as moby does in that window.
+PROMOTED_CONTROL_DELAY = 20.0
+LEAVE_STATS_TIMEOUT = 5.0
+
+MANAGER_PREPARING = (
+    "This node is not a swarm manager. Manager is being prepared or has trouble connecting "
+    "to the cluster."
+)
+NOT_IN_SWARM = (
+    'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to '
+    "connect this node to swarm and try again."
+)
+NOT_MANAGER = (
+    "This node is not a swarm manager. Worker nodes can't be used to view or modify cluster "
+    "state. Please run this command on a manager node or promote the current node to a "
+    "manager."
+)
+ALREADY_IN_SWARM = (
+    'This node is already part of a swarm. Use "docker swarm leave" to leave this swarm and '
+    "join another one."
+)
+NO_SWARM = "This node is not part of a swarm"
+JOIN_TIMED_OUT = (
+    "Timeout was reached before node joined. The attempt to join the swarm will continue in "
+    'the background. Use the "docker info" command to see the current swarm status of your '
+    "node."
+)
+TWO_MANAGERS_WARNING = (
+    "WARNING: Running Swarm in a two-manager configuration. This configuration provides\n"
+    "         no fault tolerance, and poses a high risk to lose control over the cluster.\n"
+    "         Refer to https://docs.docker.com/engine/swarm/admin_guide/ to configure the\n"
+    "         Swarm for fault-tolerance."
+)
+
+DEFAULT_SPEC = {
+    "Name": "default",
+    "Labels": {},
+    "Orchestration": {"TaskHistoryRetentionLimit": 5},
+    "Raft": {
+        "SnapshotInterval": 10000,
+        "KeepOldSnapshots": 0,
+        "LogEntriesForSlowFollowers": 500,
+        "ElectionTick": 10,
+        "HeartbeatTick": 1,
+    },
+    "Dispatcher": {"HeartbeatPeriod": 5_000_000_000},
+    "CAConfig": {"NodeCertExpiry": 7_776_000_000_000_000},
+    "TaskDefaults": {},
+    "EncryptionConfig": {"AutoLockManagers": False},
+}
+
+
+# A swarm.ClusterInfo with every field at Go's zero value.
+ZERO_CLUSTER = {
+    "ID": "",
+    "Version": {},
+    "CreatedAt": "0001-01-01T00:00:00Z",
+    "UpdatedAt": "0001-01-01T00:00:00Z",
+    "Spec": {
+        "Labels": None,
+        "Orchestration": {},
+        "Raft": {"ElectionTick": 0, "HeartbeatTick": 0},
+        "Dispatcher": {},
+        "CAConfig": {},
+        "TaskDefaults": {},
+        "EncryptionConfig": {"AutoLockManagers": False},
+    },
+    "TLSInfo": {},
+    "RootRotationInProgress": False,
+    "DefaultAddrPool": None,
+    "SubnetSize": 0,
+    "DataPathPort": 0,
+}
+
+
+class DaemonError(Exception):
+    """An Engine API error: the CLI prints "Error response from daemon: <message>"."""
+
+    def __init__(self, message: str, status: int = 500) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def failed(exc: BaseException) -> Future:
+    fut: Future = Future()
+    fut.set_exception(exc)
+    return fut
+
+
+def resolved(value: Any) -> Future:
+    fut: Future = Future()
+    fut.set_result(value)
+    return fut
+
+
+def as_daemon_error(exc: BaseException) -> BaseException:
+    if isinstance(exc, RpcError):
+        return DaemonError(str(exc))
+    return exc
+
+
+class Daemon(Process):
+    def __init__(self, ctx: HostContext) -> None:
+        super().__init__(ctx)
+        self.rpc = Rpc(ctx)
+        disk = ctx.disk
+        if disk.read("engine/id") is None:
+            disk.write("engine/id", ids.engine_id(ctx.rng))
+        self.engine_id: str = disk.read("engine/id")
+        state = disk.read("swarm/state")
+        self.state: dict | None = copy.deepcopy(state) if state else None
+        self.manager: Manager | None = None
+        self.agent: Agent | None = None
+        self.joining = False  # a join is under way
+        self.was_ready = False  # the node has been ready since it started
+        self.control_from = 0.0  # when the control API connection is up (moby's controlClient)
+        self.error = ""
+        self._remotes: list[tuple[str, str]] = list(self.state["managers"]) if self.state else []
+        self._init_cluster: dict | None = None
+        for method in ("control", "join", "raft.join"):
+            self.rpc.serve(method, self._forwarded(method))
+        self.rpc.serve("dispatcher.register", self._dispatch("register"))
+        self.rpc.serve("dispatcher.heartbeat", self._dispatch("heartbeat"))
+
+    # -- identity -----------------------------------------------------------------------------
+
+    @property
+    def node_id(self) -> str:
+        return self.state["node_id"] if self.state else ""
+
+    @property
+    def advertise_addr(self) -> str:
+        return self.state["advertise_addr"] if self.state else ""
+
+    @property
+    def role(self) -> str | None:
+        return self.state["role"] if self.state else None
+
+    @property
+    def status(self) -> str:
+        """The local node state `docker info` shows: inactive, pending, active."""
+        if self.state is None:
+            return "pending" if self.joining else "inactive"
+        return "active" if self.was_ready else "pending"
+
+    def node_description(self) -> dict:
+        return engine.node_description(self.ctx.name)
+
+    def remote_managers(self) -> list[tuple[str, str]]:
+        if self.manager is not None:
+            return self.manager_peers()
+        return list(self._remotes)
+
+    def set_remote_managers(self, managers: list[tuple[str, str]]) -> None:
+        self._remotes = [tuple(m) for m in managers]
+        if self.state is not None and self.state["managers"] != self._remotes:
+            self.state["managers"] = list(self._remotes)
+            self._save()
+
+    def manager_peers(self) -> list[tuple[str, str]]:
+        """The managers, as (node ID, address:2377), in the order they joined."""
+        assert self.manager is not None
+        cfg = self.manager.raft.raft.config
+        return [(ids.node_of_member(m), f"{addr}:2377") for m, addr in cfg.addresses]
+
+    def _save(self) -> None:
+        self.ctx.disk.write("swarm/state", copy.deepcopy(self.state))
+
+    # -- the host's life ----------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self.state is not None:
+            self._start_node()
+
+    def on_message(self, src: str, msg: Any) -> None:
+        if self.rpc.on_message(src, msg):
+            return
+        if isinstance(msg, (Packet, Unreachable)):
+            if self.manager is not None:
+                self.manager.raft.receive(src, msg)
+        elif isinstance(msg, SessionUpdate):
+            if self.agent is not None:
+                self.agent.session_update(msg)
+
+    def _start_node(self) -> None:
+        """Run this node's parts, as its persisted state says (after init, join, or a
+        restart of the daemon)."""
+        if self.state["role"] == "manager":
+            self._start_manager()
+        self.agent = Agent(self)
+        self.agent.start()
+
+    def _start_manager(self, member_id: str | None = None, bootstrap: Config | None = None) -> None:
+        self.manager = Manager(self, member_id=member_id, bootstrap=bootstrap)
+        self.manager.start()
+        if self.manager.raft.raft.config.voters == {self.manager.member_id}:
+            self.manager.raft.campaign()  # the only member: no need to wait for a timeout
+
+    def _stop_node(self) -> None:
+        if self.agent is not None:
+            self.agent.stop()
+            self.agent = None
+        if self.manager is not None:
+            self.manager.stop()
+            self.manager = None
+        self.was_ready = False
+
+    # -- roles, as the dispatcher tells them ----------------------------------------------------
+
+    def role_changed(self, role: str) -> None:
+        if self.state is None:
+            return
+        if role == "manager" and self.manager is None:
+            if self.state["role"] != "manager":
+                self.state["role"] = "manager"
+                self._save()
+            self.ctx.after(PROMOTION_DELAY, self._join_raft)
+        elif role == "worker" and self.manager is not None and self.state["role"] == "manager":
+            self.manager.stop()
+            self.manager = None
+            for key in ("swarm/raft", "swarm/raft-id"):
+                self.ctx.disk.delete(key)
+            self.state["role"] = "worker"
+            self.state.pop("member_id", None)
+            self._save()
+
+    def _join_raft(self) -> None:
+        if self.state is None or self.manager is not None or self.state["role"] != "manager":
+            return
+        member = ids.raft_member_id(self.node_id, self.ctx.rng)
+        for key in ("swarm/raft", "swarm/raft-id"):
+            self.ctx.disk.delete(key)
+        if self.was_ready:  # promoted while running, not joining as a manager
+            self.control_from = self.ctx.now() + PROMOTED_CONTROL_DELAY
+        self._start_manager(member_id=member)
+        self.state["member_id"] = member
+        self._save()
+        self._ask_to_join(member, 0)
+
+    def _ask_to_join(self, member: str, attempt: int) -> None:
+        """Ask a known manager (who passes it on to the leader) to make our Raft member a
+        voter; try the next one, a second later, until one does."""
+        if self.manager is None or self.manager.member_id != member:
+            return
+        remotes = [a for n, a in self._remotes if n != self.node_id] or [
+            a for _, a in self._remotes
+        ]
+        if not remotes:
+            return
+        addr = _host(remotes[attempt % len(remotes)])
+        body = {"member": member, "addr": self.advertise_addr}
+        call = self.rpc.call(addr, "raft.join", body, timeout=SWARM_REQUEST_TIMEOUT)
+        call.add_done_callback(
+            lambda f: (
+                f.exception() is not None
+                and self.ctx.after(1.0, self._ask_to_join, member, attempt + 1)
+            )
+        )
+
+    def leading_started(self) -> None:
+        """This node's manager now leads: if it is the first, it creates the swarm."""
+        if self._init_cluster is not None:
+            self._create_cluster()
+
+    def managers_changed(self) -> None:
+        if self.manager is not None:
+            self._remotes = self.manager_peers()
+            from .manager.dispatcher import Dispatcher
+
+            dispatcher = self.manager.controller(Dispatcher)
+            if dispatcher is not None:
+                dispatcher.push_all()
+
+    # -- cluster requests ------------------------------------------------------------------------
+
+    def _forwarded(self, method: str) -> Callable[[str, Any], Future]:
+        """Requests from other nodes. A manager forwarding a control request sent it to
+        the leader it knows: only a leader answers it. A node joining knows only the
+        manager it was told about: that one passes the request on."""
+
+        def serve(src: str, body: Any) -> Future:
+            if method == "control":
+                name, args = body
+                return self.control(name, args, local_only=True)
+            return self.control(method, body)
+
+        return serve
+
+    def _dispatch(self, method: str) -> Callable[[str, Any], Any]:
+        """Dispatcher calls from agents: the leader answers; a follower passes them on."""
+
+        def serve(src: str, body: Any) -> Any:
+            m = self.manager
+            if m is None:
+                raise RpcError("Unavailable", "node is not a manager")
+            if m.leading:
+                from .manager.dispatcher import Dispatcher
+
+                return getattr(m.controller(Dispatcher), method)(src, body)
+            leader = m.raft.leader
+            if leader is None or leader == m.member_id:
+                raise RpcError("Unavailable", "no leader")
+            addr = m.raft.address_of(leader)
+            return self.rpc.call(addr, "dispatcher." + method, body, timeout=5.0)
+
+        return serve
+
+    def control(self, method: str, body: Any = None, local_only: bool = False) -> Future:
+        """A cluster request, answered by the leader (see the module's docstring).
+        local_only: we were forwarded this; do not forward it again."""
+        out: Future = Future()
+        deadline = self.ctx.now() + SWARM_REQUEST_TIMEOUT
+        self._try_control(method, body, deadline, out, local_only, refused=None)
+        return out
+
+    def _try_control(
+        self,
+        method: str,
+        body: Any,
+        deadline: float,
+        out: Future,
+        local_only: bool,
+        refused: str | None,
+    ) -> None:
+        if out.done():
+            return
+        m = self.manager
+        if m is None:
+            out.set_exception(RpcError("Unavailable", "node is not a manager"))
+            return
+        now = self.ctx.now()
+        if now >= deadline:
+            out.set_exception(deadline_exceeded())
+            return
+        if m.leading:
+            try:
+                result = m.control.handle(method, body)
+            except RpcError as exc:
+                out.set_exception(exc)
+                return
+            if isinstance(result, Future):
+                result.add_done_callback(lambda f: _chain(f, out))
+            else:
+                out.set_result(result)
+            return
+        if local_only:
+            out.set_exception(RpcError("Unavailable", "not the leader"))
+            return
+        leader = m.raft.leader
+        if leader is not None and leader != m.member_id and leader != refused:
+            addr = m.raft.address_of(leader)
+            rpc_body = (method, body) if method not in ("join", "raft.join") else body
+            rpc_method = "control" if method not in ("join", "raft.join") else method
+            call = self.rpc.call(addr, rpc_method, rpc_body, timeout=deadline - now)
+
+            def answered(f: Future) -> None:
+                exc = f.exception()
+                if exc is None:
+                    out.set_result(f.result())
+                elif isinstance(exc, RpcError) and exc.code == "Unavailable":
+                    # The leader is gone: look for a new one.
+                    self.ctx.after(
+                        0.5, self._try_control, method, body, deadline, out, False, leader
+                    )
+                else:
+                    out.set_exception(exc)
+
+            call.add_done_callback(answered)
+            return
+        if leader is None and m.ticks_without_leader > LOST_QUORUM_TICKS:
+            out.set_exception(RpcError("Unknown", LOST_QUORUM))
+            return
+        wait = 0.5 if refused is not None else 1.0
+        self.ctx.after(
+            min(wait, max(deadline - now, 0.0)),
+            self._try_control,
+            method,
+            body,
+            deadline,
+            out,
+            False,
+            refused,
+        )
+
+    def _cluster_call(self, method: str, body: Any = None) -> Future:
+        """A cluster request on behalf of the API: errors become DaemonErrors."""
+        if self.state is None:
+            return failed(DaemonError(NOT_IN_SWARM, 503))
+        if self.state["role"] != "manager" or self.manager is None:
+            return failed(DaemonError(NOT_MANAGER, 503))
+        if self.ctx.now() < self.control_from:
+            return failed(DaemonError(MANAGER_PREPARING, 503))
+        out: Future = Future()
+
+        def done(f: Future) -> None:
+            exc = f.exception()
+            if exc is not None:
+                out.set_exception(as_daemon_error(exc))
+            else:
+                out.set_result(f.result())
+
+        self.control(method, body).add_done_callback(done)
+        return out
+
+    # -- swarm ---------------------------------------------------------------------------------
+
+    def api_swarm_init(self, req: dict) -> Future:
+        if self.state is not None and not req.get("ForceNewCluster"):
+            return failed(DaemonError(ALREADY_IN_SWARM, 503))
+        if self.state is not None:
+            return self._force_new_cluster()
+        availability = (req.get("Availability") or "active").lower()
+        advertise = _host(req.get("AdvertiseAddr")) or self.ctx.address
+        now = self.ctx.wallclock()
+        rng = self.ctx.rng
+        node_id = ids.new_id(rng)
+        root = ca.RootCA.create(rng, now)
+        member = ids.raft_member_id(node_id, rng)
+        spec = copy.deepcopy(DEFAULT_SPEC)
+        for key, value in (req.get("Spec") or {}).items():
+            if isinstance(value, dict):
+                spec.setdefault(key, {}).update({k: v for k, v in value.items() if v is not None})
+        stamp = rfc3339nano(now)
+        self._init_cluster = {
+            "cluster": {
+                "ID": ids.new_id(rng),
+                "CreatedAt": stamp,
+                "UpdatedAt": stamp,
+                "Spec": spec,
+                "TLSInfo": root.tls_info(),
+                "RootRotationInProgress": False,
+                "DefaultAddrPool": None,
+                "SubnetSize": 24,
+                "DataPathPort": 4789,
+                "JoinTokens": {
+                    "Worker": ca.generate_join_token(rng, root),
+                    "Manager": ca.generate_join_token(rng, root),
+                },
+                "_ca_key": root.key_pem,
+            },
+            "node": {
+                "ID": node_id,
+                "CreatedAt": stamp,
+                "UpdatedAt": stamp,
+                "Spec": {"Labels": {}, "Role": "manager", "Availability": availability},
+                "Description": {"Hostname": self.ctx.name},
+                "Status": {"State": "unknown", "Addr": advertise},
+                "_role": "manager",
+            },
+        }
+        self.state = {
+            "node_id": node_id,
+            "cluster_id": self._init_cluster["cluster"]["ID"],
+            "role": "manager",
+            "advertise_addr": advertise,
+            "managers": [(node_id, f"{advertise}:2377")],
+            "ca_cert": root.cert_pem,
+            "member_id": member,
+        }
+        self._save()
+        self._start_manager(member, Config(frozenset({member}), ((member, advertise),)))
+        self.agent = Agent(self)
+        self.agent.start()
+        return self._when(
+            lambda: (
+                self.manager is not None and self.manager.store.get("nodes", node_id) is not None
+            ),
+            JOIN_TIMEOUT,
+            node_id,
+        )
+
+    def _create_cluster(self) -> None:
+        init, self._init_cluster = self._init_cluster, None
+
+        def write(tx) -> None:
+            if tx.store.cluster is None:
+                tx.create("clusters", init["cluster"])
+            if tx.get("nodes", init["node"]["ID"]) is None:
+                tx.create("nodes", init["node"])
+
+        self.manager.update(write)
+
+    def _force_new_cluster(self) -> Future:
+        return failed(DaemonError("--force-new-cluster is not supported yet"))
+
+    def api_swarm_join(self, req: dict) -> Future:
+        if self.state is not None:
+            return failed(DaemonError(ALREADY_IN_SWARM, 503))
+        token = req.get("JoinToken", "")
+        try:
+            digest, _ = ca.parse_join_token(token)
+        except ca.InvalidJoinToken:
+            return failed(DaemonError("invalid join token"))
+        remote = _host((req.get("RemoteAddrs") or [""])[0])
+        advertise = _host(req.get("AdvertiseAddr")) or self.ctx.address
+        self.joining = True
+        out: Future = Future()
+        body = {
+            "token": token,
+            "addr": advertise,
+            "hostname": self.ctx.name,
+            "availability": (req.get("Availability") or "active").lower(),
+        }
+        call = self.rpc.call(remote, "join", body, timeout=JOIN_TIMEOUT)
+
+        def joined(f: Future) -> None:
+            exc = f.exception()
+            self.joining = False
+            if exc is not None:
+                out.set_exception(as_daemon_error(exc))
+                return
+            reply = f.result()
+            expected = ca.RootCA(reply["ca_cert"], "").digest
+            if ids.base36(int(expected, 16), 50) != digest:
+                out.set_exception(
+                    DaemonError(f"remote CA does not match fingerprint. Expected: {digest}")
+                )
+                return
+            self.state = {
+                "node_id": reply["node_id"],
+                "cluster_id": reply["cluster_id"],
+                "role": reply["role"],
+                "advertise_addr": advertise,
+                "managers": list(reply["managers"]),
+                "ca_cert": reply["ca_cert"],
+            }
+            self._remotes = list(reply["managers"])
+            self._save()
+            self.agent = Agent(self)
+            self.agent.start()
+            if reply["role"] == "manager":
+                self._join_raft()
+            ready = self._when(self._joined, JOIN_TIMEOUT, None, DaemonError(JOIN_TIMED_OUT))
+            ready.add_done_callback(lambda r: _chain(r, out))
+
+        call.add_done_callback(joined)
+        return out
+
+    def check_ready(self) -> None:
+        """Note when the node becomes ready (a manager may need a moment more)."""
+        if not self.was_ready and not self._joined() and self.state is not None:
+            self._when(self._joined, JOIN_TIMEOUT)
+
+    def _joined(self) -> bool:
+        """Whether the node is ready: its agent has a session and, for a manager, its Raft
+        member is a voter that has the swarm's state. Once it is, it stays active."""
+        if self.state is None or self.agent is None or not self.agent.registered:
+            return False
+        if self.state["role"] == "manager":
+            m = self.manager
+            if m is None or m.member_id not in m.raft.raft.config.voters or m.store.cluster is None:
+                return False
+        self.was_ready = True
+        return True
+
+    def api_swarm_leave(self, force: bool) -> Future:
+        if self.state is None:
+            return failed(DaemonError(NO_SWARM, 503))
+        if self.manager is not None and not force:
+            return self._refuse_leave()
+        self._leave()
+        return resolved(None)
+
+    def _leave(self) -> None:
+        self._stop_node()
+        for key in list(self.ctx.disk.keys()):
+            if key.startswith("swarm/"):
+                self.ctx.disk.delete(key)
+        self.state = None
+        self._remotes = []
+
+    def _refuse_leave(self) -> Future:
+        prefix = (
+            "You are attempting to leave the swarm on a node that is participating as a manager. "
+        )
+        suffix = (
+            "The only way to restore a swarm that has lost consensus is to reinitialize it with "
+            "`--force-new-cluster`. Use `--force` to suppress this message."
+        )
+        if not self.active_manager():
+            return failed(
+                DaemonError(
+                    prefix + "Doing so may lose the consensus of your cluster. " + suffix, 503
+                )
+            )
+        out: Future = Future()
+        stats = self.control("node.list", {"filters": {}})
+        timer = self.ctx.after(
+            LEAVE_STATS_TIMEOUT,
+            lambda: out.done() or out.set_exception(DaemonError(prefix + suffix, 503)),
+        )
+
+        def counted(f: Future) -> None:
+            timer.cancel()
+            if out.done():
+                return
+            msg = prefix
+            if f.exception() is None:
+                reachable = unreachable = 0
+                me = False
+                for n in f.result():
+                    ms = n.get("ManagerStatus")
+                    if ms is None:
+                        continue
+                    if ms["Reachability"] == "reachable":
+                        reachable += 1
+                        me = me or n["ID"] == self.node_id
+                    elif ms["Reachability"] == "unreachable":
+                        unreachable += 1
+                if me and reachable - 2 <= unreachable:
+                    if reachable == 1 and unreachable == 0:
+                        out.set_exception(
+                            DaemonError(
+                                prefix
+                                + "Removing the last manager erases all current state of the "
+                                "swarm. Use `--force` to ignore this message. ",
+                                503,
+                            )
+                        )
+                        return
+                    msg += (
+                        f"Removing this node leaves {reachable - 1} managers out of "
+                        f"{reachable + unreachable}. Without a Raft quorum your swarm will be "
+                        "inaccessible. "
+                    )
+            out.set_exception(DaemonError(msg + suffix, 503))
+
+        stats.add_done_callback(counted)
+        return out
+
+    def active_manager(self) -> bool:
+        """Whether this node's manager is ready to take control requests (moby's
+        IsActiveManager): it has joined Raft and has the swarm's state, and the daemon's
+        connection to it is up."""
+        m = self.manager
+        return (
+            m is not None
+            and m.member_id in m.raft.raft.config.voters
+            and m.store.cluster is not None
+            and self.ctx.now() >= self.control_from
+        )
+
+    def api_swarm_inspect(self) -> Future:
+        return self._cluster_call("swarm.inspect")
+
+    def api_swarm_update(
+        self,
+        version: int,
+        spec: dict | None,
+        rotate_worker: bool = False,
+        rotate_manager: bool = False,
+    ) -> Future:
+        return self._cluster_call(
+            "swarm.update",
+            {
+                "version": version,
+                "spec": spec,
+                "rotate_worker_token": rotate_worker,
+                "rotate_manager_token": rotate_manager,
+            },
+        )
+
+    # -- nodes and tasks --------------------------------------------------------------------------
+
+    def api_nodes(self, filters: dict | None = None) -> Future:
+        return self._cluster_call("node.list", {"filters": filters or {}})
+
+    def api_node(self, ref: str) -> Future:
+        return self._cluster_call("node.inspect", {"ref": ref})
+
+    def api_node_update(self, node_id: str, version: int, spec: dict) -> Future:
+        spec = dict(spec)
+        for field, values in (
+            ("Role", ("worker", "manager")),
+            ("Availability", ("active", "pause", "drain")),
+        ):
+            value = spec.get(field, "")
+            if value.lower() not in values:
+                return failed(DaemonError(f'invalid {field}: "{value}"'))
+            spec[field] = value.lower()
+        return self._cluster_call("node.update", {"id": node_id, "version": version, "spec": spec})
+
+    def api_node_remove(self, ref: str, force: bool) -> Future:
+        return self._cluster_call("node.remove", {"ref": ref, "force": force})
+
+    def api_tasks(self, filters: dict | None = None) -> Future:
+        return self._cluster_call("task.list", {"filters": filters or {}})
+
+    # -- system -----------------------------------------------------------------------------------
+
+    def api_version(self) -> dict:
+        return engine.server_version()
+
+    def api_info(self) -> Future:
+        info = engine.system_info(self.ctx.name, self.engine_id)
+        info.update(
+            {"Containers": 0, "ContainersRunning": 0, "ContainersPaused": 0, "ContainersStopped": 0}
+        )
+        swarm: dict[str, Any] = {
+            "NodeID": self.node_id,
+            "NodeAddr": self.advertise_addr,
+            "LocalNodeState": self.status,
+            "ControlAvailable": False,
+            "Error": self.error,
+            "RemoteManagers": None,
+        }
+        info["Swarm"] = swarm
+        if self.state is None:
+            return resolved(info)
+        swarm["RemoteManagers"] = [{"NodeID": n, "Addr": a} for n, a in self.remote_managers()]
+        if self.manager is None:
+            return resolved(info)
+        swarm["ControlAvailable"] = True
+        out: Future = Future()
+
+        def answered(f: Future) -> None:
+            exc = f.exception()
+            if exc is not None:
+                swarm["Error"] = str(exc)
+                swarm["Cluster"] = ZERO_CLUSTER  # moby fills in an empty one
+            else:
+                result = f.result()
+                swarm["Nodes"] = result["Nodes"]
+                swarm["Managers"] = result["Managers"]
+                swarm["Cluster"] = result["Cluster"]
+                if result["Managers"] == 2:
+                    info["Warnings"] = [TWO_MANAGERS_WARNING]
+            out.set_result(info)
+
+        self.control("info").add_done_callback(answered)
+        return out
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _when(
+        self,
+        ready: Callable[[], bool],
+        timeout: float,
+        value: Any = None,
+        error: BaseException | None = None,
+    ) -> Future:
+        """A future that resolves with `value` once `ready()` holds (checked every 0.1 s),
+        or fails with `error` after `timeout` seconds."""
+        out: Future = Future()
+        deadline = self.ctx.now() + timeout
+
+        def check() -> None:
+            if out.done():
+                return
+            if ready():
+                out.set_result(value)
+            elif self.ctx.now() >= deadline:
+                out.set_exception(error or DaemonError("timed out"))
+            else:
+                self.ctx.after(0.1, check)
+
+        check()
+        return out
+
+
+def _chain(src: Future, dst: Future) -> None:
+    if dst.done():
+        return
+    exc = src.exception()
+    if exc is not None:
+        dst.set_exception(exc)
+    else:
+        dst.set_result(src.result())
+
+
+def _host(addr: str | None) -> str:
+    """The host part of "host[:port]"."""
+    if not addr:
+        return ""
+    return addr.rsplit(":", 1)[0] if addr.count(":") == 1 else addr

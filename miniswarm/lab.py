@@ -1,0 +1,140 @@
+"""A lab: simulated hosts running dockerd, a network between them, and a way to type
+docker commands on any of them. The REPL, transcripts, lessons and tests all use it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .cli import main as cli
+from .cli.client import Client
+from .cli.commands import Context
+from .daemon import Daemon
+from .sim import Kernel, SimDriver, ThreadDriver
+
+# The notes' addresses, and the reference recordings' host names: three would-be managers
+# (so that quorum can be explored) and two workers.
+DEFAULT_HOSTS = [
+    ("manager1", "192.168.0.100"),
+    ("manager2", "192.168.0.101"),
+    ("manager3", "192.168.0.102"),
+    ("worker1", "192.168.0.103"),
+    ("worker2", "192.168.0.104"),
+]
+
+
+@dataclass
+class Result:
+    out: str
+    err: str
+    status: int
+
+
+class Lab:
+    def __init__(
+        self,
+        hosts: list[tuple[str, str]] | None = None,
+        *,
+        driver: str = "sim",
+        seed: int = 0,
+        speed: float = 1.0,
+    ) -> None:
+        self.hosts = list(hosts or DEFAULT_HOSTS)
+        if driver == "sim":
+            self.kernel: Kernel = SimDriver(seed=seed)
+        else:
+            self.kernel = ThreadDriver(seed=seed, speed=speed)
+        for name, address in self.hosts:
+            self.kernel.add_host(name, address, Daemon)
+        # Each host's files (what `> FILE` writes and `secret create NAME FILE` reads).
+        self.files: dict[str, dict[str, str]] = {name: {} for name, _ in self.hosts}
+        if isinstance(self.kernel, ThreadDriver):
+            self.kernel.start()
+
+    def close(self) -> None:
+        if isinstance(self.kernel, ThreadDriver):
+            self.kernel.stop()
+
+    @property
+    def names(self) -> list[str]:
+        return [n for n, _ in self.hosts]
+
+    def address(self, host: str) -> str:
+        return self.kernel.host(host).address
+
+    def docker(
+        self,
+        host: str,
+        argv: list[str],
+        stdin: str | None = None,
+        tty: bool = False,
+        width: int = 80,
+        height: int = 24,
+        deadline: float | None = None,
+    ) -> Result:
+        """Run `docker ARGV...` on `host`, as a student at its prompt would. A deadline
+        (simulated time) stops the command there, as `timeout` does."""
+        ctx = Context(
+            Client(self.kernel, host, deadline),
+            stdin=stdin,
+            tty=tty,
+            width=width,
+            height=height,
+            files=self.files[host],
+        )
+        status = cli.run(argv, ctx)
+        return Result("".join(ctx.out), "".join(ctx.err), status)
+
+    # -- simulation actions ---------------------------------------------------------------------
+
+    def stop(self, host: str) -> None:
+        self.kernel.crash(host)
+
+    def start(self, host: str) -> None:
+        self.kernel.start_host(host)
+
+    def partition(self, *groups: list[str]) -> None:
+        self.kernel.partition(*groups)
+
+    def heal(self) -> None:
+        self.kernel.heal()
+
+    def sleep(self, seconds: float) -> None:
+        if isinstance(self.kernel, SimDriver):
+            self.kernel.run_for(seconds)
+        else:
+            import time
+
+            time.sleep(seconds / self.kernel.speed)
+
+    def now(self) -> float:
+        return self.kernel.now()
+
+    # -- set-up -------------------------------------------------------------------------------
+
+    def form_swarm(self, managers: list[str], workers: list[str]) -> None:
+        """The first manager initialises a swarm; the others join it (silently)."""
+        first = managers[0]
+        self._ok(first, ["swarm", "init", "--advertise-addr", self.address(first)])
+        tokens = {
+            role: self._ok(first, ["swarm", "join-token", "-q", role]).strip()
+            for role in ("manager", "worker")
+        }
+        target = f"{self.address(first)}:2377"
+        for host in managers[1:]:
+            self._ok(host, ["swarm", "join", "--token", tokens["manager"], target])
+        for host in workers:
+            self._ok(host, ["swarm", "join", "--token", tokens["worker"], target])
+
+    def current_token(self, role: str) -> str | None:
+        """The swarm's join token for `role`, asked of the first manager that answers."""
+        for host in self.names:
+            r = self.docker(host, ["swarm", "join-token", "-q", role])
+            if r.status == 0:
+                return r.out.strip()
+        return None
+
+    def _ok(self, host: str, argv: list[str]) -> str:
+        r = self.docker(host, argv)
+        if r.status != 0:
+            raise RuntimeError(f"{host}: docker {' '.join(argv)}: {r.err.strip()}")
+        return r.out

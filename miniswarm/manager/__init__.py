@@ -1,0 +1,274 @@
+"""The manager role of a node: a Raft member, the replicated store, and — while this
+member leads — the controllers that keep the cluster as its spec says.
+
+Only the leader runs controllers (swarmkit's `becomeLeader`): the dispatcher that keeps
+worker sessions, the role manager that carries out promotions and demotions, and (with
+services) the scheduler and the orchestrators. They start once the new leader has
+applied every committed entry, and stop the moment it loses leadership.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any
+
+from ..ids import node_of_member
+from ..raft import Config, ConfigChangeRefused, Entry, ProposalRefused
+from ..raftnode import LostLeadership, RaftNode
+from ..rpc import RpcError
+from .store import Batch, Store, StoreError
+from .writer import Writer
+
+if TYPE_CHECKING:
+    from ..daemon import Daemon
+
+# swarmkit's lostQuorumTimeout: after this many ticks without a leader, requests fail at
+# once instead of waiting for one.
+LOST_QUORUM_TICKS = 10
+
+LOST_QUORUM = (
+    "The swarm does not have a leader. It's possible that too few managers are online. "
+    "Make sure more than half of the managers are online."
+)
+LOST_LEADERSHIP = "raft: failed to process the request: node lost leader status"
+
+
+class StoreMachine:
+    """Raft's state machine on a manager: committed batches go into the store."""
+
+    def __init__(self, manager: Manager) -> None:
+        self.manager = manager
+
+    def apply(self, entry: Entry) -> Any:
+        m = self.manager
+        result: Any = None
+        if isinstance(entry.data, Batch):
+            try:
+                result = m.store.apply(entry.index, entry.data)
+            except StoreError as exc:
+                result = exc
+        m._applied(entry)
+        return result
+
+    def snapshot(self) -> Any:
+        return self.manager.store.snapshot()
+
+    def restore(self, data: Any) -> None:
+        if data is not None:
+            self.manager.store.restore(data)
+
+
+class Manager:
+    def __init__(
+        self,
+        daemon: Daemon,
+        *,
+        member_id: str | None = None,
+        bootstrap: Config | None = None,
+    ) -> None:
+        self.daemon = daemon
+        self.ctx = daemon.ctx
+        self.store = Store()
+        self.raft = RaftNode(
+            self.ctx,
+            StoreMachine(self),
+            member_id=member_id,
+            bootstrap=bootstrap,
+            disk_key="swarm/raft",
+            on_leader_change=self._leader_changed,
+            on_tick=self._tick,
+        )
+        self.writer = Writer(self)
+        self.ticks_without_leader = 0
+        self.leading = False  # the controllers run
+        self.controllers: list[Any] = []
+        self.started_at = self.ctx.now()
+        from .controlapi import ControlAPI
+
+        self.control = ControlAPI(self)
+
+    @property
+    def member_id(self) -> str:
+        return self.raft.id
+
+    @property
+    def node_id(self) -> str:
+        return self.daemon.node_id
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.raft.start()
+
+    def stop(self) -> None:
+        self._stop_leading()
+        self.raft.stop()
+
+    def _tick(self) -> None:
+        if self.raft.leader is None:
+            self.ticks_without_leader += 1
+        else:
+            self.ticks_without_leader = 0
+
+    def _leader_changed(self, lead: str | None) -> None:
+        if lead != self.member_id:
+            self._stop_leading()
+        else:
+            self._maybe_lead()
+
+    def _applied(self, entry: Entry) -> None:
+        if entry.config is not None:
+            self.daemon.managers_changed()
+        if not self.leading:
+            self._maybe_lead()
+
+    def _maybe_lead(self) -> None:
+        """Start the controllers once this leader has applied everything committed
+        before its term (its own no-op marks the point)."""
+        r = self.raft.raft
+        if self.leading or r.state != "leader" or r.applied < r.term_start_index:
+            return
+        from .dispatcher import Dispatcher
+        from .rolemanager import RoleManager
+
+        self.leading = True
+        self.controllers = [Dispatcher(self), RoleManager(self)]
+        for c in self.controllers:
+            c.start()
+        self.daemon.leading_started()
+
+    def _stop_leading(self) -> None:
+        if not self.leading:
+            return
+        self.leading = False
+        for c in self.controllers:
+            c.stop()
+        self.controllers = []
+        self.writer.fail_all(RpcError("Unknown", LOST_LEADERSHIP))
+
+    def controller(self, kind: type) -> Any:
+        for c in self.controllers:
+            if isinstance(c, kind):
+                return c
+        return None
+
+    # -- writing --------------------------------------------------------------------------------
+
+    def propose(self, batch: Batch) -> Future:
+        """Commit a batch; the future gets the store's Applied, or fails."""
+        inner = self.raft.propose(batch)
+        out: Future = Future()
+
+        def done(f: Future) -> None:
+            exc = f.exception()
+            if isinstance(exc, LostLeadership):
+                out.set_exception(RpcError("Unknown", LOST_LEADERSHIP))
+            elif exc is not None:
+                out.set_exception(exc)
+            elif isinstance(f.result(), StoreError):
+                err = f.result()
+                out.set_exception(RpcError(err.code, err.message))
+            else:
+                out.set_result(f.result())
+
+        inner.add_done_callback(done)
+        return out
+
+    def update(self, write) -> Future:
+        """Run a write transaction (see writer.py); leader only."""
+        if not self.leading:
+            fut: Future = Future()
+            fut.set_exception(RpcError("Unknown", LOST_LEADERSHIP))
+            return fut
+        return self.writer.update(write)
+
+    # -- membership ---------------------------------------------------------------------------
+
+    def members(self) -> dict[str, str]:
+        """Raft members (as this manager knows them): member ID -> address."""
+        cfg = self.raft.raft.config
+        return {m: cfg.address_of(m) or "" for m in sorted(cfg.voters)}
+
+    def member_of_node(self, node_id: str) -> str | None:
+        for m in self.raft.raft.config.voters:
+            if node_of_member(m) == node_id:
+                return m
+        return None
+
+    def reachable(self, member: str) -> bool:
+        return self.raft.reachable(member)
+
+    def manager_status(self, node_id: str) -> dict | None:
+        """ManagerStatus of a node, as the leader reports it (swarm fills it in from the
+        Raft member list when listing nodes)."""
+        member = self.member_of_node(node_id)
+        if member is None:
+            return None
+        status: dict[str, Any] = {}
+        if member == self.raft.leader:
+            status["Leader"] = True
+        status["Reachability"] = "reachable" if self.reachable(member) else "unreachable"
+        status["Addr"] = f"{self.members()[member]}:2377"
+        return status
+
+    def can_remove_member(self, member: str) -> bool:
+        """Whether removing `member` leaves enough reachable members for a quorum
+        (swarmkit's CanRemoveMember)."""
+        members = list(self.raft.raft.config.voters)
+        reachable = sum(
+            1 for m in members if m != member and (m == self.member_id or self.reachable(m))
+        )
+        return reachable >= (len(members) - 1) // 2 + 1
+
+    def add_member(self, member: str, address: str) -> Future:
+        """Add a Raft voter, retrying while another change is in progress."""
+        out: Future = Future()
+
+        def attempt() -> None:
+            if out.done():
+                return
+            if member in self.raft.raft.config.voters:
+                out.set_result(None)
+                return
+            try:
+                fut = self.raft.add_voter(member, address)
+            except ConfigChangeRefused:
+                self.ctx.after(0.2, attempt)
+                return
+            except ProposalRefused as exc:
+                out.set_exception(RpcError("Unknown", str(exc)))
+                return
+            fut.add_done_callback(
+                lambda f: (
+                    out.set_result(None) if f.exception() is None else self.ctx.after(0.2, attempt)
+                )
+            )
+
+        attempt()
+        return out
+
+    def remove_member(self, member: str) -> Future:
+        out: Future = Future()
+
+        def attempt() -> None:
+            if out.done():
+                return
+            if member not in self.raft.raft.config.voters:
+                out.set_result(None)
+                return
+            try:
+                fut = self.raft.remove_voter(member)
+            except ConfigChangeRefused:
+                self.ctx.after(0.2, attempt)
+                return
+            except ProposalRefused as exc:
+                out.set_exception(RpcError("Unknown", str(exc)))
+                return
+            fut.add_done_callback(
+                lambda f: (
+                    out.set_result(None) if f.exception() is None else self.ctx.after(0.2, attempt)
+                )
+            )
+
+        attempt()
+        return out

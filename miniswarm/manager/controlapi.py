@@ -1,0 +1,304 @@
+"""The leader's answers to cluster requests (swarmkit's controlapi, with moby's reference
+resolution): the swarm, nodes, tasks, joins. Other managers forward these here.
+
+A handler returns its result, or a Future of it for one that writes; errors are
+RpcErrors worded as docker prints them.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any
+
+from .. import ca, ids
+from ..gocompat import rfc3339nano
+from ..rpc import RpcError, plain_error
+from .store import public
+
+if TYPE_CHECKING:
+    from . import Manager
+    from .writer import Tx
+
+NODE_FILTERS = {"id", "name", "label", "node.label", "role", "membership"}
+TASK_STATES = (
+    "new",
+    "pending",
+    "assigned",
+    "accepted",
+    "preparing",
+    "ready",
+    "starting",
+    "running",
+    "complete",
+    "shutdown",
+    "failed",
+    "rejected",
+    "remove",
+    "orphaned",
+)
+TASK_FILTERS = {"id", "name", "label", "service", "node", "desired-state", "_up-to-date", "runtime"}
+
+
+def not_found(kind: str, ref: str) -> RpcError:
+    return plain_error("NotFound", f"{kind} {ref} not found")
+
+
+def check_filters(filters: dict[str, list[str]], allowed: set[str]) -> None:
+    for key in filters:
+        if key not in allowed:
+            raise plain_error("InvalidArgument", f"invalid filter '{key}'")
+
+
+def resolve(objects: list[dict], ref: str, kind: str, name_of: Callable[[dict], str]) -> dict:
+    """An object by full ID, else exact name, else unique ID prefix (moby's lookup)."""
+    for obj in objects:
+        if obj["ID"] == ref:
+            return obj
+    matches = [o for o in objects if name_of(o) == ref]
+    if not matches:
+        matches = [o for o in objects if o["ID"].startswith(ref)]
+    if not matches:
+        raise not_found(kind, ref)
+    if len(matches) > 1:
+        raise plain_error(
+            "InvalidArgument", f"{kind} {ref} is ambiguous ({len(matches)} matches found)"
+        )
+    return matches[0]
+
+
+def node_name(node: dict) -> str:
+    return node["Spec"].get("Name") or node.get("Description", {}).get("Hostname", "")
+
+
+class ControlAPI:
+    def __init__(self, manager: Manager) -> None:
+        self.m = manager
+        self.store = manager.store
+
+    def handle(self, method: str, body: Any) -> Any:
+        fn = getattr(self, "do_" + method.replace(".", "_").replace("-", "_"), None)
+        if fn is None:
+            raise RpcError("Unimplemented", f"unknown method {method}")
+        return fn(body or {})
+
+    # -- the swarm ------------------------------------------------------------------------------
+
+    def cluster(self) -> dict:
+        c = self.store.cluster
+        if c is None:
+            raise RpcError("Unknown", "cluster not found")
+        return c
+
+    def swarm_view(self, with_tokens: bool = True) -> dict:
+        view = public(self.cluster())
+        if not with_tokens:
+            view.pop("JoinTokens", None)
+        return view
+
+    def do_swarm_inspect(self, body: dict) -> dict:
+        return self.swarm_view()
+
+    def do_info(self, body: dict) -> dict:
+        nodes = [self.node_view(n) for n in self.store.all("nodes")]
+        return {
+            "Cluster": self.swarm_view(with_tokens=False),
+            "Nodes": len(nodes),
+            "Managers": sum(1 for n in nodes if "ManagerStatus" in n),
+        }
+
+    def do_swarm_update(self, body: dict) -> Future:
+        """body: version, spec (optional), rotate_worker_token, rotate_manager_token."""
+
+        def write(tx: Tx) -> None:
+            c = self.cluster()
+            if body.get("version") is not None and body["version"] != c["Version"]["Index"]:
+                raise RpcError("Unknown", "update out of sequence")
+            new = copy.deepcopy(c)
+            if body.get("spec") is not None:
+                if body["spec"].get("Name", "default") != "default":
+                    raise RpcError("InvalidArgument", 'swarm spec must be named "default"')
+                new["Spec"] = body["spec"]
+            root = ca.RootCA(c["TLSInfo"]["TrustRoot"], c["_ca_key"])
+            if body.get("rotate_worker_token"):
+                new["JoinTokens"]["Worker"] = ca.generate_join_token(self.m.ctx.rng, root)
+            if body.get("rotate_manager_token"):
+                new["JoinTokens"]["Manager"] = ca.generate_join_token(self.m.ctx.rng, root)
+            new["UpdatedAt"] = rfc3339nano(tx.now)
+            tx.update("clusters", new)
+
+        return self.m.update(write)
+
+    # -- nodes ------------------------------------------------------------------------------------
+
+    def node_view(self, node: dict) -> dict:
+        view = public(node)
+        status = self.m.manager_status(node["ID"])
+        if status is not None:
+            view["ManagerStatus"] = status
+        return view
+
+    def find_node(self, ref: str) -> dict:
+        return resolve(list(self.store.all("nodes")), ref, "node", node_name)
+
+    def do_node_list(self, body: dict) -> list[dict]:
+        filters: dict[str, list[str]] = body.get("filters") or {}
+        check_filters(filters, NODE_FILTERS)
+        out = []
+        for node in self.store.all("nodes"):
+            view = self.node_view(node)
+            if _node_matches(view, filters):
+                out.append(view)
+        return out
+
+    def do_node_inspect(self, body: dict) -> dict:
+        return self.node_view(self.find_node(body["ref"]))
+
+    def do_node_update(self, body: dict) -> Future:
+        """body: id, version, spec (the whole NodeSpec)."""
+        spec = body["spec"]
+
+        def write(tx: Tx) -> dict:
+            node = tx.get("nodes", body["id"])
+            if node is None:
+                raise not_found("node", body["id"])
+            if body.get("version") is not None and body["version"] != node["Version"]["Index"]:
+                raise RpcError("Unknown", "update out of sequence")
+            if node["Spec"]["Role"] == "manager" and spec.get("Role") == "worker":
+                self._check_demotion(tx, node)
+            new = dict(node)
+            new["Spec"] = copy.deepcopy(spec)
+            new["UpdatedAt"] = rfc3339nano(tx.now)
+            return tx.update("nodes", new)
+
+        return self.m.update(write)
+
+    def _check_demotion(self, tx: Tx, node: dict) -> None:
+        managers = [n for n in tx.all("nodes") if n.get("_role") == "manager"]
+        if len(managers) == 1 and managers[0]["ID"] == node["ID"]:
+            raise RpcError(
+                "FailedPrecondition", "attempting to demote the last manager of the swarm"
+            )
+        member = self.m.member_of_node(node["ID"])
+        if member is not None and not self.m.can_remove_member(member):
+            raise RpcError(
+                "FailedPrecondition",
+                "can't remove member from the raft: this would result in a loss of quorum",
+            )
+
+    def do_node_remove(self, body: dict) -> Future:
+        node = self.find_node(body["ref"])
+
+        def write(tx: Tx) -> None:
+            current = tx.get("nodes", node["ID"])
+            if current is None:
+                raise not_found("node", body["ref"])
+            if current["Spec"]["Role"] == "manager" or self.m.member_of_node(node["ID"]):
+                if self.m.member_of_node(node["ID"]):
+                    raise RpcError(
+                        "FailedPrecondition",
+                        f"node {node['ID']} is a cluster manager and is a member of the raft "
+                        "cluster. It must be demoted to worker before removal",
+                    )
+            if not body.get("force") and current["Status"]["State"] == "ready":
+                raise RpcError(
+                    "FailedPrecondition", f"node {node['ID']} is not down and can't be removed"
+                )
+            tx.delete("nodes", node["ID"])
+            removed = copy.deepcopy(self.cluster())
+            removed.setdefault("_removed_nodes", []).append(node["ID"])
+            tx.update("clusters", removed)
+
+        return self.m.update(write)
+
+    # -- tasks ------------------------------------------------------------------------------------
+
+    def do_task_list(self, body: dict) -> list[dict]:
+        filters: dict[str, list[str]] = body.get("filters") or {}
+        check_filters(filters, TASK_FILTERS)
+        tasks = self.store.all("tasks")
+        if "node" in filters:
+            tasks = [t for nid in filters["node"] for t in self.store.tasks_on_node(nid)]
+        if "service" in filters:
+            tasks = [t for t in tasks if t.get("ServiceID") in filters["service"]]
+        if "desired-state" in filters:
+            wanted = set()
+            for value in filters["desired-state"]:
+                if value.lower() not in TASK_STATES:
+                    raise plain_error("InvalidArgument", f"invalid filter 'desired-state={value}'")
+                wanted.add(value.lower())
+            tasks = [t for t in tasks if t["DesiredState"] in wanted]
+        return [public(t) for t in tasks]
+
+    # -- joining ------------------------------------------------------------------------------
+
+    def do_join(self, body: dict) -> Future:
+        """A node presents a join token (swarmkit's IssueNodeCertificate): it becomes a node
+        of the swarm, with the role its token is for."""
+        c = self.cluster()
+        _, secret = ca.parse_join_token(body["token"])
+        role = None
+        for r, key in (("worker", "Worker"), ("manager", "Manager")):
+            if ca.tokens_equal(secret, ca.parse_join_token(c["JoinTokens"][key])[1]):
+                role = r
+        if role is None:
+            raise RpcError(
+                "InvalidArgument", "A valid join token is necessary to join this cluster"
+            )
+        node_id = ids.new_id(self.m.ctx.rng)
+
+        def write(tx: Tx) -> dict:
+            now = rfc3339nano(tx.now)
+            tx.create(
+                "nodes",
+                {
+                    "ID": node_id,
+                    "CreatedAt": now,
+                    "UpdatedAt": now,
+                    "Spec": {
+                        "Labels": {},
+                        "Role": role,
+                        "Availability": body.get("availability") or "active",
+                    },
+                    "Description": {"Hostname": body.get("hostname", "")},
+                    "Status": {"State": "unknown", "Addr": body["addr"]},
+                    "_role": role,
+                },
+            )
+            return {
+                "node_id": node_id,
+                "role": role,
+                "cluster_id": c["ID"],
+                "ca_cert": c["TLSInfo"]["TrustRoot"],
+                "managers": self.m.daemon.manager_peers(),
+            }
+
+        return self.m.update(write)
+
+    def do_raft_join(self, body: dict) -> Future:
+        """A manager's Raft member asks to be a voter (swarmkit's raft Join)."""
+        return self.m.add_member(body["member"], body["addr"])
+
+
+def _node_matches(node: dict, filters: dict[str, list[str]]) -> bool:
+    for key, values in filters.items():
+        if key == "id" and not any(node["ID"].startswith(v) for v in values):
+            return False
+        if key == "name" and not any(node_name(node).startswith(v) for v in values):
+            return False
+        if key == "role" and node["Spec"]["Role"] not in values:
+            return False
+        if key == "membership" and "accepted" not in values:
+            return False
+        if key in ("label", "node.label"):
+            labels = (
+                node["Spec"].get("Labels") or {}
+                if key == "node.label"
+                else node.get("Description", {}).get("Engine", {}).get("Labels") or {}
+            )
+            for v in values:
+                k, eq, val = v.partition("=")
+                if k not in labels or (eq and labels[k] != val):
+                    return False
+    return True

@@ -1,0 +1,211 @@
+"""Worker sessions and node health (swarmkit's dispatcher), on the leader.
+
+Every node's agent registers a session and then heartbeats every period (5 s, give or
+take half a second, the dispatcher says which each time). A node silent for three periods
+is marked down ("heartbeat failure"). A new leader knows nothing of the sessions its
+predecessor held: it marks every node that is not down "unknown" and gives it six periods
+to register again before marking it down too.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..gocompat import rfc3339nano
+from ..rpc import RpcError
+from ..sim.kernel import Event
+from .store import Applied
+
+if TYPE_CHECKING:
+    from . import Manager
+    from .writer import Tx
+
+GRACE = 3  # periods of silence before a node is down
+GRACE_UNKNOWN = 6  # the same, for a node left "unknown" by a change of leader
+EPSILON = 0.5  # seconds of jitter on each period
+UNKNOWN_MESSAGE = 'Node moved to "unknown" state due to leadership change in cluster'
+DOWN_MESSAGE = "heartbeat failure"
+DOWN_UNKNOWN_MESSAGE = 'heartbeat failure for node in "unknown" state'
+
+
+@dataclass(slots=True)
+class SessionUpdate:
+    """Pushed to a node's agent when something it must act on changes (its role, the
+    managers it can talk to)."""
+
+    node_id: str
+    role: str
+    managers: list[tuple[str, str]]
+
+    def wire_size(self) -> int:
+        return 128
+
+
+@dataclass
+class Session:
+    id: str
+    addr: str
+    expiry: Event | None = None
+
+
+class Dispatcher:
+    def __init__(self, manager: Manager) -> None:
+        self.m = manager
+        self.ctx = manager.ctx
+        self.sessions: dict[str, Session] = {}
+        self._unknown_timers: dict[str, Event] = {}
+        self._running = False
+
+    @property
+    def period(self) -> float:
+        c = self.m.store.cluster
+        ns = c["Spec"]["Dispatcher"]["HeartbeatPeriod"] if c else 5_000_000_000
+        return ns / 1e9
+
+    def start(self) -> None:
+        self._running = True
+        self.m.store.watchers.append(self._watch)
+        self.m.update(self._mark_unknown)
+
+    def stop(self) -> None:
+        self._running = False
+        if self._watch in self.m.store.watchers:
+            self.m.store.watchers.remove(self._watch)
+        for s in self.sessions.values():
+            if s.expiry is not None:
+                s.expiry.cancel()
+        for t in self._unknown_timers.values():
+            t.cancel()
+        self.sessions.clear()
+        self._unknown_timers.clear()
+
+    # -- a new leader's view of the nodes ------------------------------------------------------
+
+    def _mark_unknown(self, tx: Tx) -> None:
+        for node in list(tx.all("nodes")):
+            if node["Status"]["State"] == "down" or node["ID"] in self.sessions:
+                continue
+            new = dict(node)
+            new["Status"] = {
+                "State": "unknown",
+                "Message": UNKNOWN_MESSAGE,
+                "Addr": node["Status"].get("Addr", ""),
+            }
+            new["UpdatedAt"] = rfc3339nano(tx.now)
+            tx.update("nodes", new)
+            self._unknown_timers[node["ID"]] = self.ctx.after(
+                self.period * GRACE_UNKNOWN, self._expire_unknown, node["ID"]
+            )
+
+    def _expire_unknown(self, node_id: str) -> None:
+        self._unknown_timers.pop(node_id, None)
+        if self._running and node_id not in self.sessions:
+            self._set_down(node_id, DOWN_UNKNOWN_MESSAGE)
+
+    # -- sessions ----------------------------------------------------------------------------
+
+    def register(self, src: str, body: dict) -> dict:
+        node_id = body["node_id"]
+        node = self.m.store.get("nodes", node_id)
+        if node is None:
+            raise RpcError("NotFound", "node not found")
+        old = self.sessions.get(node_id)
+        if old is not None and old.expiry is not None:
+            old.expiry.cancel()
+        timer = self._unknown_timers.pop(node_id, None)
+        if timer is not None:
+            timer.cancel()
+        session = Session(f"{self.ctx.rng.getrandbits(64):016x}", body["addr"])
+        self.sessions[node_id] = session
+        period = self._next_period()
+        session.expiry = self.ctx.after(period * GRACE, self._expire, node_id, session.id)
+        description = body.get("description") or {}
+
+        def ready(tx: Tx) -> None:
+            current = tx.get("nodes", node_id)
+            if current is None:
+                return
+            new = dict(current)
+            new["Status"] = {"State": "ready", "Addr": body["addr"]}
+            desc = copy.deepcopy(description)
+            cluster = (
+                tx.get("clusters", self.m.store.cluster["ID"]) if self.m.store.cluster else None
+            )
+            if cluster is not None:
+                desc["TLSInfo"] = {
+                    k: cluster["TLSInfo"][k]
+                    for k in ("TrustRoot", "CertIssuerSubject", "CertIssuerPublicKey")
+                }
+            new["Description"] = desc
+            new["UpdatedAt"] = rfc3339nano(tx.now)
+            tx.update("nodes", new)
+
+        self.m.update(ready)
+        return {
+            "session_id": session.id,
+            "period": period,
+            "managers": self.m.daemon.manager_peers(),
+            "role": node.get("_role", node["Spec"]["Role"]),
+        }
+
+    def heartbeat(self, src: str, body: dict) -> dict:
+        session = self.sessions.get(body["node_id"])
+        if session is None or session.id != body["session_id"]:
+            raise RpcError("NotFound", "node not registered")
+        if session.expiry is not None:
+            session.expiry.cancel()
+        period = self._next_period()
+        session.expiry = self.ctx.after(period * GRACE, self._expire, body["node_id"], session.id)
+        return {"period": period}
+
+    def _next_period(self) -> float:
+        return self.period + EPSILON * (2 * self.ctx.rng.random() - 1)
+
+    def _expire(self, node_id: str, session_id: str) -> None:
+        session = self.sessions.get(node_id)
+        if session is None or session.id != session_id:
+            return
+        del self.sessions[node_id]
+        self._set_down(node_id, DOWN_MESSAGE)
+
+    def _set_down(self, node_id: str, message: str) -> None:
+        def down(tx: Tx) -> None:
+            node = tx.get("nodes", node_id)
+            if node is None:
+                return
+            new = dict(node)
+            new["Status"] = {
+                "State": "down",
+                "Message": message,
+                "Addr": node["Status"].get("Addr", ""),
+            }
+            new["UpdatedAt"] = rfc3339nano(tx.now)
+            tx.update("nodes", new)
+
+        self.m.update(down)
+
+    # -- telling agents --------------------------------------------------------------------------
+
+    def _watch(self, applied: Applied) -> None:
+        for ch, old, new in applied.changes:
+            if ch.kind != "nodes" or new is None:
+                continue
+            if old is None or old.get("_role") != new.get("_role"):
+                self.push(new["ID"])
+
+    def push(self, node_id: str) -> None:
+        session = self.sessions.get(node_id)
+        node = self.m.store.get("nodes", node_id)
+        if session is None or node is None:
+            return
+        role = node.get("_role", node["Spec"]["Role"])
+        self.ctx.send(session.addr, SessionUpdate(node_id, role, self.m.daemon.manager_peers()))
+
+    def push_all(self) -> None:
+        for node_id in list(self.sessions):
+            self.push(node_id)
+
+    def sessions_info(self) -> dict[str, Any]:
+        return {nid: s.addr for nid, s in self.sessions.items()}

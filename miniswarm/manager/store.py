@@ -1,0 +1,211 @@
+"""The replicated cluster state (swarmkit's MemoryStore).
+
+It changes only by applying committed Raft entries, in log order, identically on every
+manager. An entry carries a batch of changes — create, update, delete of objects — that
+apply all together or not at all. Objects have the Engine API's shapes (`ID`, `Version`,
+`CreatedAt`, `UpdatedAt`, `Spec`, ...); a change stamps `Version.Index` with the index of
+its entry, and an update that names a stale version is refused ("update out of
+sequence"), as swarm refuses it.
+
+Objects are never changed in place: an update replaces the object. That is what lets a
+snapshot share them, and readers hold them without copying. Keys that start with "_"
+are the store's own (a node's observed role, say) and are not shown by the API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+KINDS = ("clusters", "nodes", "services", "tasks", "networks", "secrets", "configs")
+NAMED = {"services", "networks", "secrets", "configs"}  # names unique per kind
+
+
+class StoreError(Exception):
+    """A change the store refuses, with the gRPC status code swarm gives it."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One change of a batch. For an update, `version` (when given) must be the object's
+    current Version.Index."""
+
+    action: str  # "create" | "update" | "delete"
+    kind: str
+    obj: dict | None = None
+    id: str | None = None
+    version: int | None = None
+
+    @staticmethod
+    def create(kind: str, obj: dict) -> Change:
+        return Change("create", kind, obj)
+
+    @staticmethod
+    def update(kind: str, obj: dict, version: int | None = None) -> Change:
+        return Change("update", kind, obj, version=version)
+
+    @staticmethod
+    def delete(kind: str, id: str) -> Change:
+        return Change("delete", kind, id=id)
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """What one Raft entry carries: changes applied together, or refused together."""
+
+    changes: tuple[Change, ...]
+
+    def wire_size(self) -> int:
+        return 200 * len(self.changes)
+
+
+@dataclass
+class Applied:
+    """What applying a batch did: the index and the objects as they now are (None for a
+    deleted one), for watchers."""
+
+    index: int
+    changes: list[tuple[Change, dict | None, dict | None]] = field(default_factory=list)
+
+
+def _name_key(obj: dict) -> str:
+    return obj.get("Spec", {}).get("Name", "").lower()
+
+
+class Store:
+    def __init__(self) -> None:
+        self.tables: dict[str, dict[str, dict]] = {k: {} for k in KINDS}
+        self.index = 0  # the last Raft index applied
+        self._names: dict[str, dict[str, str]] = {k: {} for k in NAMED}
+        self._tasks_by_service: dict[str, set[str]] = {}
+        self._tasks_by_node: dict[str, set[str]] = {}
+        self.watchers: list[Callable[[Applied], None]] = []
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def get(self, kind: str, id: str) -> dict | None:
+        return self.tables[kind].get(id)
+
+    def all(self, kind: str) -> Iterable[dict]:
+        return self.tables[kind].values()
+
+    def by_name(self, kind: str, name: str) -> dict | None:
+        id = self._names[kind].get(name.lower())
+        return self.tables[kind].get(id) if id else None
+
+    def tasks_of_service(self, service_id: str) -> Iterator[dict]:
+        tasks = self.tables["tasks"]
+        return (tasks[t] for t in self._tasks_by_service.get(service_id, ()))
+
+    def tasks_on_node(self, node_id: str) -> Iterator[dict]:
+        tasks = self.tables["tasks"]
+        return (tasks[t] for t in self._tasks_by_node.get(node_id, ()))
+
+    @property
+    def cluster(self) -> dict | None:
+        return next(iter(self.tables["clusters"].values()), None)
+
+    # -- applying ---------------------------------------------------------------------------
+
+    def apply(self, index: int, batch: Batch) -> Applied:
+        """Apply a committed batch (all of it, or none: StoreError says why)."""
+        self._check(batch)
+        applied = Applied(index)
+        for ch in batch.changes:
+            table = self.tables[ch.kind]
+            if ch.action == "delete":
+                old = table.pop(ch.id)
+                self._unindex(ch.kind, old)
+                applied.changes.append((ch, old, None))
+                continue
+            old = table.get(ch.obj["ID"])
+            # Version right after ID, where the Engine API's structs have it.
+            obj = {"ID": ch.obj["ID"], "Version": {"Index": index}}
+            obj.update((k, v) for k, v in ch.obj.items() if k not in obj)
+            if old is not None:
+                self._unindex(ch.kind, old)
+            table[obj["ID"]] = obj
+            self._index(ch.kind, obj)
+            applied.changes.append((ch, old, obj))
+        self.index = index
+        for watch in self.watchers:
+            watch(applied)
+        return applied
+
+    def _check(self, batch: Batch) -> None:
+        seen: dict[tuple[str, str], bool] = {}  # (kind, id) -> exists after the earlier changes
+        names: dict[tuple[str, str], str | None] = {}
+        for ch in batch.changes:
+            table = self.tables[ch.kind]
+            id = ch.id if ch.action == "delete" else ch.obj["ID"]
+            exists = seen.get((ch.kind, id), id in table)
+            if ch.action == "create":
+                if exists:
+                    raise StoreError("AlreadyExists", "object already exists")
+                if ch.kind in NAMED:
+                    key = _name_key(ch.obj)
+                    holder = names.get((ch.kind, key), self._names[ch.kind].get(key))
+                    if holder is not None:
+                        raise StoreError("AlreadyExists", "name conflicts with an existing object")
+                    names[(ch.kind, key)] = id
+                seen[(ch.kind, id)] = True
+            elif ch.action == "update":
+                if not exists:
+                    raise StoreError("NotFound", "object does not exist")
+                current = table.get(id)
+                if ch.version is not None and current is not None:
+                    if current["Version"]["Index"] != ch.version:
+                        raise StoreError("Unknown", "update out of sequence")
+                if ch.kind in NAMED and current is not None:
+                    if _name_key(ch.obj) != _name_key(current):
+                        raise StoreError("Unimplemented", "renaming objects is not supported")
+            else:
+                if not exists:
+                    raise StoreError("NotFound", "object does not exist")
+                seen[(ch.kind, id)] = False
+                if ch.kind in NAMED and id in table:
+                    names[(ch.kind, _name_key(table[id]))] = None
+
+    def _index(self, kind: str, obj: dict) -> None:
+        if kind in NAMED:
+            self._names[kind][_name_key(obj)] = obj["ID"]
+        elif kind == "tasks":
+            self._tasks_by_service.setdefault(obj.get("ServiceID", ""), set()).add(obj["ID"])
+            if obj.get("NodeID"):
+                self._tasks_by_node.setdefault(obj["NodeID"], set()).add(obj["ID"])
+
+    def _unindex(self, kind: str, obj: dict) -> None:
+        if kind in NAMED:
+            self._names[kind].pop(_name_key(obj), None)
+        elif kind == "tasks":
+            self._tasks_by_service.get(obj.get("ServiceID", ""), set()).discard(obj["ID"])
+            if obj.get("NodeID"):
+                self._tasks_by_node.get(obj["NodeID"], set()).discard(obj["ID"])
+
+    # -- snapshots --------------------------------------------------------------------------
+
+    def snapshot(self) -> Any:
+        """The whole state, sharing the (never mutated) objects."""
+        return (self.index, {k: dict(t) for k, t in self.tables.items()})
+
+    def restore(self, data: Any) -> None:
+        index, tables = data
+        watchers = self.watchers
+        self.__init__()
+        self.watchers = watchers
+        self.index = index
+        for kind, table in tables.items():
+            for obj in table.values():
+                self.tables[kind][obj["ID"]] = obj
+                self._index(kind, obj)
+
+
+def public(obj: dict) -> dict:
+    """An object as the API shows it: without the store's own keys."""
+    return {k: v for k, v in obj.items() if not k.startswith("_")}

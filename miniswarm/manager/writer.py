@@ -1,0 +1,137 @@
+"""How the leader changes the store: transactions, queued and batched into Raft entries.
+
+Swarm runs every write as `store.Update(func(tx))` and holds the store's write lock while
+the change is proposed and committed, so two writers never both start from the same
+version of an object. The same here: a write is a function of a transaction; queued
+writes run one batch at a time, each against the committed state plus the changes of
+the writes before it in the batch, and the batch goes to Raft as one entry. A write that
+raises changes nothing and fails alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any
+
+from .store import Batch, Change, Store, StoreError
+
+if TYPE_CHECKING:
+    from . import Manager
+
+
+class Tx:
+    """A write's view of the store: the committed state plus the changes so far."""
+
+    def __init__(self, store: Store, now: float) -> None:
+        self.store = store
+        self.now = now
+        self.changes: list[Change] = []
+        self._objs: dict[tuple[str, str], dict | None] = {}
+
+    def get(self, kind: str, id: str) -> dict | None:
+        key = (kind, id)
+        if key in self._objs:
+            return self._objs[key]
+        return self.store.get(kind, id)
+
+    def all(self, kind: str) -> Iterable[dict]:
+        changed = {id: obj for (k, id), obj in self._objs.items() if k == kind}
+        for obj in self.store.all(kind):
+            if obj["ID"] not in changed:
+                yield obj
+        for obj in changed.values():
+            if obj is not None:
+                yield obj
+
+    def create(self, kind: str, obj: dict) -> dict:
+        if self.get(kind, obj["ID"]) is not None:
+            raise StoreError("AlreadyExists", "object already exists")
+        self.changes.append(Change.create(kind, obj))
+        self._objs[(kind, obj["ID"])] = obj
+        return obj
+
+    def update(self, kind: str, obj: dict) -> dict:
+        self.changes.append(Change.update(kind, obj))
+        self._objs[(kind, obj["ID"])] = obj
+        return obj
+
+    def delete(self, kind: str, id: str) -> None:
+        self.changes.append(Change.delete(kind, id))
+        self._objs[(kind, id)] = None
+
+
+Write = Callable[[Tx], Any]
+
+
+class Writer:
+    """The leader's write queue."""
+
+    def __init__(self, manager: Manager) -> None:
+        self.manager = manager
+        self._queue: list[tuple[Write, Future]] = []
+        self._busy = False
+
+    def update(self, write: Write) -> Future:
+        """Run `write(tx)` in the next batch; the future gets its result once committed."""
+        fut: Future = Future()
+        self._queue.append((write, fut))
+        if not self._busy:
+            self.manager.ctx.after(0.0, self._flush)
+            self._busy = True
+        return fut
+
+    def _flush(self) -> None:
+        queue, self._queue = self._queue, []
+        if not queue:
+            self._busy = False
+            return
+        m = self.manager
+        tx = Tx(m.store, m.ctx.wallclock())
+        done: list[tuple[Future, Any]] = []
+        for write, fut in queue:
+            mark = len(tx.changes)
+            saved = dict(tx._objs)
+            try:
+                result = write(tx)
+            except Exception as exc:  # this write fails alone; its changes are undone
+                del tx.changes[mark:]
+                tx._objs = saved
+                fut.set_exception(exc)
+                continue
+            done.append((fut, result))
+        if not tx.changes:
+            for fut, result in done:
+                fut.set_result(result)
+            self._flush_next()
+            return
+        try:
+            commit = m.propose(Batch(tuple(tx.changes)))
+        except Exception as exc:
+            for fut, _ in done:
+                fut.set_exception(exc)
+            self._flush_next()
+            return
+
+        def committed(f: Future) -> None:
+            exc = f.exception()
+            for fut, result in done:
+                if exc is not None:
+                    fut.set_exception(exc)
+                else:
+                    fut.set_result(result)
+            self._flush_next()
+
+        commit.add_done_callback(committed)
+
+    def _flush_next(self) -> None:
+        if self._queue:
+            self.manager.ctx.after(0.0, self._flush)
+        else:
+            self._busy = False
+
+    def fail_all(self, exc: Exception) -> None:
+        queue, self._queue = self._queue, []
+        for _, fut in queue:
+            if not fut.done():
+                fut.set_exception(exc)

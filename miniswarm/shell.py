@@ -1,0 +1,728 @@
+"""The little shell around docker that students' notes use.
+
+One command line: commands joined by `|`, `&&`, `||` and `;`; quotes and backslashes as
+sh reads them; redirections `> FILE`, `>> FILE`, `< FILE`, `2>&1`, `2>/dev/null`, and
+here-strings `<<< 'text'`. Commands: docker, and echo, printf, cat, grep, head, tail, wc,
+sort, uniq, cut, sed, tr, tee, timeout, sleep, true, false — enough for
+`docker info | grep Swarm`, `echo pw | docker secret create s -`,
+`docker info | sed -n '/Swarm:/,/Runtimes:/p'`, `timeout 5 docker service logs -f web`.
+
+Files live on the simulated host the student is on (`lab.files[host]`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .lab import Lab
+
+
+class ShellError(Exception):
+    pass
+
+
+@dataclass
+class Output:
+    """What a command line printed: standard output and error, in order, and its status."""
+
+    stdout: str = ""
+    stderr: str = ""
+    status: int = 0
+    chunks: list[tuple[str, str]] = field(default_factory=list)  # (stream, text) in order
+
+    def emit(self, stream: str, text: str) -> None:
+        if not text:
+            return
+        self.chunks.append((stream, text))
+        if stream == "out":
+            self.stdout += text
+        else:
+            self.stderr += text
+
+    @property
+    def text(self) -> str:
+        """Standard output, then standard error (as transcripts record them)."""
+        return self.stdout + self.stderr
+
+
+@dataclass
+class Redirect:
+    op: str  # ">", ">>", "<", "<<<", "2>&1", "2>", "&>"
+    target: str
+
+
+@dataclass
+class Simple:
+    argv: list[str]
+    redirects: list[Redirect] = field(default_factory=list)
+
+
+# -- parsing ----------------------------------------------------------------------------------
+
+_OPERATORS = ["<<<", "2>&1", "2>>", "&>", "2>", ">>", "&&", "||", ">", "<", "|", ";"]
+
+
+def tokenize(line: str) -> list[tuple[str, str]]:
+    """("word", text) and ("op", text) tokens, with sh's quoting: '...' literally, "..."
+    with backslash escapes, a backslash outside quotes escaping the next character."""
+    tokens: list[tuple[str, str]] = []
+    word: str | None = None
+    i, n = 0, len(line)
+    while i < n:
+        c = line[i]
+        if c in " \t":
+            if word is not None:
+                tokens.append(("word", word))
+                word = None
+            i += 1
+            continue
+        op = next((o for o in _OPERATORS if line.startswith(o, i)), None)
+        if op is not None and not (op[0] == "2" and word is not None):
+            if word is not None:
+                tokens.append(("word", word))
+                word = None
+            tokens.append(("op", op))
+            i += len(op)
+            continue
+        if c == "&":
+            raise ShellError("syntax error near unexpected token `&'")
+        if c == "'":
+            end = line.find("'", i + 1)
+            if end < 0:
+                raise ShellError("unexpected EOF while looking for matching `''")
+            word = (word or "") + line[i + 1 : end]
+            i = end + 1
+            continue
+        if c == '"':
+            j, text = i + 1, ""
+            while j < n and line[j] != '"':
+                if line[j] == "\\" and j + 1 < n and line[j + 1] in '"\\$`':
+                    text += line[j + 1]
+                    j += 2
+                else:
+                    text += line[j]
+                    j += 1
+            if j >= n:
+                raise ShellError("unexpected EOF while looking for matching `\"'")
+            word = (word or "") + text
+            i = j + 1
+            continue
+        if c == "\\" and i + 1 < n:
+            word = (word or "") + line[i + 1]
+            i += 2
+            continue
+        word = (word or "") + c
+        i += 1
+    if word is not None:
+        tokens.append(("word", word))
+    return tokens
+
+
+def parse(line: str) -> list[tuple[str, list[Simple]]]:
+    """A list of (connector, pipeline): connector is "" for the first, else ";", "&&" or
+    "||" — how it follows the previous one."""
+    tokens = tokenize(line)
+    seq: list[tuple[str, list[Simple]]] = []
+    connector = ""
+    pipeline: list[Simple] = []
+    cur = Simple([])
+    i = 0
+    while i < len(tokens):
+        kind, text = tokens[i]
+        if kind == "word":
+            cur.argv.append(text)
+        elif text in ("|", ";", "&&", "||"):
+            if not cur.argv and not cur.redirects:
+                raise ShellError(f"syntax error near unexpected token `{text}'")
+            pipeline.append(cur)
+            cur = Simple([])
+            if text != "|":
+                seq.append((connector, pipeline))
+                pipeline, connector = [], text
+        elif text == "2>&1":
+            cur.redirects.append(Redirect("2>&1", ""))
+        else:
+            if i + 1 >= len(tokens) or tokens[i + 1][0] != "word":
+                raise ShellError("syntax error near unexpected token `newline'")
+            cur.redirects.append(Redirect(text, tokens[i + 1][1]))
+            i += 1
+        i += 1
+    if cur.argv or cur.redirects:
+        pipeline.append(cur)
+    elif pipeline or connector in ("&&", "||"):
+        raise ShellError("syntax error: unexpected end of line")
+    if pipeline:
+        seq.append((connector, pipeline))
+    return seq
+
+
+# -- running ----------------------------------------------------------------------------------
+
+Builtin = Callable[["Shell", list[str], str], tuple[str, str, int]]
+BUILTINS: dict[str, Builtin] = {}
+
+
+def builtin(name: str) -> Callable[[Builtin], Builtin]:
+    def register(fn: Builtin) -> Builtin:
+        BUILTINS[name] = fn
+        return fn
+
+    return register
+
+
+class Shell:
+    """Runs command lines on one host of a lab."""
+
+    def __init__(self, lab: Lab, host: str, tty: bool = False, width: int = 80, height: int = 24):
+        self.lab = lab
+        self.host = host
+        self.tty = tty
+        self.width = width
+        self.height = height
+        self.deadline: float | None = None  # set by `timeout`
+
+    @property
+    def files(self) -> dict[str, str]:
+        return self.lab.files[self.host]
+
+    def run(self, line: str) -> Output:
+        out = Output()
+        try:
+            seq = parse(line)
+        except ShellError as exc:
+            out.emit("err", f"miniswarm: {exc}\n")
+            out.status = 2
+            return out
+        status = 0
+        for connector, pipeline in seq:
+            if connector == "&&" and status != 0:
+                continue
+            if connector == "||" and status == 0:
+                continue
+            status = self._pipeline(pipeline, out)
+        out.status = status
+        return out
+
+    def _pipeline(self, pipeline: list[Simple], out: Output) -> int:
+        data = ""
+        status = 0
+        for i, cmd in enumerate(pipeline):
+            last = i == len(pipeline) - 1
+            stdin = data if i > 0 else ""
+            stdout, stderr, status = self._simple(cmd, stdin, i > 0, last)
+            data = stdout
+            if not last:
+                out.emit("err", stderr)
+            else:
+                out.emit("out", stdout)
+                out.emit("err", stderr)
+        return status
+
+    def _simple(self, cmd: Simple, stdin: str, piped: bool, last: bool) -> tuple[str, str, int]:
+        stdin_given = piped
+        to_file: tuple[str, bool] | None = None
+        err_to_out = err_null = False
+        for r in cmd.redirects:
+            if r.op == "<<<":
+                stdin, stdin_given = r.target + "\n", True
+            elif r.op == "<":
+                if r.target not in self.files:
+                    return "", f"miniswarm: {r.target}: No such file or directory\n", 1
+                stdin, stdin_given = self.files[r.target], True
+            elif r.op in (">", ">>", "&>"):
+                to_file = (r.target, r.op == ">>")
+                err_to_out = err_to_out or r.op == "&>"
+            elif r.op == "2>&1":
+                err_to_out = True
+            elif r.op in ("2>", "2>>"):
+                err_null = r.target == "/dev/null"
+                if not err_null:
+                    to_err = r.target
+                    self.files.setdefault(to_err, "")
+        if not cmd.argv:
+            stdout, stderr, status = "", "", 0
+        else:
+            to_terminal = self.tty and last and to_file is None
+            stdout, stderr, status = self.execute(
+                cmd.argv, stdin if stdin_given else None, to_terminal
+            )
+        if err_null:
+            stderr = ""
+        if err_to_out:
+            stdout, stderr = stdout + stderr, ""
+        if to_file is not None:
+            name, append = to_file
+            if name != "/dev/null":
+                self.files[name] = (self.files.get(name, "") if append else "") + stdout
+            stdout = ""
+        return stdout, stderr, status
+
+    def execute(
+        self, argv: list[str], stdin: str | None, to_terminal: bool = False
+    ) -> tuple[str, str, int]:
+        """One command: (stdout, stderr, status). stdin is None when nothing is piped in;
+        to_terminal says whether its output goes to the terminal."""
+        name = argv[0]
+        if name == "docker":
+            r = self.lab.docker(
+                self.host,
+                argv[1:],
+                stdin=stdin,
+                tty=to_terminal,
+                width=self.width,
+                height=self.height,
+                deadline=self.deadline,
+            )
+            return r.out, r.err, r.status
+        fn = BUILTINS.get(name)
+        if fn is None:
+            return "", f"miniswarm: {name}: command not found\n", 127
+        return fn(self, argv[1:], stdin or "")
+
+
+# -- the text tools ------------------------------------------------------------------------------
+
+
+def _lines(text: str) -> list[str]:
+    return text.splitlines(keepends=True)
+
+
+def _join(lines: list[str]) -> str:
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+def _escapes(s: str) -> str:
+    return (
+        s.replace("\\\\", "\x00")
+        .replace("\\n", "\n")
+        .replace("\\t", "\t")
+        .replace("\\r", "\r")
+        .replace("\\a", "\a")
+        .replace("\x00", "\\")
+    )
+
+
+@builtin("echo")
+def _echo(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
+    newline, interpret = True, False
+    while args and args[0] in ("-n", "-e", "-ne", "-en", "-E"):
+        flag = args.pop(0)
+        newline = newline and "n" not in flag
+        interpret = interpret or "e" in flag
+    text = " ".join(args)
+    if interpret:
+        text = _escapes(text)
+    return text + ("\n" if newline else ""), "", 0
+
+
+@builtin("printf")
+def _printf(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
+    if not args:
+        return "", "printf: usage: printf format [arguments]\n", 2
+    fmt, values = _escapes(args[0]), list(args[1:])
+    out = []
+    while True:
+        used = 0
+
+        def sub(m: re.Match, values: list[str] = values) -> str:
+            nonlocal used
+            spec = m.group(0)
+            if spec == "%%":
+                return "%"
+            v = values[used] if used < len(values) else ""
+            used += 1
+            if spec[-1] == "b":
+                return _escapes(v)
+            if spec[-1] in "di":
+                try:
+                    return (spec[:-1] + "d") % int(v or 0)
+                except ValueError:
+                    return "0"
+            return (spec[:-1] + "s") % v
+
+        out.append(re.sub(r"%[-0-9.]*[sdibq%]", sub, fmt))
+        values = values[used:]
+        if not values or used == 0:
+            break
+    return "".join(out), "", 0
+
+
+@builtin("cat")
+def _cat(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
+    if not args or args == ["-"]:
+        return stdin, "", 0
+    out, err, status = "", "", 0
+    for name in args:
+        if name in sh.files:
+            out += sh.files[name]
+        else:
+            err += f"cat: {name}: No such file or directory\n"
+            status = 1
+    return out, err, status
+
+
+def _input(sh: Shell, files: list[str], stdin: str, tool: str) -> tuple[str, str]:
+    if not files:
+        return stdin, ""
+    text, err = "", ""
+    for name in files:
+        if name in sh.files:
+            text += sh.files[name]
+        else:
+            err += f"{tool}: {name}: No such file or directory\n"
+    return text, err
+
+
+@builtin("grep")
+def _grep(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
+    opts, rest = set(), []
+    pattern = None
+    it = iter(args)
+    for a in it:
+        if a == "-e":
+            pattern = next(it, "")
+        elif a.startswith("-") and len(a) > 1 and a != "--":
+            opts.update(a[1:])
+        else:
+            rest.append(a)
+    if pattern is None:
+        if not rest:
+            return "", "Usage: grep [OPTION]... PATTERNS [FILE]...\n", 2
+        pattern = rest.pop(0)
+    text, err = _input(sh, rest, stdin, "grep")
+    if "F" in opts:
+        regex = re.escape(pattern)
+    else:
+        regex = _bre(pattern) if "E" not in opts else pattern
+    if "w" in opts:
+        regex = rf"\b(?:{regex})\b"
+    try:
+        rx = re.compile(regex, re.I if "i" in opts else 0)
+    except re.error:
+        return "", "grep: Invalid regular expression\n", 2
+    hits = [
+        (n, line)
+        for n, line in enumerate(_lines(text), 1)
+        if bool(rx.search(line.rstrip("\n"))) != ("v" in opts)
+    ]
+    if "c" in opts:
+        return f"{len(hits)}\n", err, 0 if hits else 1
+    if "q" in opts:
+        return "", err, 0 if hits else 1
+    if "o" in opts and "v" not in opts:
+        out = "".join(m.group(0) + "\n" for _, line in hits for m in rx.finditer(line.rstrip("\n")))
+    else:
+        out = _join([f"{n}:{line}" if "n" in opts else line for n, line in hits])
+    return out, err, 0 if hits else 1
+
+
+def _bre(pattern: str) -> str:
+    """A basic regular expression as grep and sed read it: \\( \\) \\{ \\} \\| \\+ \\? are
+    the operators, ( ) { } | + ? are literal."""
+    out, i = "", 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and i + 1 < len(pattern):
+            n = pattern[i + 1]
+            out += n if n in "(){}|+?" else "\\" + n
+            i += 2
+            continue
+        out += "\\" + c if c in "(){}|+?" else c
+        i += 1
+    return out
+
+
+def _count_arg(args: list[str], default: int) -> tuple[int, bool, list[str]]:
+    """-n N, -nN, -N, and tail's +N. Returns (count, from_start, files)."""
+    n, plus, files = default, False, []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a in ("-n", "--lines") and i + 1 < len(args):
+            v = args[i + 1]
+            i += 1
+        elif a.startswith("-n"):
+            v = a[2:]
+        elif re.fullmatch(r"-\d+", a):
+            v = a[1:]
+        else:
+            files.append(a)
+            i += 1
+            continue
+        plus = v.startswith("+")
+        n = int(v.lstrip("+-") or 0)
+        i += 1
+    return n, plus, files
+
+
+@builtin("head")
+def _head(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
+    n, _, files = _count_arg(args, 10)
+    text, err = _input(sh, files, stdin, "head")
+    return "".join(_lines(text)[:n]), err, 0
+
+
+@builtin("tail")
+def _tail(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
+    n, plus, files = _count_arg([a for a in args if a != "-f"], 10)
+    text, err = _input(sh, files, stdin, "tail")
+    lines = _lines(text)
+    return "".join(lines[n - 1 :] if plus else (lines[-n:] if n else [])), err, 0
+
+
+@builtin("wc")
+def _wc(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
+    opts = "".join(a[1:] for a in args if a.startswith("-"))
+    files = [a for a in args if not a.startswith("-")]
+    text, err = _input(sh, files, stdin, "wc")
+    counts = {"l": text.count("\n"), "w": len(text.split()), "c": len(text.encode())}
+    chosen = [k for k in "lwc" if k in opts] or ["l", "w", "c"]
+    if len(chosen) == 1 and not files:
+        return f"{counts[chosen[0]]}\n", err, 0
+    return " ".join(f"{counts[k]:7d}" for k in chosen) + "\n", err, 0
+
+
+@builtin("sort")
+def _sort(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
+    opts = "".join(a[1:] for a in args if a.startswith("-") and not a.startswith("-k"))
+    files = [a for a in args if not a.startswith("-")]
+    text, err = _input(sh, files, stdin, "sort")
+    lines = [line.rstrip("\n") for line in _lines(text)]
+    if "n" in opts:
+
+        def num(s: str) -> float:
+            m = re.match(r"\s*-?\d+(\.\d+)?", s)
+            return float(m.group(0)) if m else 0.0
+
+        lines.sort(key=num, reverse="r" in opts)
+    else:
+        lines.sort(reverse="r" in opts)
+    if "u" in opts:
+        lines = list(dict.fromkeys(lines))
+    return _join(lines), err, 0
+
+
+@builtin("uniq")
+def _uniq(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
+    text, err = _input(sh, [a for a in args if not a.startswith("-")], stdin, "uniq")
+    out, prev = [], None
+    counts: list[int] = []
+    for line in _lines(text):
+        if line != prev:
+            out.append(line)
+            counts.append(1)
+        else:
+            counts[-1] += 1
+        prev = line
+    if "-c" in args:
+        out = [f"{c:7d} {line}" for c, line in zip(counts, out, strict=True)]
+    return _join(out), err, 0
+
+
+@builtin("cut")
+def _cut(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
+    delim, fields, files = "\t", "", []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a.startswith("-d"):
+            delim = a[2:] or args[i + 1]
+            i += 0 if a[2:] else 1
+        elif a.startswith("-f"):
+            fields = a[2:] or args[i + 1]
+            i += 0 if a[2:] else 1
+        else:
+            files.append(a)
+        i += 1
+    wanted: set[int] = set()
+    for part in fields.split(","):
+        if "-" in part:
+            lo, hi = part.split("-")
+            wanted.update(range(int(lo or 1), int(hi or 100) + 1))
+        elif part:
+            wanted.add(int(part))
+    text, err = _input(sh, files, stdin, "cut")
+    out = []
+    for line in _lines(text):
+        cols = line.rstrip("\n").split(delim)
+        out.append(
+            delim.join(c for n, c in enumerate(cols, 1) if n in wanted)
+            if len(cols) > 1
+            else cols[0]
+        )
+    return _join(out), err, 0
+
+
+@builtin("tr")
+def _tr(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
+    if args and args[0] == "-d" and len(args) > 1:
+        return "".join(c for c in stdin if c not in _escapes(args[1])), "", 0
+    if len(args) != 2:
+        return "", "tr: missing operand\n", 1
+    src, dst = _escapes(args[0]), _escapes(args[1])
+    dst = dst.ljust(len(src), dst[-1:] or " ")
+    return stdin.translate(str.maketrans(src, dst[: len(src)])), "", 0
+
+
+@builtin("tee")
+def _tee(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
+    for name in args:
+        if not name.startswith("-"):
+            sh.files[name] = stdin
+    return stdin, "", 0
+
+
+@builtin("sed")
+def _sed(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
+    quiet, scripts, files = False, [], []
+    it = iter(args)
+    for a in it:
+        if a == "-n":
+            quiet = True
+        elif a == "-e":
+            scripts.append(next(it, ""))
+        elif a.startswith("-") and a != "-":
+            return "", f"sed: unknown option -- '{a[1:]}'\n", 1
+        elif not scripts:
+            scripts.append(a)
+        else:
+            files.append(a)
+    text, err = _input(sh, files, stdin, "sed")
+    try:
+        program = [c for s in scripts for c in _sed_parse(s)]
+    except ValueError as exc:
+        return "", f"sed: -e expression #1, char 1: {exc}\n", 1
+    lines = [line.rstrip("\n") for line in _lines(text)]
+    out: list[str] = []
+    active = [False] * len(program)
+    for n, line in enumerate(lines, 1):
+        last = n == len(lines)
+        deleted = False
+        for k, (a1, a2, cmd, arg) in enumerate(program):
+            if not _sed_selected(a1, a2, n, line, last, active, k):
+                continue
+            if cmd == "p":
+                out.append(line)
+            elif cmd == "d":
+                deleted = True
+                break
+            elif cmd == "s":
+                rx, repl, flags = arg
+                new = rx.sub(repl, line, count=0 if "g" in flags else 1)
+                if new != line and "p" in flags:
+                    out.append(new)
+                line = new
+            elif cmd == "q":
+                if not quiet:
+                    out.append(line)
+                return _join(out), err, 0
+        if not quiet and not deleted:
+            out.append(line)
+    return _join(out), err, 0
+
+
+def _sed_address(s: str) -> tuple[object, str]:
+    if s.startswith("/"):
+        end = s.index("/", 1)
+        return re.compile(_bre(s[1:end])), s[end + 1 :]
+    m = re.match(r"\d+|\$", s)
+    if m:
+        return m.group(0), s[m.end() :]
+    return None, s
+
+
+def _sed_parse(script: str) -> list[tuple]:
+    program = []
+    for part in script.split(";"):
+        s = part.strip()
+        if not s:
+            continue
+        a1, s = _sed_address(s)
+        a2 = None
+        if s.startswith(","):
+            a2, s = _sed_address(s[1:])
+        s = s.strip()
+        if not s:
+            raise ValueError("missing command")
+        cmd = s[0]
+        if cmd == "s":
+            delim = s[1]
+            parts = s[2:].split(delim)
+            if len(parts) < 3:
+                raise ValueError("unterminated `s' command")
+            repl = re.sub(r"\\(\d)", r"\\\1", parts[1]).replace("&", r"\g<0>")
+            program.append((a1, a2, "s", (re.compile(_bre(parts[0])), repl, parts[2])))
+        elif cmd in "pdq":
+            program.append((a1, a2, cmd, None))
+        else:
+            raise ValueError(f"unknown command: `{cmd}'")
+    return program
+
+
+def _sed_match(addr: object, n: int, line: str, last: bool) -> bool:
+    if addr is None:
+        return True
+    if addr == "$":
+        return last
+    if isinstance(addr, str):
+        return n == int(addr)
+    return bool(addr.search(line))  # type: ignore[attr-defined]
+
+
+def _sed_selected(a1, a2, n, line, last, active, k) -> bool:
+    if a2 is None:
+        return _sed_match(a1, n, line, last)
+    if active[k]:
+        if _sed_match(a2, n, line, last) or (isinstance(a2, str) and a2 != "$" and n >= int(a2)):
+            active[k] = False
+        return True
+    if _sed_match(a1, n, line, last):
+        active[k] = not (isinstance(a2, str) and a2 != "$" and n >= int(a2))
+        return True
+    return False
+
+
+@builtin("true")
+def _true(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
+    return "", "", 0
+
+
+@builtin("false")
+def _false(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
+    return "", "", 1
+
+
+@builtin("sleep")
+def _sleep(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
+    try:
+        seconds = float(args[0].rstrip("s"))
+    except (IndexError, ValueError):
+        return "", "sleep: invalid time interval\n", 1
+    sh.lab.sleep(seconds)
+    return "", "", 0
+
+
+@builtin("timeout")
+def _timeout(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
+    """timeout N COMMAND...: stop COMMAND after N seconds (exit 124), as coreutils does."""
+    if len(args) < 2:
+        return "", "timeout: missing operand\n", 125
+    try:
+        seconds = float(args[0].rstrip("s"))
+    except ValueError:
+        return "", f"timeout: invalid time interval '{args[0]}'\n", 125
+    previous = sh.deadline
+    sh.deadline = sh.lab.now() + seconds
+    if previous is not None:
+        sh.deadline = min(sh.deadline, previous)
+    try:
+        out, err, status = sh.execute(args[1:], stdin or None)
+        if sh.lab.now() >= sh.deadline and status != 0:
+            status = 124  # killed when its time ran out
+        return out, err, status
+    finally:
+        sh.deadline = previous

@@ -1,0 +1,298 @@
+"""Transcripts: play a recorded session on the simulator, print what happened, and
+compare it with what was recorded (../shared/reference/TRANSCRIPTS.md has the format).
+
+A recording of a real swarm names that swarm's IDs and tokens: `docker node rm
+9dj4kv9jozgj...`. While it plays, the player learns which of its own IDs, tokens and keys
+stand where the recording had others — the n-th ID of a kind in an expected output stands
+for the n-th of that kind in the actual output — and rewrites later commands with its own.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .lab import Lab
+from .shell import Shell
+
+# -- reading ---------------------------------------------------------------------------------
+
+_CMD = re.compile(r"^\$ (\S+): (.*)$")
+_EXIT = re.compile(r"^\[exit (\d+)\]$")
+
+
+@dataclass
+class Step:
+    kind: str  # "cmd", "lab", "at", "text"
+    host: str = ""
+    line: str = ""
+    expected: list[str] | None = None  # None: nothing recorded to compare with
+    status: int | None = None
+    tty: tuple[int, int] | None = None
+    text: str = ""  # for "text" steps: a line carried over as it is
+
+
+@dataclass
+class Transcript:
+    hosts: list[tuple[str, str]] | None = None
+    managers: list[str] = field(default_factory=list)
+    workers: list[str] = field(default_factory=list)
+    seed: int | None = None
+    steps: list[Step] = field(default_factory=list)
+
+
+def read(text: str) -> Transcript:
+    t = Transcript()
+    cur: Step | None = None
+    tty: tuple[int, int] | None = None
+    for line in text.splitlines():
+        m = _CMD.match(line)
+        if m:
+            host, cmd = m.groups()
+            kind = "lab" if host == "lab" else "cmd"
+            cur = Step(kind, host, cmd, [], tty=tty if kind == "cmd" else None)
+            tty = None if kind == "cmd" else tty
+            t.steps.append(cur)
+            continue
+        if line.startswith("#!"):
+            cur = None
+            words = line[2:].split()
+            if words and words[0] == "hosts":
+                t.hosts = [tuple(w.split("=", 1)) for w in words[1:]]  # type: ignore[misc]
+            elif words and words[0] == "swarm":
+                for w in words[1:]:
+                    key, _, value = w.partition("=")
+                    names = [n for n in value.split(",") if n]
+                    if key == "managers":
+                        t.managers = names
+                    elif key == "workers":
+                        t.workers = names
+            elif words and words[0] == "seed":
+                t.seed = int(words[1])
+            elif words and words[0] == "tty":
+                cols, _, rows = words[1].partition("x")
+                tty = (int(cols), int(rows or 24))
+            t.steps.append(Step("text", text=line))
+            continue
+        if line.startswith("@ "):
+            cur = None
+            t.steps.append(Step("at", text=line, line=line[2:].strip()))
+            continue
+        if cur is not None:
+            e = _EXIT.match(line)
+            if e:
+                cur.status = int(e.group(1))
+                cur = None
+                continue
+            if line.startswith("# ") and not cur.expected:
+                continue  # an annotation of the command, not its output
+            cur.expected.append(line)  # type: ignore[union-attr]
+            continue
+        t.steps.append(Step("text", text=line))
+    for s in t.steps:
+        if s.kind in ("cmd", "lab") and s.status is None:
+            s.expected = None  # no [exit N]: not recorded, not checked
+    return t
+
+
+# -- learning IDs ------------------------------------------------------------------------------
+
+_KINDS = [
+    ("token", re.compile(r"SWMTKN-1-[0-9a-z]+-[0-9a-z]+")),
+    ("key", re.compile(r"SWMKEY-1-[A-Za-z0-9+/=]+")),
+    ("hex64", re.compile(r"\b[0-9a-f]{64}\b")),
+    ("id25", re.compile(r"\b[0-9a-z]{25}\b")),
+    ("hex12", re.compile(r"\b[0-9a-f]{12}\b")),
+    ("id12", re.compile(r"\b(?=[0-9a-z]*\d)[0-9a-z]{12}\b")),
+]
+
+
+class Learner:
+    """Which of our IDs stand for the recording's."""
+
+    def __init__(self, lab: Lab | None = None) -> None:
+        self.map: dict[str, str] = {}
+        self.lab = lab
+
+    def learn(self, expected: list[str], actual: list[str]) -> None:
+        e_text, a_text = "\n".join(expected), "\n".join(actual)
+        for _, rx in _KINDS:
+            theirs = _unique(rx.findall(e_text))
+            ours = _unique(rx.findall(a_text))
+            if len(theirs) != len(ours):
+                continue
+            for x, y in zip(theirs, ours, strict=True):
+                if x == y:
+                    continue
+                self.map[x] = y
+                if len(x) == 25 and len(y) == 25:
+                    self.map.setdefault(x[:12], y[:12])
+
+    def rewrite(self, line: str, expected: list[str] | None = None) -> str:
+        """`line` with the recording's IDs replaced by ours. A join token never seen in an
+        output (the recording's swarm was formed off the record) stands for our current
+        token of the role the recorded output names — a worker's, when it does not say."""
+        for token in _KINDS[0][1].findall(line):
+            if token not in self.map and self.lab is not None:
+                role = "manager" if expected and "as a manager" in " ".join(expected) else "worker"
+                ours = self.lab.current_token(role)
+                if ours:
+                    self.map[token] = ours
+        for old in sorted(self.map, key=len, reverse=True):
+            if old in line:
+                line = re.sub(rf"(?<![0-9A-Za-z]){re.escape(old)}", self.map[old], line)
+        return line
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+# -- comparing ---------------------------------------------------------------------------------
+
+_NORMAL = [
+    (re.compile(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", re.S), "<CERT>"),
+    (re.compile(r"SWMTKN-1-[0-9a-z]+-[0-9a-z]+"), "<TOKEN>"),
+    (re.compile(r"SWMKEY-1-[A-Za-z0-9+/=]+"), "<KEY>"),
+    (re.compile(r"sha256:[0-9a-f]{12,64}"), "<DIGEST>"),
+    (
+        re.compile(
+            r"\b\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d)?( [+-]\d{4} \w+)?"
+        ),
+        "<TIME>",
+    ),
+    (
+        re.compile(
+            r"\b(\d+|an?|about an?|About an?|less than a|Less than a) "
+            r"(second|minute|hour|day|week|month|year)s?( ago)?\b"
+        ),
+        "<AGO>",
+    ),
+    (re.compile(r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b"), "<ADDR>"),
+    (re.compile(r"\b\d+\.\d+\.\d+(\+\w+)?(?=\s|$|\")"), "<VERSION>"),
+    (re.compile(r"\b[A-Z2-7]{4}(:[A-Z2-7]{4}){11}\b"), "<ENGINE-ID>"),
+    (re.compile(r"MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE[A-Za-z0-9+/=]+"), "<PUBLIC-KEY>"),
+    (re.compile(r"\b[0-9a-z]{25}\b"), "<ID>"),
+    (re.compile(r"\b[0-9a-f]{64}\b"), "<ID>"),
+    (re.compile(r"\b(?=[0-9a-z]*\d)[0-9a-z]{12}\b"), "<ID>"),
+    (re.compile(r"\b[a-z]+_[a-z]+\b(?=\s|$)"), "<NAME>"),
+]
+
+
+def normalise(lines: list[str]) -> list[str]:
+    """What remains of an output once what legitimately differs between two swarms is
+    blotted out (IDs, tokens, keys, ages, dates, addresses, versions, and the column
+    widths that follow from them)."""
+    text = "\n".join(lines)
+    for rx, rep in _NORMAL:
+        text = rx.sub(rep, text)
+    out = []
+    for line in text.split("\n"):
+        line = re.sub(r" {2,}", "  ", line.rstrip())
+        line = re.sub(r"<AGO>( <AGO>)+", "<AGO>", line)
+        out.append(line)
+    while out and out[-1] == "":
+        out.pop()
+    return out
+
+
+# -- playing -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    text: str  # the transcript as played
+    differences: list[str]
+    checked: int
+
+
+def play(text: str, seed: int | None = None, check: bool = False) -> Outcome:
+    t = read(text)
+    lab = Lab(t.hosts, seed=seed if seed is not None else (t.seed or 0))
+    try:
+        return _play(t, lab, check)
+    finally:
+        lab.close()
+
+
+def _play(t: Transcript, lab: Lab, check: bool) -> Outcome:
+    learner = Learner(lab)
+    shells: dict[str, Shell] = {}
+    out: list[str] = []
+    diffs: list[str] = []
+    checked = 0
+    t0: float | None = None
+    formed = False
+    for step in t.steps:
+        if step.kind == "text":
+            out.append(step.text)
+            continue
+        if not formed and step.kind in ("cmd", "lab", "at"):
+            if t.managers:
+                lab.form_swarm(t.managers, t.workers)
+            formed = True
+            t0 = lab.now()
+        if step.kind == "at":
+            out.append(step.text)
+            target = t0 + float(step.line)
+            if lab.now() < target:
+                lab.sleep(target - lab.now())
+            continue
+        if step.kind == "lab":
+            out.append(f"$ lab: {step.line}")
+            lab_action(lab, step.line)
+            continue
+        line = learner.rewrite(step.line, step.expected)
+        cols, rows = step.tty or (80, 24)
+        shell = shells.get((step.host, step.tty))
+        if shell is None:
+            shell = shells[(step.host, step.tty)] = Shell(
+                lab, step.host, tty=step.tty is not None, width=cols, height=rows
+            )
+        result = shell.run(line)
+        actual = result.text.split("\n")
+        if actual and actual[-1] == "":
+            actual.pop()
+        out.append(f"$ {step.host}: {line}")
+        out.extend(actual)
+        out.append(f"[exit {result.status}]")
+        if step.expected is not None:
+            learner.learn(step.expected, actual)
+            if check:
+                checked += 1
+                want, got = normalise(step.expected), normalise(actual)
+                if want != got or step.status != result.status:
+                    diffs.append(_difference(step, line, want, got, result.status))
+    return Outcome("\n".join(out) + "\n", diffs, checked)
+
+
+def _difference(step: Step, line: str, want: list[str], got: list[str], status: int) -> str:
+    import difflib
+
+    head = f"--- {step.host}: {line}"
+    if step.status != status:
+        head += f"  (exit {status}, expected {step.status})"
+    body = "\n".join(difflib.unified_diff(want, got, "expected", "actual", lineterm="", n=1))
+    return head + ("\n" + body if body else "")
+
+
+def lab_action(lab: Lab, action: str) -> None:
+    """stop HOST | start HOST | partition A B / C D | heal | sleep SECONDS"""
+    words = action.split()
+    if not words:
+        raise ValueError("empty lab action")
+    verb, args = words[0], words[1:]
+    if verb == "stop" and len(args) == 1:
+        lab.stop(args[0])
+    elif verb == "start" and len(args) == 1:
+        lab.start(args[0])
+    elif verb == "partition":
+        groups = [g.split() for g in " ".join(args).split("/")]
+        lab.heal()  # a new partition replaces the last one
+        lab.partition(*[g for g in groups if g])
+    elif verb == "heal" and not args:
+        lab.heal()
+    elif verb in ("sleep", "wait") and len(args) == 1:
+        lab.sleep(float(args[0].rstrip("s")))
+    else:
+        raise ValueError(f"unknown lab action: {action}")
