@@ -523,7 +523,21 @@ class Daemon(Process):
         self.manager.update(write)
 
     def _force_new_cluster(self) -> Future:
-        return failed(DaemonError("--force-new-cluster is not supported yet"))
+        """Recover a swarm that lost its quorum from this manager alone."""
+        if self.manager is None or self.state.get("member_id") is None:
+            return failed(DaemonError(ALREADY_IN_SWARM, 503))
+        member = self.manager.member_id
+        self.manager.stop()
+        self.manager = None
+        storage = self.ctx.disk.read("swarm/raft")
+        storage.force_new_cluster(member, self.advertise_addr)
+        self.ctx.disk.write("swarm/raft", storage)
+        self._start_manager()
+        self.set_remote_managers([(self.node_id, f"{self.advertise_addr}:2377")])
+        node_id = self.node_id
+        return self._when(
+            lambda: self.manager is not None and self.manager.leading, JOIN_TIMEOUT, node_id
+        )
 
     def api_swarm_join(self, req: dict) -> Future:
         if self.state is not None:

@@ -22,6 +22,9 @@ DEFAULT_HOSTS = [
 ]
 
 
+SETTLE_SECONDS = 20.0
+
+
 @dataclass
 class Result:
     out: str
@@ -81,6 +84,17 @@ class Lab:
             height=height,
             files=self.files[host],
         )
+
+        def connect(spec: str) -> bool:
+            """-H HOST: HOST, its address, or tcp://ADDR[:PORT]."""
+            target = spec.split("://", 1)[-1].rsplit(":", 1)[0] if ":" in spec else spec
+            for name, address in self.hosts:
+                if target in (name, address):
+                    ctx.client = Client(self.kernel, name, deadline)
+                    return True
+            return False
+
+        ctx.connect = connect
         status = cli.run(argv, ctx)
         return Result("".join(ctx.out), "".join(ctx.err), status)
 
@@ -124,6 +138,9 @@ class Lab:
             self._ok(host, ["swarm", "join", "--token", tokens["manager"], target])
         for host in workers:
             self._ok(host, ["swarm", "join", "--token", tokens["worker"], target])
+        # A swarm formed for a lesson has been up a while before the first command, as
+        # the recordings' were: heartbeats and elections are not in step with its start.
+        self.sleep(SETTLE_SECONDS)
 
     def current_token(self, role: str) -> str | None:
         """The swarm's join token for `role`, asked of the first manager that answers."""

@@ -234,6 +234,19 @@ class RaftStorage:
         if rd.hard_state is not None:
             self.hard_state = rd.hard_state
 
+    def force_new_cluster(self, member: str, address: str | None = None) -> None:
+        """Make this member's log say it is alone (swarm's --force-new-cluster): drop what
+        was never committed, and commit a configuration with only this member in it.
+        Only for a member that is not running; it starts again as a one-member cluster
+        with everything that had been committed."""
+        hs = self.hard_state
+        keep = hs.commit - self.offset
+        self.entries = self.entries[: max(keep, 0)]
+        cfg = Config(frozenset({member}), ((member, address),) if address else ())
+        index = self.last_index + 1
+        self.entries.append(Entry(hs.term, index, config=cfg))
+        self.hard_state = HardState(hs.term, hs.vote, index)
+
     @property
     def last_index(self) -> int:
         return self.offset + len(self.entries)

@@ -29,6 +29,14 @@ def run(argv: list[str], ctx: Context) -> int:
     if inv.command.parent is None:  # docker --version
         ctx.print(f"Docker version {engine.CLIENT_VERSION}, build {engine.CLIENT_GIT_COMMIT}")
         return 0
+    hosts = inv.global_flags.get("host")
+    if hosts and ctx.connect is not None:
+        spec = hosts[-1]
+        if not ctx.connect(spec):
+            ctx.eprint(
+                f"Cannot connect to the Docker daemon at {spec}. Is the docker daemon running?"
+            )
+            return 1
     handler = HANDLERS.get(inv.command.path)
     if handler is None:
         ctx.eprint(f"miniswarm: '{inv.command.path}' is not part of this lab")

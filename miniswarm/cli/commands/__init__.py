@@ -23,6 +23,7 @@ class Context:
     out: list[str] = field(default_factory=list)
     err: list[str] = field(default_factory=list)
     files: dict[str, str] | None = None  # the host's files, for `secret create NAME FILE`
+    connect: Callable[[str], bool] | None = None  # -H HOST: talk to another host's daemon
 
     def print(self, text: str = "") -> None:
         self.out.append(text + "\n")
