@@ -59,10 +59,19 @@ class Agent:
     # -- the session ------------------------------------------------------------------------
 
     def _pick_manager(self) -> str | None:
-        remotes = [addr for _, addr in self.d.remote_managers()]
-        if not remotes:
+        """A manager's agent talks to its own manager once that one is connected to the
+        swarm (swarmkit's connection broker prefers the local connection, which the node
+        sets up when its manager is running); until then, and on a worker, it picks one
+        of the managers it knows."""
+        own = self.d.advertise_addr
+        m = self.d.manager
+        if m is not None and m.raft.leader is not None:
+            return own
+        remotes = [addr.rsplit(":", 1)[0] for _, addr in self.d.remote_managers()]
+        others = [a for a in remotes if a != own] or remotes
+        if not others:
             return None
-        return self.ctx.rng.choice(remotes).rsplit(":", 1)[0]
+        return self.ctx.rng.choice(others)
 
     def _register(self) -> None:
         if self.stopped:

@@ -3,15 +3,9 @@
 Every host runs one. Outside a swarm it answers `info` and `version`; `swarm init` or
 `swarm join` makes it a node — an agent for every node, and a manager (Raft member,
 store, controllers) for managers. Cluster requests (nodes, the swarm's spec, tokens) are
-answered by the Raft leader; another manager forwards them there, and a worker refuses
-them, exactly as moby does:
-
-- a request gives up after 20 s (moby's swarmRequestTimeout) with DeadlineExceeded;
-- while this manager knows no leader, it waits for one, checking every second — but once
-  10 ticks have passed without a leader it fails at once with "The swarm does not have a
-  leader" (swarmkit's lostQuorumTimeout);
-- a leader that refuses the connection (its daemon died) is replaced by polling for a new
-  one every half second.
+answered by the Raft leader — another manager passes them on (manager/raftproxy.py
+says how it waits when there is none) — and a worker refuses them, as moby does. A
+request gives up after 20 s (moby's swarmRequestTimeout) with DeadlineExceeded.
 
 API methods (`api_*`) run on the host's own loop and return a value or a Future; errors
 are DaemonErrors, which the CLI prints as "Error response from daemon: ...".
@@ -27,14 +21,16 @@ from typing import Any
 from . import ca, engine, ids
 from .agent import Agent
 from .gocompat import rfc3339nano
-from .manager import LOST_QUORUM, LOST_QUORUM_TICKS, Manager
+from .manager import Manager
 from .manager.dispatcher import SessionUpdate
+from .manager.raftproxy import RaftProxy
 from .raft import Config
 from .raftnode import Packet, Unreachable
-from .rpc import Rpc, RpcError, deadline_exceeded
+from .rpc import Rpc, RpcError, chain
 from .sim.kernel import HostContext, Process
 
 SWARM_REQUEST_TIMEOUT = 20.0
+DISPATCHER_TIMEOUT = 5.0  # an agent's session and heartbeat calls (dispatcherRPCTimeout)
 JOIN_TIMEOUT = 20.0
 PROMOTION_DELAY = 0.5  # getting a manager certificate before starting the manager
 # After a promotion, the daemon connects to its new local manager's control API only
@@ -159,10 +155,13 @@ class Daemon(Process):
         self.error = ""
         self._remotes: list[tuple[str, str]] = list(self.state["managers"]) if self.state else []
         self._init_cluster: dict | None = None
-        for method in ("control", "join", "raft.join"):
-            self.rpc.serve(method, self._forwarded(method))
-        self.rpc.serve("dispatcher.register", self._dispatch("register"))
-        self.rpc.serve("dispatcher.heartbeat", self._dispatch("heartbeat"))
+        self.proxy = RaftProxy(self)
+        self.proxy.handle("control", self._serve_control)
+        for method in ("register", "heartbeat"):
+            self.rpc.serve("dispatcher." + method, self._dispatch(method))
+            self.proxy.handle("dispatcher." + method, self._serve_dispatcher(method))
+        for method in ("join", "raft.join"):
+            self.rpc.serve(method, self._joining(method))
 
     # -- identity -----------------------------------------------------------------------------
 
@@ -315,114 +314,43 @@ class Daemon(Process):
 
     # -- cluster requests ------------------------------------------------------------------------
 
-    def _forwarded(self, method: str) -> Callable[[str, Any], Future]:
-        """Requests from other nodes. A manager forwarding a control request sent it to
-        the leader it knows: only a leader answers it. A node joining knows only the
-        manager it was told about: that one passes the request on."""
+    def _joining(self, method: str) -> Callable[[str, Any], Future]:
+        """A node joining knows only the manager it was told about: that one has the
+        leader answer."""
+        return lambda src, body: self.control(method, body)
 
-        def serve(src: str, body: Any) -> Future:
-            if method == "control":
-                name, args = body
-                return self.control(name, args, local_only=True)
-            return self.control(method, body)
+    def _serve_control(self, body: tuple[str, Any]) -> Any:
+        method, args = body
+        if self.manager is None:
+            raise RpcError("Unavailable", "node is not a manager")
+        return self.manager.control.handle(method, args)
+
+    def _serve_dispatcher(self, method: str) -> Callable[[Any], Any]:
+        def serve(body: Any) -> Any:
+            from .manager.dispatcher import Dispatcher
+
+            dispatcher = self.manager.controller(Dispatcher) if self.manager else None
+            if dispatcher is None:
+                raise RpcError("Unavailable", "dispatcher is stopped")
+            return getattr(dispatcher, method)(body)
 
         return serve
 
     def _dispatch(self, method: str) -> Callable[[str, Any], Any]:
-        """Dispatcher calls from agents: the leader answers; a follower passes them on."""
+        """Dispatcher calls from agents, which give them DISPATCHER_TIMEOUT."""
 
         def serve(src: str, body: Any) -> Any:
-            m = self.manager
-            if m is None:
+            if self.manager is None:
                 raise RpcError("Unavailable", "node is not a manager")
-            if m.leading:
-                from .manager.dispatcher import Dispatcher
-
-                return getattr(m.controller(Dispatcher), method)(src, body)
-            leader = m.raft.leader
-            if leader is None or leader == m.member_id:
-                raise RpcError("Unavailable", "no leader")
-            addr = m.raft.address_of(leader)
-            return self.rpc.call(addr, "dispatcher." + method, body, timeout=5.0)
+            return self.proxy.call("dispatcher." + method, body, DISPATCHER_TIMEOUT)
 
         return serve
 
-    def control(self, method: str, body: Any = None, local_only: bool = False) -> Future:
-        """A cluster request, answered by the leader (see the module's docstring).
-        local_only: we were forwarded this; do not forward it again."""
-        out: Future = Future()
-        deadline = self.ctx.now() + SWARM_REQUEST_TIMEOUT
-        self._try_control(method, body, deadline, out, local_only, refused=None)
-        return out
-
-    def _try_control(
-        self,
-        method: str,
-        body: Any,
-        deadline: float,
-        out: Future,
-        local_only: bool,
-        refused: str | None,
-    ) -> None:
-        if out.done():
-            return
-        m = self.manager
-        if m is None:
-            out.set_exception(RpcError("Unavailable", "node is not a manager"))
-            return
-        now = self.ctx.now()
-        if now >= deadline:
-            out.set_exception(deadline_exceeded())
-            return
-        if m.leading:
-            try:
-                result = m.control.handle(method, body)
-            except RpcError as exc:
-                out.set_exception(exc)
-                return
-            if isinstance(result, Future):
-                result.add_done_callback(lambda f: _chain(f, out))
-            else:
-                out.set_result(result)
-            return
-        if local_only:
-            out.set_exception(RpcError("Unavailable", "not the leader"))
-            return
-        leader = m.raft.leader
-        if leader is not None and leader != m.member_id and leader != refused:
-            addr = m.raft.address_of(leader)
-            rpc_body = (method, body) if method not in ("join", "raft.join") else body
-            rpc_method = "control" if method not in ("join", "raft.join") else method
-            call = self.rpc.call(addr, rpc_method, rpc_body, timeout=deadline - now)
-
-            def answered(f: Future) -> None:
-                exc = f.exception()
-                if exc is None:
-                    out.set_result(f.result())
-                elif isinstance(exc, RpcError) and exc.code == "Unavailable":
-                    # The leader is gone: look for a new one.
-                    self.ctx.after(
-                        0.5, self._try_control, method, body, deadline, out, False, leader
-                    )
-                else:
-                    out.set_exception(exc)
-
-            call.add_done_callback(answered)
-            return
-        if leader is None and m.ticks_without_leader > LOST_QUORUM_TICKS:
-            out.set_exception(RpcError("Unknown", LOST_QUORUM))
-            return
-        wait = 0.5 if refused is not None else 1.0
-        self.ctx.after(
-            min(wait, max(deadline - now, 0.0)),
-            self._try_control,
-            method,
-            body,
-            deadline,
-            out,
-            False,
-            refused,
-        )
+    def control(self, method: str, body: Any = None) -> Future:
+        """A cluster request, answered by the leader (see manager/raftproxy.py)."""
+        if self.manager is None:
+            return failed(RpcError("Unavailable", "node is not a manager"))
+        return self.proxy.call("control", (method, body), SWARM_REQUEST_TIMEOUT)
 
     def _cluster_call(self, method: str, body: Any = None) -> Future:
         """A cluster request on behalf of the API: errors become DaemonErrors."""
@@ -587,7 +515,7 @@ class Daemon(Process):
             if reply["role"] == "manager":
                 self._join_raft()
             ready = self._when(self._joined, JOIN_TIMEOUT, None, DaemonError(JOIN_TIMED_OUT))
-            ready.add_done_callback(lambda r: _chain(r, out))
+            ready.add_done_callback(lambda r: chain(r, out))
 
         call.add_done_callback(joined)
         return out
@@ -812,16 +740,6 @@ class Daemon(Process):
 
         check()
         return out
-
-
-def _chain(src: Future, dst: Future) -> None:
-    if dst.done():
-        return
-    exc = src.exception()
-    if exc is not None:
-        dst.set_exception(exc)
-    else:
-        dst.set_result(src.result())
 
 
 def _host(addr: str | None) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import random
 import re
 
 # -- quoting ----------------------------------------------------------------------------------
@@ -195,3 +196,18 @@ def parse_rfc3339(text: str) -> float:
 
 
 ZERO_TIME = "0001-01-01T00:00:00Z"
+
+
+def map_order(keys: list[str], rng: random.Random) -> list[str]:
+    """The order Go's `for k := range m` visits a small map built by inserting `keys` in
+    turn: up to 8 entries sit in one group of 8 slots, in the order inserted, and each
+    range starts at a random slot and wraps around. So a map of three is visited in
+    insertion order 6 times in 8, and in each of the two rotations once in 8 — which is
+    why two `docker info` on one host can list the runtimes in different orders."""
+    if len(keys) > 8:
+        keys = list(keys)
+        rng.shuffle(keys)
+        return keys
+    offset = rng.randrange(8)
+    slots = list(keys) + [None] * (8 - len(keys))
+    return [k for i in range(8) if (k := slots[(offset + i) % 8]) is not None]

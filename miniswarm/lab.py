@@ -3,6 +3,7 @@ docker commands on any of them. The REPL, transcripts, lessons and tests all use
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 
 from .cli import main as cli
@@ -22,7 +23,7 @@ DEFAULT_HOSTS = [
 ]
 
 
-SETTLE_SECONDS = 20.0
+SETTLE_SECONDS = 20.0  # at least; up to twice as long
 
 
 @dataclass
@@ -48,6 +49,8 @@ class Lab:
             self.kernel = ThreadDriver(seed=seed, speed=speed)
         for name, address in self.hosts:
             self.kernel.add_host(name, address, Daemon)
+        # The docker CLI's own randomness (Go's map order), apart from the cluster's.
+        self.cli_rng = random.Random(f"docker-cli/{seed}")
         # Each host's files (what `> FILE` writes and `secret create NAME FILE` reads).
         self.files: dict[str, dict[str, str]] = {name: {} for name, _ in self.hosts}
         if isinstance(self.kernel, ThreadDriver):
@@ -83,6 +86,7 @@ class Lab:
             width=width,
             height=height,
             files=self.files[host],
+            rng=self.cli_rng,
         )
 
         def connect(spec: str) -> bool:
@@ -139,8 +143,9 @@ class Lab:
         for host in workers:
             self._ok(host, ["swarm", "join", "--token", tokens["worker"], target])
         # A swarm formed for a lesson has been up a while before the first command, as
-        # the recordings' were: heartbeats and elections are not in step with its start.
-        self.sleep(SETTLE_SECONDS)
+        # the recordings' were, and for no set time: heartbeats and elections are not in
+        # step with the first command.
+        self.sleep(SETTLE_SECONDS * (1 + self.kernel.rng.random()))
 
     def current_token(self, role: str) -> str | None:
         """The swarm's join token for `role`, asked of the first manager that answers."""

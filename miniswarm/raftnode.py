@@ -31,13 +31,14 @@ SNAPSHOT_INTERVAL = 10_000
 LOG_ENTRIES_FOR_SLOW_FOLLOWERS = 500
 
 
-# gRPC's connection backoff (grpc-go defaults): a peer that refused a connection is not
-# tried again until the backoff has passed, so a restarted manager shows as Unreachable
-# for a few seconds, the longer the more attempts had failed.
+# gRPC's connection backoff, as swarmkit's Raft transport dials its peers (grpc-go's
+# defaults with WithBackoffMaxDelay(8s)): a peer that refused a connection is not tried
+# again until the backoff has passed, so a restarted manager shows as Unreachable for a
+# few seconds — but never long enough for it to time out and call an election.
 BACKOFF_BASE = 1.0
 BACKOFF_FACTOR = 1.6
 BACKOFF_JITTER = 0.2
-BACKOFF_MAX = 120.0
+BACKOFF_MAX = 8.0
 # A leader hears from each follower every tick; this much silence means unreachable.
 REACHABLE_SILENCE = 3.0
 
@@ -294,6 +295,12 @@ class RaftNode:
         if peer is None:
             return False
         return peer.active and self.ctx.now() - peer.last_heard <= REACHABLE_SILENCE
+
+    def connected(self, member: str) -> bool:
+        """Whether the transport holds a working connection to `member` (swarmkit's
+        PeerConn fails for a peer it marked inactive)."""
+        peer = self.peers.get(member)
+        return peer is None or peer.active
 
     def active_since(self, member: str) -> float | None:
         peer = self.peers.get(member)

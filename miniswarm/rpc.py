@@ -46,6 +46,17 @@ def deadline_exceeded() -> RpcError:
     return RpcError("DeadlineExceeded", "context deadline exceeded")
 
 
+def chain(src: Future, dst: Future) -> None:
+    """Settle `dst` as `src` settled (unless it already is)."""
+    if dst.done():
+        return
+    exc = src.exception()
+    if exc is not None:
+        dst.set_exception(exc)
+    else:
+        dst.set_result(src.result())
+
+
 @dataclass(slots=True)
 class Request:
     id: int

@@ -30,6 +30,7 @@ class Step:
     status: int | None = None
     tty: tuple[int, int] | None = None
     text: str = ""  # for "text" steps: a line carried over as it is
+    lineno: int = 0  # where the step is in the transcript (1-based)
 
 
 @dataclass
@@ -45,12 +46,12 @@ def read(text: str) -> Transcript:
     t = Transcript()
     cur: Step | None = None
     tty: tuple[int, int] | None = None
-    for line in text.splitlines():
+    for lineno, line in enumerate(text.splitlines(), 1):
         m = _CMD.match(line)
         if m:
             host, cmd = m.groups()
             kind = "lab" if host == "lab" else "cmd"
-            cur = Step(kind, host, cmd, [], tty=tty if kind == "cmd" else None)
+            cur = Step(kind, host, cmd, [], tty=tty if kind == "cmd" else None, lineno=lineno)
             tty = None if kind == "cmd" else tty
             t.steps.append(cur)
             continue
@@ -168,28 +169,39 @@ _NORMAL = [
         ),
         "<AGO>",
     ),
+    (re.compile(r"\b\d+(\.\d+)?(ms|s|m|h)\b(?= ago)"), "<AGO>"),
     (re.compile(r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b"), "<ADDR>"),
     (re.compile(r"\b\d+\.\d+\.\d+(\+\w+)?(?=\s|$|\")"), "<VERSION>"),
     (re.compile(r"\b[A-Z2-7]{4}(:[A-Z2-7]{4}){11}\b"), "<ENGINE-ID>"),
     (re.compile(r"MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE[A-Za-z0-9+/=]+"), "<PUBLIC-KEY>"),
     (re.compile(r"\b[0-9a-z]{25}\b"), "<ID>"),
     (re.compile(r"\b[0-9a-f]{64}\b"), "<ID>"),
+    (re.compile(r"^(\s*)[0-9a-z]{12}\b", re.M), r"\1<ID>"),
     (re.compile(r"\b(?=[0-9a-z]*\d)[0-9a-z]{12}\b"), "<ID>"),
     (re.compile(r"\b[a-z]+_[a-z]+\b(?=\s|$)"), "<NAME>"),
 ]
+# Lines that list a Go map's keys: the docker CLI visits a map in random order, so two
+# runs of the same command on the same host may order them differently.
+_MAP_LINES = re.compile(r"^( Runtimes:)(.*)$", re.M)
+# Progress lines that may repeat any number of times while nothing changes.
+_PROGRESS = re.compile(r"progress|verify:|^\d+/\d+:")
 
 
 def normalise(lines: list[str]) -> list[str]:
     """What remains of an output once what legitimately differs between two swarms is
-    blotted out (IDs, tokens, keys, ages, dates, addresses, versions, and the column
-    widths that follow from them)."""
+    blotted out (IDs, tokens, keys, ages, dates, addresses, versions, the column widths
+    that follow from them, the order of a Go map, and how often an unchanged progress
+    line repeats) — the rules of TRANSCRIPTS.md and of ../tools/fidelity.py."""
     text = "\n".join(lines)
+    text = _MAP_LINES.sub(lambda m: m.group(1) + " " + " ".join(sorted(m.group(2).split())), text)
     for rx, rep in _NORMAL:
         text = rx.sub(rep, text)
-    out = []
+    out: list[str] = []
     for line in text.split("\n"):
         line = re.sub(r" {2,}", "  ", line.rstrip())
         line = re.sub(r"<AGO>( <AGO>)+", "<AGO>", line)
+        if out and line == out[-1] and _PROGRESS.search(line):
+            continue
         out.append(line)
     while out and out[-1] == "":
         out.pop()
@@ -200,9 +212,22 @@ def normalise(lines: list[str]) -> list[str]:
 
 
 @dataclass
+class Difference:
+    """A command whose output or exit status was not as recorded."""
+
+    lineno: int  # of the command in the transcript
+    host: str
+    line: str
+    text: str  # the command, and a diff of the normalised outputs
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass
 class Outcome:
     text: str  # the transcript as played
-    differences: list[str]
+    differences: list[Difference]
     checked: int
 
 
@@ -219,7 +244,7 @@ def _play(t: Transcript, lab: Lab, check: bool) -> Outcome:
     learner = Learner(lab)
     shells: dict[str, Shell] = {}
     out: list[str] = []
-    diffs: list[str] = []
+    diffs: list[Difference] = []
     checked = 0
     t0: float | None = None
     formed = False
@@ -262,7 +287,8 @@ def _play(t: Transcript, lab: Lab, check: bool) -> Outcome:
                 checked += 1
                 want, got = normalise(step.expected), normalise(actual)
                 if want != got or step.status != result.status:
-                    diffs.append(_difference(step, line, want, got, result.status))
+                    text = _difference(step, line, want, got, result.status)
+                    diffs.append(Difference(step.lineno, step.host, line, text))
     return Outcome("\n".join(out) + "\n", diffs, checked)
 
 

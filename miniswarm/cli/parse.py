@@ -250,8 +250,8 @@ def _flag_error(cmd: Command, message: str) -> CliError:
     )
 
 
-def _arg_error(cmd: Command, what: str, see: bool = False) -> CliError:
-    verb = "See" if see else "Run"
+def _arg_error(cmd: Command, what: str, see: bool = False, verb: str = "") -> CliError:
+    verb = verb or ("See" if see else "Run")
     return CliError(
         f"docker: '{cmd.path}' {what}\n\nUsage:  {usage_line(cmd)}\n\n"
         f"{verb} '{cmd.path} --help' for more information"
@@ -274,11 +274,19 @@ def _check_args(cmd: Command, args: list[str]) -> None:
     if kind == "min" and n < nums[0]:
         raise _arg_error(cmd, f"requires at least {nums[0]} {_plural(nums[0])}", see)
     if kind == "max" and n > nums[0]:
-        raise _arg_error(cmd, f"requires at most {nums[0]} {_plural(nums[0])}", see)
+        # docker 28's RequiresMaxArgs really prints "SRun" (a typo in its format string).
+        verb = "See" if see else "SRun"
+        raise _arg_error(cmd, f"requires at most {nums[0]} {_plural(nums[0])}", verb=verb)
     if kind == "range" and not nums[0] <= n <= nums[1]:
         raise _arg_error(
             cmd, f"requires at least {nums[0]} and at most {nums[1]} {_plural(nums[1])}", see
         )
+
+
+def _check_log_level(global_flags: dict[str, Any]) -> None:
+    level = global_flags.get("log-level")
+    if level is not None and level not in LOG_LEVELS:
+        raise CliError(f"Unable to parse logging level: {level}")
 
 
 def parse(argv: list[str]) -> Invocation:
@@ -290,10 +298,9 @@ def parse(argv: list[str]) -> Invocation:
     try:
         rest = _parse_flags(top, argv, global_flags)
     except _FlagError as exc:
+        _check_log_level(global_flags)  # docker sets up logging before it complains
         raise _flag_error(top, str(exc)) from None
-    level = global_flags.get("log-level")
-    if level is not None and level not in LOG_LEVELS:
-        raise CliError(f"Unable to parse logging level: {level}")
+    _check_log_level(global_flags)
     notices = global_flags.pop("_notices", [])
     if global_flags.pop("help", False):
         return Invocation(top, [], {}, global_flags, help=True, notices=notices)

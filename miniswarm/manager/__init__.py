@@ -22,14 +22,6 @@ from .writer import Writer
 if TYPE_CHECKING:
     from ..daemon import Daemon
 
-# swarmkit's lostQuorumTimeout: after this many ticks without a leader, requests fail at
-# once instead of waiting for one.
-LOST_QUORUM_TICKS = 10
-
-LOST_QUORUM = (
-    "The swarm does not have a leader. It's possible that too few managers are online. "
-    "Make sure more than half of the managers are online."
-)
 LOST_LEADERSHIP = "raft: failed to process the request: node lost leader status"
 
 

@@ -106,7 +106,7 @@ class Dispatcher:
 
     # -- sessions ----------------------------------------------------------------------------
 
-    def register(self, src: str, body: dict) -> dict:
+    def register(self, body: dict) -> dict:
         node_id = body["node_id"]
         node = self.m.store.get("nodes", node_id)
         if node is None:
@@ -150,7 +150,7 @@ class Dispatcher:
             "role": node.get("_role", node["Spec"]["Role"]),
         }
 
-    def heartbeat(self, src: str, body: dict) -> dict:
+    def heartbeat(self, body: dict) -> dict:
         session = self.sessions.get(body["node_id"])
         if session is None or session.id != body["session_id"]:
             raise RpcError("NotFound", "node not registered")

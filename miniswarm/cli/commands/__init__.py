@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -24,6 +25,8 @@ class Context:
     err: list[str] = field(default_factory=list)
     files: dict[str, str] | None = None  # the host's files, for `secret create NAME FILE`
     connect: Callable[[str], bool] | None = None  # -H HOST: talk to another host's daemon
+    # The CLI process's own randomness (Go's map order), apart from the cluster's.
+    rng: random.Random = field(default_factory=lambda: random.Random(0))
 
     def print(self, text: str = "") -> None:
         self.out.append(text + "\n")

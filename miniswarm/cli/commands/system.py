@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ... import engine
-from ...gocompat import GoError, parse_rfc3339
+from ...gocompat import GoError, map_order, parse_rfc3339
 from ..format import bytes_size, human_duration
 from ..parse import Invocation
 from ..template import Template, TemplateError
@@ -55,7 +55,7 @@ def info(inv: Invocation, ctx: Context) -> int:
     ]
     out += swarm_lines(data["Swarm"])
     out += [
-        " Runtimes: " + " ".join(data["Runtimes"]),
+        " Runtimes: " + " ".join(map_order(sorted(data["Runtimes"]), ctx.rng)),
         f" Default Runtime: {data['DefaultRuntime']}",
         f" Init Binary: {data['InitBinary']}",
         f" containerd version: {data['ContainerdCommit']['ID']}",
