@@ -19,6 +19,20 @@ CLIENT_API_VERSION = "1.50"
 CLIENT_GO_VERSION = "go1.24.3"
 CLIENT_GIT_COMMIT = "e6534b4"
 CLIENT_BUILT = "Fri May 30 12:07:14 2025"
+# `docker info --format '{{json .ClientInfo}}'`, as the real client prints it.
+CLIENT_INFO = {
+    "Debug": False,
+    "Version": CLIENT_VERSION,
+    "DefaultAPIVersion": CLIENT_API_VERSION,
+    "GitCommit": CLIENT_GIT_COMMIT,
+    "GoVersion": CLIENT_GO_VERSION,
+    "Os": "linux",
+    "Arch": "amd64",
+    "BuildTime": CLIENT_BUILT,
+    "Context": "default",
+    "Plugins": [],
+    "Warnings": None,
+}
 
 OS = "linux"
 ARCH = "x86_64"

@@ -523,47 +523,86 @@ def _uniq(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
     return _join(out), err, 0
 
 
+def _ranges(spec: str) -> Callable[[int], bool]:
+    """cut's LIST: N, N-M, N-, -M, separated by commas (1-based)."""
+    parts = []
+    for part in spec.split(","):
+        lo, dash, hi = part.partition("-")
+        if not (lo or hi) or not (lo or "1").isdigit() or not (hi or "1").isdigit():
+            raise ValueError(part)
+        parts.append((int(lo or 1), int(hi) if hi else (None if dash else int(lo))))
+    return lambda n: any(lo <= n and (hi is None or n <= hi) for lo, hi in parts)
+
+
 @builtin("cut")
 def _cut(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
-    delim, fields, files = "\t", "", []
+    """cut -c LIST, or -f LIST with -d DELIM (tab by default)."""
+    delim, mode, spec, files = "\t", "", "", []
     i = 0
     while i < len(args):
         a = args[i]
-        if a.startswith("-d"):
-            delim = a[2:] or args[i + 1]
-            i += 0 if a[2:] else 1
-        elif a.startswith("-f"):
-            fields = a[2:] or args[i + 1]
-            i += 0 if a[2:] else 1
+        if a[:2] in ("-d", "-f", "-c") and len(a) >= 2:
+            value = a[2:] if len(a) > 2 else (args[i + 1] if i + 1 < len(args) else "")
+            i += 1 if len(a) == 2 else 0
+            if a[1] == "d":
+                delim = value
+            else:
+                mode, spec = a[1], value
         else:
             files.append(a)
         i += 1
-    wanted: set[int] = set()
-    for part in fields.split(","):
-        if "-" in part:
-            lo, hi = part.split("-")
-            wanted.update(range(int(lo or 1), int(hi or 100) + 1))
-        elif part:
-            wanted.add(int(part))
+    if not mode:
+        return "", "cut: you must specify a list of bytes, characters, or fields\n", 1
+    try:
+        wanted = _ranges(spec)
+    except ValueError:
+        return "", f"cut: invalid field value '{spec}'\n", 1
     text, err = _input(sh, files, stdin, "cut")
     out = []
     for line in _lines(text):
-        cols = line.rstrip("\n").split(delim)
+        line = line.rstrip("\n")
+        if mode == "c":
+            out.append("".join(ch for n, ch in enumerate(line, 1) if wanted(n)))
+            continue
+        cols = line.split(delim)
         out.append(
-            delim.join(c for n, c in enumerate(cols, 1) if n in wanted)
-            if len(cols) > 1
-            else cols[0]
+            delim.join(c for n, c in enumerate(cols, 1) if wanted(n)) if len(cols) > 1 else line
         )
-    return _join(out), err, 0
+    return _join(out), err, 1 if err else 0
+
+
+_TR_CLASSES = {
+    "[:lower:]": "abcdefghijklmnopqrstuvwxyz",
+    "[:upper:]": "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "[:digit:]": "0123456789",
+    "[:space:]": " \t\n\r\f\v",
+}
+
+
+def _tr_set(text: str) -> str:
+    """tr's SET: escapes, ranges (a-z) and the common classes ([:upper:])."""
+    for name, chars in _TR_CLASSES.items():
+        text = text.replace(name, chars)
+    text = _escapes(text)
+    out, i = [], 0
+    while i < len(text):
+        if i + 2 < len(text) and text[i + 1] == "-" and text[i] <= text[i + 2]:
+            out.extend(chr(c) for c in range(ord(text[i]), ord(text[i + 2]) + 1))
+            i += 3
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
 
 
 @builtin("tr")
 def _tr(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
-    if args and args[0] == "-d" and len(args) > 1:
-        return "".join(c for c in stdin if c not in _escapes(args[1])), "", 0
+    if args and args[0] == "-d" and len(args) == 2:
+        gone = set(_tr_set(args[1]))
+        return "".join(c for c in stdin if c not in gone), "", 0
     if len(args) != 2:
         return "", "tr: missing operand\n", 1
-    src, dst = _escapes(args[0]), _escapes(args[1])
+    src, dst = _tr_set(args[0]), _tr_set(args[1])
     dst = dst.ljust(len(src), dst[-1:] or " ")
     return stdin.translate(str.maketrans(src, dst[: len(src)])), "", 0
 
@@ -702,6 +741,9 @@ def _sleep(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
         seconds = float(args[0].rstrip("s"))
     except (IndexError, ValueError):
         return "", "sleep: invalid time interval\n", 1
+    if sh.deadline is not None and sh.lab.now() + seconds > sh.deadline:
+        sh.lab.sleep(max(0.0, sh.deadline - sh.lab.now()))
+        return "", "", 124  # `timeout` killed it
     sh.lab.sleep(seconds)
     return "", "", 0
 

@@ -177,6 +177,8 @@ def _encode(value: Any, indent: str | None, level: int, sort: bool) -> str:
             return "[]"
         parts = [_encode(v, indent, level + 1, False) for v in value]
         return "[" + nl + ("," + nl).join(parts) + end + "]"
+    if hasattr(value, "to_json"):  # a formatter context: docker marshals its fields
+        return _encode(value.to_json(), indent, level, True)
     return json.dumps(str(value), ensure_ascii=False)
 
 
@@ -209,6 +211,8 @@ def go_print(value: Any) -> str:
         return f"map[{inner}]"
     if isinstance(value, (list, tuple)):
         return "[" + " ".join(go_print(v) for v in value) + "]"
+    if hasattr(value, "to_json"):  # a formatter context, printed as Go prints a struct
+        return "{" + " ".join(go_print(v) for v in value.to_json().values()) + "}"
     return str(value)
 
 

@@ -1,10 +1,14 @@
-"""Go's text/template, as far as `docker ... --format` uses it.
+"""Go's text/template, as far as `docker ... --format` uses it, with Go's error texts.
 
 Actions: `{{.Field.Sub}}`, pipelines (`{{.Names | join ","}}`), `{{if}} {{else if}}
 {{else}} {{end}}`, `{{range}}` (with `$i, $v :=`), `{{with}}`, variables, comments, and
 `{{-`/`-}}` trimming. Functions: Go's (and, or, not, len, index, print, printf, println,
 eq, ne, lt, le, gt, ge, slice) and docker's (json, join, split, title, lower, upper, pad,
 truncate). A field is a dict key or an attribute (called if it is a method).
+
+Errors read as Go writes them — `template: :1: unclosed action` when the template does not
+parse, `template: :1:2: executing "" at <.Foo>: can't evaluate field Foo in type ...` when
+it fails on the data — and the commands put docker's words in front.
 """
 
 from __future__ import annotations
@@ -14,11 +18,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .format import go_json, go_print
+from .format import MAP_FIELDS, go_json, go_print
 
 
 class TemplateError(Exception):
-    pass
+    """A template that does not parse (`parse`), or fails on its data — after writing
+    `partial`, as Go's templates write as they go."""
+
+    def __init__(self, message: str, parse: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.parse = parse
+        self.partial = ""
+
+
+class _ExecError(Exception):
+    """An error while executing, before the node it happened at is known."""
 
 
 # -- lexing -----------------------------------------------------------------------------------
@@ -40,17 +55,30 @@ _TOKEN = re.compile(
 )
 
 
-def _tokens(text: str) -> list[tuple[str, str]]:
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    text: str
+    pos: int  # offset in the template's source
+
+
+def _tokens(text: str, base: int) -> list[Token]:
     out, pos = [], 0
-    text = text.strip()
-    while pos < len(text):
+    while pos < len(text) and text[pos:].strip():
         m = _TOKEN.match(text, pos)
         if not m or m.end() == pos:
-            raise TemplateError(f"unexpected {text[pos : pos + 1]!r} in operand")
+            ch = text[pos:].lstrip()[0]
+            raise _ParseError(f"bad character U+{ord(ch):04X} {ch!r}", base + pos)
         kind = m.lastgroup
-        out.append((kind, m.group(kind)))
+        out.append(Token(kind, m.group(kind), base + m.start(kind)))
         pos = m.end()
     return out
+
+
+class _ParseError(Exception):
+    def __init__(self, message: str, pos: int) -> None:
+        super().__init__(message)
+        self.pos = pos
 
 
 # -- the tree -----------------------------------------------------------------------------------
@@ -63,21 +91,22 @@ class Text:
 
 @dataclass
 class Action:
-    pipeline: list  # tokens
+    pipeline: list[Token]
     decl: list[str] = field(default_factory=list)
 
 
 @dataclass
 class Block:
     kind: str  # if, range, with
-    pipeline: list
+    pipeline: list[Token]
     decl: list[str]
     body: list
     else_body: list | None = None
+    pos: int = 0
 
 
-def _parse(src: str) -> list:
-    pieces: list[tuple[str, Any]] = []
+def _parse(src: str, funcs: dict[str, Callable]) -> list:
+    pieces: list[tuple[str, Any, int]] = []
     pos = 0
     for m in _ACTION.finditer(src):
         text = src[pos : m.start()]
@@ -86,37 +115,59 @@ def _parse(src: str) -> list:
         if pieces and pieces[-1][0] == "trim-next":
             pieces.pop()
             text = text.lstrip(" \t\r\n")
-        pieces.append(("text", text))
-        body = m.group(2).strip()
-        pieces.append(("action", body))
+        pieces.append(("text", text, pos))
+        raw = m.group(2)
+        body = raw.strip()
+        pieces.append(("action", body, m.start(2) + len(raw) - len(raw.lstrip())))
         if m.group(3):
-            pieces.append(("trim-next", None))
+            pieces.append(("trim-next", None, m.end()))
         pos = m.end()
     tail = src[pos:]
     if pieces and pieces[-1][0] == "trim-next":
         pieces.pop()
         tail = tail.lstrip(" \t\r\n")
-    pieces.append(("text", tail))
     if "{{" in tail:
-        raise TemplateError("unclosed action")
-    nodes, rest, end = _build(pieces, 0)
+        raise _ParseError("unclosed action", pos + tail.index("{{"))
+    pieces.append(("text", tail, pos))
+    nodes, _, end = _build(pieces, 0, funcs, ["$"])
     if end is not None:
-        raise TemplateError(f"unexpected {{{{{end}}}}}")
+        raise _ParseError(f"unexpected {{{{{end[0]}}}}}", end[1])
     return nodes
 
 
-def _split_decl(tokens: list) -> tuple[list[str], list]:
-    for i, (k, _) in enumerate(tokens):
-        if k == "decl":
-            names = [v for kk, v in tokens[:i] if kk in ("var", "field")]
+def _split_decl(tokens: list[Token]) -> tuple[list[str], list[Token]]:
+    for i, t in enumerate(tokens):
+        if t.kind == "decl":
+            names = [x.text for x in tokens[:i] if x.kind in ("var", "field")]
             return names, tokens[i + 1 :]
     return [], tokens
 
 
-def _build(pieces: list, i: int) -> tuple[list, int, str | None]:
+def _check(tokens: list[Token], funcs: dict[str, Callable], variables: list[str]) -> list[Token]:
+    """Go checks at parse time that every function exists and every variable is declared
+    (in this block or one around it)."""
+    for t in tokens:
+        if t.kind == "ident" and t.text not in ("true", "false", "nil") and t.text not in funcs:
+            raise _ParseError(f'function "{t.text}" not defined', t.pos)
+        name = t.text.split(".")[0] if t.text.startswith("$") else None
+        if name and name not in variables and not _declares(tokens, t):
+            raise _ParseError(f'undefined variable "{name}"', t.pos)
+    return tokens
+
+
+def _declares(tokens: list[Token], t: Token) -> bool:
+    """Whether `t` is one of the variables a `:=` in these tokens declares."""
+    decl = next((i for i, x in enumerate(tokens) if x.kind == "decl"), -1)
+    return 0 <= tokens.index(t) < decl
+
+
+def _build(
+    pieces: list, i: int, funcs: dict, variables: list[str]
+) -> tuple[list, int, tuple[str, int] | None]:
+    variables = list(variables)  # what this block declares is not seen outside it
     nodes: list = []
     while i < len(pieces):
-        kind, value = pieces[i]
+        kind, value, pos = pieces[i]
         i += 1
         if kind == "text":
             if value:
@@ -124,33 +175,43 @@ def _build(pieces: list, i: int) -> tuple[list, int, str | None]:
             continue
         if value.startswith("/*"):
             continue
-        word = value.split(None, 1)[0] if value else ""
+        if not value:
+            raise _ParseError("missing value for command", pos)
+        word = value.split(None, 1)[0]
         if word in ("end", "else"):
-            return nodes, i, value
+            return nodes, i, (value, pos)
         if word in ("if", "range", "with"):
-            decl, pipe = _split_decl(_tokens(value[len(word) :]))
-            body, i, end = _build(pieces, i)
-            block = Block(word, pipe, decl, body)
+            tokens = _tokens(value[len(word) :], pos + len(word))
+            decl, pipe = _split_decl(_check(tokens, funcs, variables))
+            if not pipe:
+                raise _ParseError(f"missing value for {word}", pos)
+            body, i, end = _build(pieces, i, funcs, variables + decl)
+            block = Block(word, pipe, decl, body, pos=pos)
             cur = block
-            while end is not None and end.startswith("else"):
-                rest = end[4:].strip()
+            while end is not None and end[0].startswith("else"):
+                rest = end[0][4:].strip()
                 if rest.startswith("if"):
-                    sub = Block("if", _tokens(rest[2:]), [], [])
-                    sub.body, i, end = _build(pieces, i)
+                    at = end[1] + end[0].index("if")
+                    sub = Block("if", _check(_tokens(rest[2:], at + 2), funcs, variables), [], [])
+                    sub.pos = at
+                    sub.body, i, end = _build(pieces, i, funcs, variables)
                     cur.else_body = [sub]
                     cur = sub
                 else:
-                    cur.else_body, i, end = _build(pieces, i)
-            if end != "end":
-                raise TemplateError(f"unexpected EOF in {word}")
+                    cur.else_body, i, end = _build(pieces, i, funcs, variables)
+            if end is None or end[0] != "end":
+                raise _ParseError("unexpected EOF", len(pieces) and pieces[-1][2])
             nodes.append(block)
             continue
-        decl, pipe = _split_decl(_tokens(value))
+        decl, pipe = _split_decl(_check(_tokens(value, pos), funcs, variables))
+        variables += decl
         nodes.append(Action(pipe, decl))
     return nodes, i, None
 
 
 # -- evaluation ----------------------------------------------------------------------------------
+
+_GO_TYPES = {str: "string", bool: "bool", int: "int", float: "float64", list: "[]interface {}"}
 
 
 def truthy(v: Any) -> bool:
@@ -163,19 +224,12 @@ def truthy(v: Any) -> bool:
     return True
 
 
-def _field(obj: Any, name: str) -> Any:
-    if isinstance(obj, dict):
-        return obj.get(name)
-    if obj is None:
-        return None
-    if not hasattr(obj, name):
-        raise TemplateError(f"can't evaluate field {name} in type {type(obj).__name__}")
-    v = getattr(obj, name)
-    return v() if callable(v) else v
+def _go_type(obj: Any) -> str:
+    return getattr(obj, "go_type", None) or _GO_TYPES.get(type(obj), type(obj).__name__)
 
 
 def _printf(fmt: str, *args: Any) -> str:
-    out, ai = [], 0
+    ai = 0
 
     def sub(m: re.Match) -> str:
         nonlocal ai
@@ -190,21 +244,22 @@ def _printf(fmt: str, *args: Any) -> str:
         flags = spec[1:-1]
         if verb in "vs":
             text = go_print(v)
+            precision = re.search(r"\.(\d+)", flags)
+            if precision:
+                text = text[: int(precision.group(1))]
         elif verb == "q":
             text = go_json(str(v))
         elif verb == "d":
             text = str(int(v))
         else:
-            text = ("%" + flags + verb) % v
-            return text
+            return ("%" + flags + verb) % v
         width = re.match(r"-?\d*", flags).group(0)
         if width and width != "-":
             n = int(width)
             text = text.ljust(-n) if n < 0 else text.rjust(n)
         return text
 
-    out.append(re.sub(r"%[-+# 0-9.]*[a-zA-Z%]", sub, fmt))
-    return "".join(out)
+    return re.sub(r"%[-+# 0-9.]*[a-zA-Z%]", sub, fmt)
 
 
 def _index(obj: Any, *keys: Any) -> Any:
@@ -251,16 +306,59 @@ FUNCS: dict[str, Callable[..., Any]] = {
     "truncate": _truncate,
 }
 
+# docker's functions while it writes a table's header row: each gives back its text.
+HEADER_FUNCS: dict[str, Callable[..., Any]] = {
+    **FUNCS,
+    "json": lambda v: "",
+    "split": lambda s, sep: s,
+    "join": lambda s, sep: s,
+    "title": lambda s: s,
+    "lower": lambda s: s,
+    "upper": lambda s: s,
+    "pad": lambda s, left, right: s,
+    "truncate": lambda s, n: s,
+}
+
 
 class Template:
-    def __init__(self, src: str) -> None:
-        self.src = src
-        self.nodes = _parse(src)
+    """A parsed template. `missing="error"` is Go's missingkey=error, as `docker inspect`
+    runs its templates on the JSON it got: a key missing from an object is an error, from
+    a map (labels, options) it is `<no value>`."""
 
-    def execute(self, data: Any) -> str:
+    def __init__(
+        self, src: str, funcs: dict[str, Callable[..., Any]] = FUNCS, name: str = ""
+    ) -> None:
+        self.src = src
+        self.funcs = funcs
+        self.name = name  # what errors call it (`docker version` names its template)
+        self.missing = "default"
+        try:
+            self.nodes = _parse(src, funcs)
+        except _ParseError as exc:
+            raise self._parse_error(exc.pos, str(exc)) from None
+
+    def _parse_error(self, pos: int, message: str) -> TemplateError:
+        return TemplateError(f"template: {self.name}:{self._line(pos)}: {message}", parse=True)
+
+    def _line(self, pos: int) -> int:
+        return 1 + self.src.count("\n", 0, pos)
+
+    def execute(self, data: Any, missing: str = "default") -> str:
         out: list[str] = []
-        self._run(self.nodes, data, {"$": data}, out)
+        self.missing = missing
+        try:
+            self._run(self.nodes, data, {"$": data}, out)
+        except TemplateError as exc:
+            exc.partial = "".join(out)
+            raise
         return "".join(out)
+
+    def _fail(self, pos: int, context: str, message: str) -> TemplateError:
+        line = self._line(pos)
+        col = pos - (self.src.rfind("\n", 0, pos) + 1)
+        return TemplateError(
+            f'template: {self.name}:{line}:{col}: executing "{self.name}" at <{context}>: {message}'
+        )
 
     def _run(self, nodes: list, dot: Any, env: dict, out: list[str]) -> None:
         for node in nodes:
@@ -285,9 +383,15 @@ class Template:
             elif b.else_body:
                 self._run(b.else_body, dot, env, out)
         else:
-            items = list(value.items()) if isinstance(value, dict) else list(enumerate(value or []))
             if isinstance(value, dict):
-                items = sorted(items, key=lambda kv: str(kv[0]))
+                items = sorted(value.items(), key=lambda kv: str(kv[0]))
+            elif isinstance(value, (list, tuple)) or value is None:
+                items = list(enumerate(value or []))
+            elif isinstance(value, int) and not isinstance(value, bool):
+                items = [(i, i) for i in range(value)]
+            else:
+                context = "{{range " + " ".join(t.text for t in b.pipeline) + "}}"
+                raise self._fail(b.pos, context, f"range can't iterate over {go_print(value)}")
             if not items and b.else_body:
                 self._run(b.else_body, dot, env, out)
             for k, v in items:
@@ -298,69 +402,76 @@ class Template:
                     scope[b.decl[0]] = v
                 self._run(b.body, v, scope, out)
 
-    def _pipeline(self, tokens: list, dot: Any, env: dict) -> Any:
-        commands: list[list] = [[]]
+    def _pipeline(self, tokens: list[Token], dot: Any, env: dict) -> Any:
+        commands: list[list[Token]] = [[]]
         depth = 0
         for tok in tokens:
-            if tok[0] == "pipe" and depth == 0:
+            if tok.kind == "pipe" and depth == 0:
                 commands.append([])
                 continue
-            depth += tok[0] == "lp"
-            depth -= tok[0] == "rp"
+            depth += tok.kind == "lp"
+            depth -= tok.kind == "rp"
             commands[-1].append(tok)
         value: Any = _NOTHING
         for cmd in commands:
             value = self._command(cmd, dot, env, value)
         return None if value is _NOTHING else value
 
-    def _command(self, tokens: list, dot: Any, env: dict, piped: Any) -> Any:
+    def _command(self, tokens: list[Token], dot: Any, env: dict, piped: Any) -> Any:
         if not tokens:
-            raise TemplateError("missing value for command")
+            raise self._parse_error(0, "missing value for command")
         args = self._operands(tokens, dot, env)
-        head_kind, head = tokens[0]
-        if head_kind == "ident" and head not in ("true", "false", "nil"):
-            fn = FUNCS.get(head)
-            if fn is None:
-                raise TemplateError(f'function "{head}" not defined')
+        head = tokens[0]
+        if head.kind == "ident" and head.text not in ("true", "false", "nil"):
+            fn = self.funcs[head.text]
             call_args = args[1:] + ([] if piped is _NOTHING else [piped])
+            wrong = _wrong_arity(fn, len(call_args))
+            if wrong:
+                message = f"wrong number of args for {head.text}: {wrong}"
+                raise self._fail(head.pos, head.text, message)
             try:
                 return fn(*call_args)
             except TemplateError:
                 raise
             except Exception as exc:
-                raise TemplateError(f"error calling {head}: {exc}") from None
+                context = " ".join(t.text for t in tokens)
+                raise self._fail(head.pos, context, f"error calling {head.text}: {exc}") from None
         if len(args) > 1 or piped is not _NOTHING:
-            raise TemplateError("can't give argument to non-function")
+            context = " ".join(t.text for t in tokens)
+            raise self._fail(head.pos, context, f"can't give argument to non-function {head.text}")
         return args[0]
 
-    def _operands(self, tokens: list, dot: Any, env: dict) -> list:
+    def _operands(self, tokens: list[Token], dot: Any, env: dict) -> list:
         out: list = []
         i = 0
         while i < len(tokens):
-            kind, text = tokens[i]
-            if kind == "lp":
+            tok = tokens[i]
+            if tok.kind == "lp":
                 depth, j = 1, i + 1
-                while depth:
-                    depth += tokens[j][0] == "lp"
-                    depth -= tokens[j][0] == "rp"
+                while depth and j < len(tokens):
+                    depth += tokens[j].kind == "lp"
+                    depth -= tokens[j].kind == "rp"
                     j += 1
                 out.append(self._pipeline(tokens[i + 1 : j - 1], dot, env))
                 i = j
                 continue
-            if kind == "str":
-                out.append(text[1:-1] if text[0] == "`" else _unquote(text))
-            elif kind == "num":
-                out.append(float(text) if "." in text else int(text))
-            elif kind == "field":
-                out.append(self._path(text, dot, env))
-            elif kind == "var":
-                if text not in env:
-                    raise TemplateError(f'undefined variable "{text}"')
-                out.append(env[text])
-            elif kind == "ident":
-                out.append({"true": True, "false": False, "nil": None}.get(text, text))
+            if tok.kind == "str":
+                out.append(tok.text[1:-1] if tok.text[0] == "`" else _unquote(tok.text))
+            elif tok.kind == "num":
+                out.append(float(tok.text) if "." in tok.text else int(tok.text))
+            elif tok.kind == "field":
+                try:
+                    out.append(self._path(tok.text, dot, env))
+                except _ExecError as exc:
+                    raise self._fail(_chain_pos(tok), tok.text, str(exc)) from None
+            elif tok.kind == "var":
+                if tok.text not in env:
+                    raise self._parse_error(tok.pos, f'undefined variable "{tok.text}"')
+                out.append(env[tok.text])
+            elif tok.kind == "ident":
+                out.append({"true": True, "false": False, "nil": None}.get(tok.text, tok.text))
             else:
-                raise TemplateError(f"unexpected {text!r} in operand")
+                raise self._parse_error(tok.pos, f"unexpected {tok.text!r} in operand")
             i += 1
         return out
 
@@ -374,12 +485,59 @@ class Template:
         else:
             value = dot
             parts = text[1:].split(".")
+        parent = ""
         for p in parts:
-            value = _field(value, p)
+            value = self._field(value, p, parent)
+            parent = p
         return value
+
+    def _field(self, obj: Any, name: str, parent: str) -> Any:
+        if isinstance(obj, GoStruct):
+            if name not in obj:
+                raise _ExecError(f"can't evaluate field {name} in type {obj.go_type}")
+            return obj[name]
+        if isinstance(obj, dict):
+            if name not in obj and self.missing == "error" and parent not in MAP_FIELDS:
+                raise _ExecError(f"map has no entry for key {go_json(name)}")
+            return obj.get(name)
+        if obj is None:
+            if self.missing == "error":
+                raise _ExecError(f"nil pointer evaluating interface {{}}.{name}")
+            return None
+        attr = getattr(obj, name, _NOTHING) if name[:1].isupper() else _NOTHING
+        if attr is _NOTHING:
+            raise _ExecError(f"can't evaluate field {name} in type {_go_type(obj)}")
+        return attr() if callable(attr) else attr
 
 
 _NOTHING = object()
+
+
+class GoStruct(dict):
+    """A dict a template sees as a Go struct of the named type: asking it for a field it
+    has not got is an error, as it is in Go."""
+
+    def __init__(self, go_type: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.go_type = go_type
+
+
+def _chain_pos(tok: Token) -> int:
+    """Where Go's parser places a field: `.A.B.C` is the field `.A` with `.B.C` chained
+    on, and the chain is placed where `.B` starts."""
+    second = tok.text.find(".", 1)
+    return tok.pos + second if second > 0 and not tok.text.startswith("$") else tok.pos
+
+
+def _wrong_arity(fn: Callable, given: int) -> str:
+    """Go's "want N got M" when a function is called with the wrong number of arguments."""
+    import inspect
+
+    params = inspect.signature(fn).parameters.values()
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        return ""
+    want = len(params)
+    return f"want {want} got {given}" if want != given else ""
 
 
 def _unquote(s: str) -> str:

@@ -6,9 +6,9 @@ import copy
 
 from ...daemon import DaemonError
 from ...gocompat import parse_rfc3339, time_string
-from ..format import bytes_size, inspect_json, natural_key, pretty, tabwrite
+from ..format import bytes_size, go_json, inspect_json, natural_key, pretty, tabwrite
 from ..parse import Invocation
-from ..template import Template, TemplateError
+from ..template import HEADER_FUNCS, Template, TemplateError
 from . import CommandError, Context, command
 from .tasks import print_tasks, task_filters
 
@@ -29,23 +29,24 @@ def parse_filters(values: list[str]) -> dict[str, list[str]]:
 
 
 def format_rows(fmt: str, contexts: list, headers: dict[str, str], ctx: Context) -> None:
-    """Print objects through a --format template, as a table if it starts with "table"."""
+    """Print objects through a --format template, as a table if it starts with "table"
+    (docker's formatter.Context: nothing is printed if any row fails)."""
     is_table = fmt.startswith("table")
-    body = fmt[5:].lstrip() if is_table else fmt
-    if fmt == "json":
-        body, is_table = "{{json .}}", False
-    body = body.replace("\\t", "\t").replace("\\n", "\n")
+    body = "{{json .}}" if fmt == "json" else fmt[5:] if is_table else fmt
+    body = body.strip(" ").replace("\\t", "\t").replace("\\n", "\n")
     try:
-        tmpl = Template(body)
-        lines = [tmpl.execute(HeaderMap(headers))] if is_table else []
-        lines += [tmpl.execute(c) for c in contexts]
+        lines = [Template(body).execute(c) for c in contexts]
     except TemplateError as exc:
-        raise CommandError(f"template: {exc}") from None
-    if is_table:
-        ctx.write(tabwrite("\n".join(lines) + "\n"))
-    else:
+        raise CommandError(f"template parsing error: {exc}") from None
+    if not is_table:
         for line in lines:
             ctx.print(line)
+        return
+    try:
+        header = Template(body, HEADER_FUNCS).execute(HeaderMap(headers))
+    except TemplateError as exc:
+        header = exc.partial  # docker ignores a header that fails
+    ctx.write(tabwrite("\n".join([header, *lines]) + "\n"))
 
 
 # -- node ls ----------------------------------------------------------------------------------
@@ -68,6 +69,8 @@ NODE_TABLE = (
 
 class NodeRow:
     """A node as `node ls` templates see it (cli/command/node/formatter.go nodeContext)."""
+
+    go_type = "*node.nodeContext"
 
     def __init__(self, node: dict, self_id: str) -> None:
         self.n = node
@@ -123,14 +126,7 @@ def node_ls(inv: Invocation, ctx: Context) -> int:
         return 0
     self_id = ctx.client.call("api_info")["Swarm"]["NodeID"] if nodes else ""
     rows = [NodeRow(n, self_id) for n in nodes]
-    fmt = inv.get("format") or NODE_TABLE
-    if fmt == "json":
-        from ..format import go_json
-
-        for r in rows:
-            ctx.print(go_json(r.to_json()))
-        return 0
-    format_rows(fmt, rows, NODE_HEADERS, ctx)
+    format_rows(inv.get("format") or NODE_TABLE, rows, NODE_HEADERS, ctx)
     return 0
 
 
@@ -234,33 +230,43 @@ class NodePretty:
 
 @command("docker node inspect")
 def node_inspect(inv: Invocation, ctx: Context) -> int:
-    if inv.get("pretty") and inv.has("format") and inv.get("format") != "pretty":
+    fmt = inv.get("format") or ""
+    if inv.get("pretty") and fmt and fmt != "pretty":
         raise CommandError("--format is incompatible with human friendly format")
-    found, errors = [], []
+    pretty_mode = inv.get("pretty") or fmt == "pretty"
+    tmpl = None
+    if not pretty_mode and fmt not in ("", "json"):
+        try:
+            tmpl = Template(fmt)
+        except TemplateError as exc:
+            raise CommandError(f"template parsing error: {exc}", 64) from None
+    found, texts, errors = [], [], []
     self_id = None
     for ref in inv.args:
-        if ref == "self":
-            try:
-                self_id = self_id or ctx.client.call("api_info")["Swarm"]["NodeID"]
-            except DaemonError as exc:
-                errors.append(f"Error response from daemon: {exc.message}")
-                continue
-            ref = self_id or ref
         try:
-            found.append(ctx.client.call("api_node", ref))
+            if ref == "self":
+                self_id = self_id or ctx.client.call("api_info")["Swarm"]["NodeID"]
+                ref = self_id or ref
+            node = ctx.client.call("api_node", ref)
         except DaemonError as exc:
             errors.append(f"Error response from daemon: {exc.message}")
-    if inv.get("pretty") or inv.get("format") == "pretty":
+            continue
+        found.append(node)
+        if tmpl is not None:
+            # docker runs the template on the JSON it got: a missing key is an error.
+            try:
+                texts.append(tmpl.execute(node, missing="error") + "\n")
+            except TemplateError as exc:
+                errors.append(f"template parsing error: {exc}")
+    if pretty_mode:
         for i, node in enumerate(found):
             if i:
                 ctx.print()
             ctx.write(Template(PRETTY_TEMPLATE).execute(NodePretty(node)))
-    elif inv.has("format"):
-        for node in found:
-            try:
-                ctx.print(Template(inv.get("format")).execute(node))
-            except TemplateError as exc:
-                raise CommandError(f"template: {exc}") from None
+    elif tmpl is not None:
+        ctx.write("".join(texts) or "\n")
+    elif fmt == "json":
+        ctx.print(go_json(found))
     else:
         ctx.write(inspect_json(found))
     if errors:

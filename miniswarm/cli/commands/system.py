@@ -6,26 +6,34 @@ from ... import engine
 from ...gocompat import GoError, map_order, parse_rfc3339
 from ..format import bytes_size, human_duration
 from ..parse import Invocation
-from ..template import Template, TemplateError
+from ..template import GoStruct, Template, TemplateError
 from . import CommandError, Context, command
 
 
-def render_format(fmt: str, data: object) -> str:
+def render_format(fmt: str, data: object, ctx: Context, name: str = "") -> None:
+    """`info` and `version` with --format: a template that does not parse is a usage
+    error (status 64); one that fails has written what it could, and a newline."""
+    if fmt == "json":
+        fmt = "{{json .}}"
     try:
-        return Template(fmt).execute(data)
+        tmpl = Template(fmt, name=name)
     except TemplateError as exc:
-        raise CommandError(f"template: {exc}") from None
+        raise CommandError(f"template parsing error: {exc}", 64) from None
+    try:
+        ctx.print(tmpl.execute(data))
+    except TemplateError as exc:
+        ctx.print(exc.partial)
+        raise CommandError(str(exc)) from None
 
 
 @command("docker info", "docker system info")
 def info(inv: Invocation, ctx: Context) -> int:
     data = ctx.client.call("api_info")
     if inv.has("format"):
-        data = {
-            **data,
-            "ClientInfo": {"Version": engine.CLIENT_VERSION, "Context": "default", "Debug": False},
-        }
-        ctx.print(render_format(inv.get("format"), data))
+        client = GoStruct("*system.clientInfo", engine.CLIENT_INFO)
+        render_format(
+            inv.get("format"), GoStruct("system.dockerInfo", data, ClientInfo=client), ctx
+        )
         return 0
     out = [
         "Client:",
@@ -170,7 +178,9 @@ def version(inv: Invocation, ctx: Context) -> int:
         "Context": "default",
     }
     if inv.has("format"):
-        ctx.print(render_format(inv.get("format"), {"Client": client, "Server": server}))
+        data = GoStruct("system.versionInfo", Client=GoStruct("system.clientVersion", client))
+        data["Server"] = server
+        render_format(inv.get("format"), data, ctx, name="version")
         return 0
     downgraded = (
         f" (downgraded from {engine.CLIENT_API_VERSION})"

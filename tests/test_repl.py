@@ -1,0 +1,162 @@
+"""The REPL as a student meets it: a prompt on a host, moving between hosts, the lab
+commands that break things on purpose, completion — and nothing typed ever breaks it."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from prompt_toolkit.document import Document
+
+from miniswarm.completion import DockerCompleter
+from miniswarm.lab import Lab
+from miniswarm.repl import HELP, Session, parse_hosts, run_lines
+
+
+def session() -> Session:
+    return Session(Lab())
+
+
+def test_the_default_lab_is_the_recordings_five_hosts_on_the_notes_addresses():
+    assert parse_hosts(None) == [
+        ("manager1", "192.168.0.100"),
+        ("manager2", "192.168.0.101"),
+        ("manager3", "192.168.0.102"),
+        ("worker1", "192.168.0.103"),
+        ("worker2", "192.168.0.104"),
+    ]
+    assert [n for n, _ in parse_hosts("7")][-1] == "worker4"
+    assert parse_hosts("a=10.0.0.1,b=10.0.0.2") == [("a", "10.0.0.1"), ("b", "10.0.0.2")]
+
+
+def test_the_prompt_shows_the_host_and_ssh_moves_between_hosts():
+    s = session()
+    assert s.prompt == "manager1 $ "
+    assert s.feed("ssh worker1") == ""
+    assert s.prompt == "worker1 $ "
+    assert s.feed("docker info --format '{{.Name}}'") == "worker1\n"
+    assert s.feed("exit") == "Connection to worker1 closed.\n"
+    assert s.prompt == "manager1 $ "
+    assert s.feed("ssh 192.168.0.104") == "" and s.host == "worker2"
+    assert s.feed("ssh nowhere") == (
+        "ssh: Could not resolve hostname nowhere: Name or service not known\n"
+    )
+    s.feed("exit")
+    s.feed("exit")
+    assert s.done
+
+
+def test_a_docker_command_can_be_aimed_at_another_host():
+    s = session()
+    assert s.feed("docker -H worker2 info --format '{{.Name}}'") == "worker2\n"
+    assert s.feed("docker -H tcp://192.168.0.101:2375 info --format '{{.Name}}'") == "manager2\n"
+    assert s.host == "manager1"
+
+
+def test_a_line_ending_in_a_backslash_goes_on_on_the_next():
+    s = session()
+    assert s.feed("docker swarm init \\") == ""
+    assert s.prompt == "> "
+    out = s.feed("  --advertise-addr 192.168.0.100")
+    assert out.startswith("Swarm initialized: current node (")
+    assert s.prompt == "manager1 $ "
+
+
+def test_lab_commands_crash_restart_partition_and_let_time_pass():
+    s = session()
+    s.feed("docker swarm init --advertise-addr 192.168.0.100")
+    token = s.feed("docker swarm join-token -q worker").strip()
+    s.feed("ssh worker1")
+    assert s.feed(f"docker swarm join --token {token} 192.168.0.100:2377") == (
+        "This node joined a swarm as a worker.\n"
+    )
+    s.feed("exit")
+    assert s.feed("lab stop worker1") == ""
+    assert s.feed("ssh worker1") == "ssh: connect to host worker1 port 22: No route to host\n"
+    assert s.feed("lab sleep 20") == ""
+    assert "worker1    Down" in s.feed("docker node ls")
+    s.feed("lab start worker1")
+    s.feed("lab sleep 2")
+    assert "worker1    Ready" in s.feed("docker node ls")
+    s.feed("lab partition manager1 / worker1")
+    s.feed("lab sleep 20")
+    assert "worker1    Down" in s.feed("docker node ls")
+    s.feed("lab heal")
+    s.feed("lab sleep 10")
+    assert "worker1    Ready" in s.feed("docker node ls")
+    status = s.feed("lab status")
+    assert "manager1     192.168.0.100    up    manager (active)  raft: leader" in status
+    assert "worker1      192.168.0.103    up    worker (active)" in status
+
+
+def test_lab_commands_explain_their_mistakes():
+    s = session()
+    assert s.feed("lab").startswith("usage: lab stop|start HOST")
+    assert s.feed("lab stop nosuch") == "lab: no such host: nosuch\n"
+    assert s.feed("lab partition manager1 / nosuch") == "lab: no such host: nosuch\n"
+    assert s.feed("lab dance") == "lab: unknown lab action: dance\n"
+    assert s.feed("help") == HELP + "\n"
+
+
+def test_commands_piped_in_run_as_if_typed():
+    out = io.StringIO()
+    run_lines(Session(Lab()), ["docker info | grep Swarm\n", "exit\n", "echo never\n"], out)
+    assert out.getvalue() == (
+        "manager1 $ docker info | grep Swarm\n Swarm: inactive\nmanager1 $ exit\n"
+    )
+
+
+def test_completion_offers_docker_commands_flags_and_hosts():
+    completer = DockerCompleter(session())
+
+    def complete(text: str) -> list[str]:
+        return [c.text for c in completer.get_completions(Document(text), None)]
+
+    assert complete("doc") == ["docker"]
+    assert complete("docker sw") == ["swarm"]
+    assert complete("docker swarm ") == [
+        "ca",
+        "init",
+        "join",
+        "join-token",
+        "leave",
+        "unlock",
+        "unlock-key",
+        "update",
+    ]
+    assert "--availability" in complete("docker node update --av")
+    assert complete("ssh work") == ["worker1", "worker2"]
+    assert complete("docker -H man") == ["manager1", "manager2", "manager3"]
+    assert complete("lab s") == ["stop", "start", "sleep", "status"]
+
+
+def _state(lab: Lab) -> list:
+    def of(daemon):
+        m = daemon.manager
+        return json.dumps(daemon.state, sort_keys=True), m.store.snapshot() if m else None
+
+    return [lab.kernel.call(h, of) for h in lab.names]
+
+
+@settings(
+    max_examples=100, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(
+    st.lists(
+        st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=40), max_size=4
+    )
+)
+def test_nothing_typed_breaks_the_repl_and_junk_changes_nothing(lines):
+    lab = Lab()
+    lab.form_swarm(["manager1"], ["worker1"])
+    s = Session(lab)
+    before = _state(lab)
+    for line in lines:
+        out = s.feed(line)
+        assert isinstance(out, str)
+        assert "internal error" not in out and "Traceback" not in out
+    s.pending = ""
+    if not any(w in line for line in lines for w in ("docker", "lab", "ssh")):
+        assert _state(lab) == before

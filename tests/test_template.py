@@ -1,0 +1,171 @@
+"""`--format`: Go's text/template as docker runs it, and Go's words when it goes wrong.
+The error texts marked "real" were printed by the docker 28.2.2 binary."""
+
+from __future__ import annotations
+
+import pytest
+
+from miniswarm.cli.format import go_json, tabwrite
+from miniswarm.cli.template import GoStruct, Template, TemplateError
+from miniswarm.lab import Lab
+
+
+def run(src: str, data, **kw) -> str:
+    return Template(src).execute(data, **kw)
+
+
+def test_fields_pipelines_and_functions():
+    data = {"Name": "web", "Labels": {"b": "2", "a": "1"}, "Ports": [80, 443], "N": 3}
+    assert run("{{.Name}}:{{.N}}", data) == "web:3"
+    assert run("{{.Name | upper}} {{title .Name}} {{len .Ports}}", data) == "WEB Web 2"
+    assert run('{{join (split "a,b" ",") "-"}}', data) == "a-b"
+    assert run("{{range $k, $v := .Labels}}{{$k}}={{$v}};{{end}}", data) == "a=1;b=2;"
+    assert run("{{range .Ports}}{{.}} {{end}}", data) == "80 443 "
+    assert run("{{if eq .N 3}}three{{else}}other{{end}}", data) == "three"
+    assert run("{{with .Missing}}x{{else}}none{{end}}", data) == "none"
+    assert run('{{printf "%-5s|%3d" .Name .N}}', data) == "web  |  3"
+    assert run("{{json .Labels}} {{.Labels}}", data) == '{"a":"1","b":"2"} map[a:1 b:2]'
+    assert run("{{.Missing}}", data) == "<no value>"
+    assert run("{{- .Name -}}  \n", data) == "web"
+    assert run("{{/* a comment */}}{{pad .Name 1 2}}|{{truncate .Name 2}}", data) == " web  |we"
+
+
+@pytest.mark.parametrize(
+    ("src", "message"),
+    [
+        ("{{.Foo", "template: :1: unclosed action"),  # real
+        ("{{nosuch .ID}}", 'template: :1: function "nosuch" not defined'),  # real
+        ("{{if .A}}x", "template: :1: unexpected EOF"),
+        ("x{{end}}", "template: :1: unexpected {{end}}"),
+        ("{{}}", "template: :1: missing value for command"),
+        ("a\n{{$x}}", 'template: :2: undefined variable "$x"'),
+    ],
+)
+def test_a_template_that_does_not_parse_says_where(src, message):
+    with pytest.raises(TemplateError) as err:
+        Template(src)
+    assert err.value.message == message
+    assert err.value.parse
+
+
+def test_a_template_that_fails_on_its_data_says_where_and_what_it_wrote_before():
+    info = GoStruct("system.dockerInfo", Name="m1", ClientInfo=GoStruct("*system.clientInfo"))
+    with pytest.raises(TemplateError) as err:
+        Template("{{.Name}} {{.ClientInfo.Foo}}").execute(info)
+    # real (without the name before it): the chain is placed at its second field
+    assert err.value.message == (
+        'template: :1:23: executing "" at <.ClientInfo.Foo>: '
+        "can't evaluate field Foo in type *system.clientInfo"
+    )
+    assert err.value.partial == "m1 "
+    with pytest.raises(TemplateError) as err:
+        Template("{{join .Name}}").execute(info)
+    assert err.value.message == (
+        'template: :1:2: executing "" at <join>: wrong number of args for join: want 2 got 1'
+    )
+
+
+def test_inspect_templates_treat_a_missing_key_as_an_error_but_not_in_a_map():
+    node = {"Status": {"State": "ready"}, "Spec": {"Labels": {}}}
+    assert run("{{.Spec.Labels.zone}}", node, missing="error") == "<no value>"
+    with pytest.raises(TemplateError) as err:
+        run("{{.Status.Foo}}", node, missing="error")
+    assert err.value.message == (
+        'template: :1:9: executing "" at <.Status.Foo>: map has no entry for key "Foo"'
+    )
+
+
+def test_go_json_keeps_struct_order_and_sorts_maps():
+    value = {"ID": "x", "Spec": {"Labels": {"z": "1", "a": "2"}}, "Addr": None}
+    assert go_json(value) == '{"ID":"x","Spec":{"Labels":{"a":"2","z":"1"}},"Addr":null}'
+    assert go_json("<&>") == '"<&>"'  # docker does not escape HTML
+
+
+def test_tables_are_laid_out_as_docker_lays_them():
+    # tabwriter with a minimum cell width of 10 and a padding of 3
+    assert tabwrite("ID\tNAME\nabc\tweb-long-name\n") == (
+        "ID        NAME\nabc       web-long-name\n"
+    )
+    assert tabwrite("HOSTNAME-LONG\tX\n") == "HOSTNAME-LONG   X\n"
+
+
+@pytest.fixture(scope="module")
+def swarm() -> Lab:
+    lab = Lab()
+    lab.form_swarm(["manager1"], ["worker1"])
+    return lab
+
+
+@pytest.mark.parametrize(
+    ("argv", "out", "err", "status"),
+    [
+        (
+            ["info", "--format", "{{.ClientInfo.Foo}}"],  # real
+            "\n",
+            'template: :1:13: executing "" at <.ClientInfo.Foo>: '
+            "can't evaluate field Foo in type *system.clientInfo\n",
+            1,
+        ),
+        (
+            ["info", "--format", "{{.ClientInfo.Version}} {{.ClientInfo.Foo"],  # real
+            "",
+            "template parsing error: template: :1: unclosed action\n",
+            64,
+        ),
+        (
+            ["version", "--format", "{{.Client.Version"],  # real
+            "",
+            "template parsing error: template: version:1: unclosed action\n",
+            64,
+        ),
+        (
+            ["version", "--format", "{{nosuch .Client}}"],  # real
+            "",
+            'template parsing error: template: version:1: function "nosuch" not defined\n',
+            64,
+        ),
+        (
+            ["node", "ls", "--format", "{{.NoField}}"],
+            "",
+            'template parsing error: template: :1:2: executing "" at <.NoField>: '
+            "can't evaluate field NoField in type *node.nodeContext\n",
+            1,
+        ),
+        (
+            ["node", "ls", "--format", "{{.Foo"],
+            "",
+            "template parsing error: template: :1: unclosed action\n",
+            1,
+        ),
+        (
+            ["node", "inspect", "--format", "{{.Foo", "self"],
+            "",
+            "template parsing error: template: :1: unclosed action\n",
+            64,
+        ),
+        (
+            ["node", "inspect", "--format", "{{.ID}}", "nosuch"],
+            "\n",
+            "Error response from daemon: node nosuch not found\n",
+            1,
+        ),
+    ],
+)
+def test_template_mistakes_get_dockers_errors_and_exit_statuses(swarm, argv, out, err, status):
+    r = swarm.docker("manager1", argv)
+    assert (r.out, r.err, r.status) == (out, err, status)
+
+
+def test_formats_students_use(swarm):
+    r = swarm.docker("manager1", ["node", "ls", "--format", "table {{.Hostname}}\t{{.Status}}"])
+    assert r.out == "HOSTNAME   STATUS\nmanager1   Ready\nworker1    Ready\n"
+    r = swarm.docker("manager1", ["node", "ls", "--format", "json"])
+    first = r.out.splitlines()[0]
+    assert first.startswith('{"Availability":"Active","EngineVersion":"20.10.24+dfsg1",')
+    assert first.endswith(
+        '"ManagerStatus":"Leader","Self":true,"Status":"Ready","TLSStatus":"Ready"}'
+    )
+    r = swarm.docker("manager1", ["node", "inspect", "--format", "json", "self"])
+    assert r.out.startswith('[{"ID":"') and r.out.endswith("}]\n")
+    r = swarm.docker("manager1", ["info", "--format", "{{.Swarm.LocalNodeState}}"])
+    assert r.out == "active\n"

@@ -1,0 +1,145 @@
+"""The recordings of a real five-host swarm (tests/fixtures/reference, copied from
+../shared/reference/transcripts) replayed by `miniswarm run --check`: every command they
+hold that is within what miniswarm does so far prints what real Docker printed, with the
+exit status it had — by TRANSCRIPTS.md's rules of what may differ between two swarms.
+
+A command of a recording may differ only if it is listed below, by its line in the
+recording, and then it must still pass the weaker check its list names:
+
+- SERVICES: it shows services or tasks, which come with the services issue. Not checked.
+- TRUNCATED: the recorder lost the end of the output. What it kept must be exactly the
+  start of what miniswarm prints.
+- RACES: a snapshot of nodes registering again with a new leader, and of the leader
+  connecting again to restarted managers, taken at one instant of a real run. Which had
+  done so by then is a matter of timing draws (each agent's backoff, each heartbeat's
+  phase, each connection's retry). Everything must match but that: a recorded Ready or
+  Unknown may be either, and so may a Reachable or Unreachable (never the Leader).
+  test_cluster_failures.py specifies the timings themselves, over many seeds.
+- VERSION_INDEX: Version.Index counts every Raft entry swarmkit wrote; swarmkit writes a
+  few more than miniswarm does so far (the ingress network and its allocator, network
+  keys). Everything but the number must match.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from miniswarm.transcript import normalise, play, read
+
+REFERENCE = Path(__file__).parent / "fixtures" / "reference"
+
+SERVICES = "services or tasks (the services issue)"
+TRUNCATED = "the recording lost the end of the output"
+RACES = "nodes and managers coming back to a new leader"
+VERSION_INDEX = "Version.Index"
+
+ALLOWED: dict[str, dict[int, str]] = {
+    "01-init-join": {
+        9: SERVICES,  # worker1: docker service ls
+        289: VERSION_INDEX,  # docker info --format '{{json .Swarm}}'
+        408: VERSION_INDEX,  # docker node inspect worker1
+    },
+    "03-node-ops": {
+        67: TRUNCATED,  # docker node inspect --pretty worker1
+        82: SERVICES,  # docker node ps worker1
+        108: SERVICES,  # docker node ps worker1
+        513: TRUNCATED,  # docker node inspect --pretty worker2
+    },
+    "04-failures": {
+        58: TRUNCATED,  # docker node inspect --pretty worker1
+        145: SERVICES,  # docker node ps worker1
+        195: RACES,  # @ 52.7, manager2 is the new leader
+        204: RACES,  # @ 53.7
+        213: RACES,  # @ 55.8
+        250: TRUNCATED,  # docker node inspect --pretty manager1
+        393: TRUNCATED,  # docker info --format '{{json .Swarm}}' while without a leader
+        427: RACES,  # @ 238.2, manager3 leads after the outage
+        436: RACES,  # @ 248.7
+    },
+}
+
+# The seed each recording plays with. After 04-failures kills its leader, manager2 and
+# manager3 are equally likely to win the election; the recording's swarm chose manager2,
+# and the rest of the recording (which kills "the leader, manager2") follows from that.
+SEEDS = {"01-init-join": 0, "03-node-ops": 0, "04-failures": 119}
+
+
+def _in_scope(line: str) -> bool:
+    words = line.split()
+    return not ("service" in words or words[:2] == ["docker", "ps"])
+
+
+def _weakly_equal(why: str, want: list[str], got: list[str]) -> bool:
+    if why == TRUNCATED:
+        if not want:
+            return True
+        head, last = want[:-1], want[-1]
+        return got[: len(head)] == head and len(got) > len(head) and got[len(head)].startswith(last)
+    if why == RACES:
+        status = re.compile(r"\b(Ready|Unknown)\b")
+        reach = re.compile(r"\b(Reachable|Unreachable)\b")
+
+        def mask(x: str) -> str:
+            return reach.sub("<REACH>", status.sub("<STATUS>", x))
+
+        return [mask(x) for x in want] == [mask(x) for x in got]
+    if why == VERSION_INDEX:
+        index = re.compile(r'"Index": ?\d+')
+        return [index.sub("<INDEX>", x) for x in want] == [index.sub("<INDEX>", x) for x in got]
+    return True  # SERVICES: not checked yet
+
+
+@pytest.fixture(scope="module", params=sorted(SEEDS))
+def played(request):
+    name = request.param
+    text = (REFERENCE / f"{name}.txt").read_text()
+    return name, read(text), play(text, seed=SEEDS[name], check=True)
+
+
+def test_every_command_in_scope_prints_what_docker_printed(played):
+    name, _, outcome = played
+    allowed = ALLOWED[name]
+    unexpected = [
+        d.text for d in outcome.differences if d.lineno not in allowed and _in_scope(d.line)
+    ]
+    assert not unexpected, f"{name} (seed {SEEDS[name]}):\n" + "\n".join(unexpected)
+
+
+def test_the_listed_exceptions_still_pass_their_weaker_check(played):
+    name, transcript, outcome = played
+    steps = {s.lineno: s for s in transcript.steps if s.kind == "cmd"}
+    actual = _outputs(transcript, outcome.text)
+    failures = []
+    for lineno, why in ALLOWED[name].items():
+        step = steps[lineno]
+        assert step.expected is not None, f"{name}:{lineno} is not a checked command"
+        got = actual[lineno]
+        if not _weakly_equal(why, normalise(step.expected), normalise(got)):
+            failures.append(f"{name}:{lineno} ({why}): {step.line}\n  got: {got}")
+    assert not failures, "\n".join(failures)
+
+
+def test_a_race_snapshot_is_only_a_matter_of_status():
+    want = ["<ID>  manager2  Unknown  Active  Leader  <VERSION>"]
+    assert _weakly_equal(RACES, want, ["<ID>  manager2  Ready  Active  Leader  <VERSION>"])
+    assert not _weakly_equal(RACES, want, ["<ID>  manager2  Down  Active  Leader  <VERSION>"])
+    assert not _weakly_equal(RACES, want, ["<ID>  manager2  Unknown  Active  Reachable  <VERSION>"])
+
+
+def test_a_truncated_recording_must_be_the_start_of_the_output():
+    want = ["ID:  <ID>", "Platform:", " Operating Sys"]
+    assert _weakly_equal(TRUNCATED, want, ["ID:  <ID>", "Platform:", " Operating System: linux"])
+    assert not _weakly_equal(TRUNCATED, want, ["ID:  <ID>", "Platform:"])
+    assert not _weakly_equal(TRUNCATED, want, ["ID:  <ID>", "Status:", " Operating System"])
+
+
+def _outputs(recording, played_text: str) -> dict[int, list[str]]:
+    """What each command printed in a played transcript, by the command's line in the
+    recording (the played text has the same commands in the same order)."""
+    recorded = [s for s in recording.steps if s.kind == "cmd"]
+    played = [s for s in read(played_text).steps if s.kind == "cmd"]
+    assert len(recorded) == len(played)
+    return {r.lineno: p.expected or [] for r, p in zip(recorded, played, strict=True)}
