@@ -112,3 +112,16 @@ def test_local_calls_on_a_down_host_fail(seed):
             d.call("m2", lambda p: None)
     finally:
         d.stop()
+
+
+def test_changing_speed_keeps_the_clock_going_forward(seed):
+    d = start_cluster(seed)
+    try:
+        before = d.now()
+        d.set_speed(1.0)
+        after = d.now()
+        assert before <= after < before + 0.5  # no jump, either way
+        d.set_speed(SPEED)
+        assert d.now() >= after
+    finally:
+        d.stop()

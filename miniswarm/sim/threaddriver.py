@@ -57,6 +57,16 @@ class ThreadDriver(Kernel):
             return 0.0
         return (time.monotonic() - self._t0) * self.speed
 
+    def set_speed(self, speed: float) -> None:
+        """Run faster or slower from now on; the clock does not jump."""
+        now = self.now()
+        self.speed = speed
+        if self._t0 is not None:
+            self._t0 = time.monotonic() - now / speed
+        for loop in self._loops.values():
+            with loop.cond:
+                loop.cond.notify()  # recompute how long to wait for the next event
+
     # -- lifecycle ------------------------------------------------------------------------
 
     def _host_added(self, host: Host) -> None:
