@@ -1,0 +1,77 @@
+"""Swarm behaviour the notes teach that the recordings do not show: the warning about two
+managers, a demoted leader handing over, and a partition that leaves a minority of
+managers unable to do anything while the majority carries on."""
+
+from __future__ import annotations
+
+import pytest
+
+from miniswarm.lab import Lab
+
+WARNING = (
+    "WARNING: Running Swarm in a two-manager configuration. This configuration provides\n"
+    "         no fault tolerance, and poses a high risk to lose control over the cluster.\n"
+    "         Refer to https://docs.docker.com/engine/swarm/admin_guide/ to configure the\n"
+    "         Swarm for fault-tolerance.\n"
+)
+
+
+def managers(lab: Lab, on: str) -> dict[str, str]:
+    r = lab.docker(
+        on,
+        ["node", "ls", "--filter", "role=manager", "--format", "{{.Hostname}} {{.ManagerStatus}}"],
+    )
+    assert r.status == 0, r.err
+    return dict(line.split() for line in r.out.splitlines())
+
+
+@pytest.mark.parametrize(("count", "warned"), [(1, False), (2, True), (3, False), (4, False)])
+def test_docker_info_warns_when_there_are_exactly_two_managers(count, warned):
+    lab = Lab()
+    names = lab.names
+    lab.form_swarm(names[:count], names[count:])
+    r = lab.docker("manager1", ["info"])
+    assert r.status == 0
+    assert r.err == (WARNING if warned else "")
+
+
+def test_a_demoted_leader_hands_leadership_over_first(seed):
+    lab = Lab(seed=seed)
+    lab.form_swarm(["manager1", "manager2", "manager3"], ["worker1"])
+    assert managers(lab, "manager1")["manager1"] == "Leader"
+    r = lab.docker("manager1", ["node", "demote", "manager1"])
+    assert (r.out, r.status) == ("Manager manager1 demoted in the swarm.\n", 0)
+    lab.sleep(10)
+    status = managers(lab, "manager2")
+    assert set(status) == {"manager2", "manager3"}, f"seed {seed}: {status}"
+    assert sorted(status.values()) == ["Leader", "Reachable"]
+    r = lab.docker("manager1", ["node", "ls"])
+    assert r.status == 1 and "Worker nodes can't be used" in r.err
+    r = lab.docker("manager2", ["node", "update", "--label-add", "after=demotion", "worker1"])
+    assert r.status == 0
+
+
+def test_a_minority_of_managers_cut_off_cannot_do_anything(seed):
+    lab = Lab(seed=seed)
+    lab.form_swarm(["manager1", "manager2", "manager3"], ["worker1", "worker2"])
+    assert managers(lab, "manager1")["manager1"] == "Leader"
+    lab.partition(["manager1", "worker1"], ["manager2", "manager3", "worker2"])
+    lab.sleep(40)  # CheckQuorum: a leader unheard by a majority steps down; the rest elect
+
+    r = lab.docker("manager1", ["node", "update", "--availability", "drain", "worker2"])
+    assert r.status == 1, f"seed {seed}: the cut-off manager accepted a change"
+    assert "The swarm does not have a leader" in r.err
+    majority = managers(lab, "manager2")
+    assert "Leader" in (majority["manager2"], majority["manager3"])
+    assert majority["manager1"] == "Unreachable"
+    assert (
+        lab.docker("manager2", ["node", "update", "--label-add", "side=majority", "worker2"]).status
+        == 0
+    )
+
+    lab.heal()
+    lab.sleep(30)
+    healed = managers(lab, "manager1")
+    assert healed["manager1"] == "Reachable", f"seed {seed}: {healed}"
+    r = lab.docker("manager1", ["node", "inspect", "--format", "{{json .Spec.Labels}}", "worker2"])
+    assert r.out == '{"side":"majority"}\n'
