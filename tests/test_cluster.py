@@ -75,3 +75,15 @@ def test_a_minority_of_managers_cut_off_cannot_do_anything(seed):
     assert healed["manager1"] == "Reachable", f"seed {seed}: {healed}"
     r = lab.docker("manager1", ["node", "inspect", "--format", "{{json .Spec.Labels}}", "worker2"])
     assert r.out == '{"side":"majority"}\n'
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["swarm", "update", "--autolock=true"], ["swarm", "ca", "--rotate"], ["service", "ls"]],
+)
+def test_what_the_lab_cannot_do_yet_it_says_so_rather_than_pretend(argv):
+    lab = Lab()
+    lab.form_swarm(["manager1"], [])
+    r = lab.docker("manager1", argv)
+    assert r.status == 1 and r.out == ""
+    assert r.err.startswith("miniswarm: ") and "not part of this lab" in r.err
