@@ -75,6 +75,16 @@ def ms(x: float) -> float:
     return round(x * 1000, 2)
 
 
+def measure(lab: Lab, driver: str, prefix: str, calls: int, hosts: int, figures: dict) -> None:
+    """`docker node ls` on the leader (manager1) and on a follower (manager2)."""
+    for host, key in (("manager1", "leader"), ("manager2", "follower")):
+        lat = latencies(lab, host, calls, hosts)
+        p50, p99 = ms(statistics.median(lat)), ms(pct(lat, 0.99))
+        figures[f"{prefix}node_ls_{key}_p50_ms"] = p50
+        figures[f"{prefix}node_ls_{key}_p99_ms"] = p99
+        print(f"{driver:12} docker node ls on the {key:8}: median {p50} ms, p99 {p99} ms")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--hosts", type=int, default=100)
@@ -93,15 +103,7 @@ def main() -> None:
     print(
         f"{args.hosts} hosts joined one by one: {join_sim:.1f} s simulated, {join_wall:.2f} s wall"
     )
-    for host in ("manager1", "manager2"):
-        lat = latencies(lab, host, calls, args.hosts)
-        key = "leader" if host == "manager1" else "follower"
-        figures[f"sim_node_ls_{key}_p50_ms"] = ms(statistics.median(lat))
-        figures[f"sim_node_ls_{key}_p99_ms"] = ms(pct(lat, 0.99))
-        print(
-            f"SimDriver    docker node ls on the {key:8}: median {ms(statistics.median(lat))} ms, "
-            f"p99 {ms(pct(lat, 0.99))} ms"
-        )
+    measure(lab, "SimDriver", "sim_", calls, args.hosts, figures)
 
     # The REPL's driver: the same swarm, in real time. Formed at 20x speed to save time,
     # then measured at real speed.
@@ -109,15 +111,7 @@ def main() -> None:
     try:
         join_all(lab)
         lab.kernel.set_speed(1.0)
-        for host in ("manager1", "manager2"):
-            lat = latencies(lab, host, max(10, calls // 4), args.hosts)
-            key = "leader" if host == "manager1" else "follower"
-            figures[f"node_ls_{key}_p50_ms"] = ms(statistics.median(lat))
-            figures[f"node_ls_{key}_p99_ms"] = ms(pct(lat, 0.99))
-            print(
-                f"ThreadDriver docker node ls on the {key:8}: median "
-                f"{ms(statistics.median(lat))} ms, p99 {ms(pct(lat, 0.99))} ms"
-            )
+        measure(lab, "ThreadDriver", "", max(10, calls // 4), args.hosts, figures)
     finally:
         lab.close()
     figures["node_ls_p50_ms"] = figures["node_ls_leader_p50_ms"]

@@ -214,42 +214,25 @@ class Manager:
 
     def add_member(self, member: str, address: str) -> Future:
         """Add a Raft voter, retrying while another change is in progress."""
-        out: Future = Future()
-
-        def attempt() -> None:
-            if out.done():
-                return
-            if member in self.raft.raft.config.voters:
-                out.set_result(None)
-                return
-            try:
-                fut = self.raft.add_voter(member, address)
-            except ConfigChangeRefused:
-                self.ctx.after(0.2, attempt)
-                return
-            except ProposalRefused as exc:
-                out.set_exception(RpcError("Unknown", str(exc)))
-                return
-            fut.add_done_callback(
-                lambda f: (
-                    out.set_result(None) if f.exception() is None else self.ctx.after(0.2, attempt)
-                )
-            )
-
-        attempt()
-        return out
+        return self._change_membership(member, True, lambda: self.raft.add_voter(member, address))
 
     def remove_member(self, member: str) -> Future:
+        """Remove a Raft voter, retrying while another change is in progress."""
+        return self._change_membership(member, False, lambda: self.raft.remove_voter(member))
+
+    def _change_membership(self, member: str, voter: bool, propose) -> Future:
+        """Propose one membership change until `member` is (or is not) a voter: Raft takes
+        one change at a time, so a refused or lost one is tried again 0.2 s later."""
         out: Future = Future()
 
         def attempt() -> None:
             if out.done():
                 return
-            if member not in self.raft.raft.config.voters:
+            if (member in self.raft.raft.config.voters) == voter:
                 out.set_result(None)
                 return
             try:
-                fut = self.raft.remove_voter(member)
+                fut = propose()
             except ConfigChangeRefused:
                 self.ctx.after(0.2, attempt)
                 return

@@ -289,32 +289,29 @@ def _update_node(ctx: Context, ref: str, change) -> str | None:
     return None
 
 
-@command("docker node promote")
-def promote(inv: Invocation, ctx: Context) -> int:
+def _set_roles(inv: Invocation, ctx: Context, role: str, done: str) -> int:
+    """promote and demote: each node named gets `role`, or is said to have it already."""
+
     def change(node: dict, spec: dict) -> str | None:
-        if spec["Role"] == "manager":
-            return f"Node {node['ID']} is already a manager."
-        spec["Role"] = "manager"
+        if spec["Role"] == role:
+            return f"Node {node['ID']} is already a {role}."
+        spec["Role"] = role
         return None
 
     for ref in inv.args:
         message = _update_node(ctx, ref, change)
-        ctx.print(message or f"Node {ref} promoted to a manager in the swarm.")
+        ctx.print(message or done.format(ref))
     return 0
+
+
+@command("docker node promote")
+def promote(inv: Invocation, ctx: Context) -> int:
+    return _set_roles(inv, ctx, "manager", "Node {} promoted to a manager in the swarm.")
 
 
 @command("docker node demote")
 def demote(inv: Invocation, ctx: Context) -> int:
-    def change(node: dict, spec: dict) -> str | None:
-        if spec["Role"] == "worker":
-            return f"Node {node['ID']} is already a worker."
-        spec["Role"] = "worker"
-        return None
-
-    for ref in inv.args:
-        message = _update_node(ctx, ref, change)
-        ctx.print(message or f"Manager {ref} demoted in the swarm.")
-    return 0
+    return _set_roles(inv, ctx, "worker", "Manager {} demoted in the swarm.")
 
 
 @command("docker node update")
