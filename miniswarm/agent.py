@@ -12,8 +12,9 @@ from __future__ import annotations
 from concurrent.futures import Future
 from typing import TYPE_CHECKING
 
-from .manager.dispatcher import SessionUpdate
+from .manager.dispatcher import Assignments, SessionUpdate
 from .rpc import RpcError
+from .worker import Worker
 
 if TYPE_CHECKING:
     from .daemon import Daemon
@@ -34,12 +35,14 @@ class Agent:
         self.stopped = False
         self.registered = False
         self._ready: list[Future] = []
+        self.worker = Worker(self, daemon.runtime)
 
     def start(self) -> None:
         self._register()
 
     def stop(self) -> None:
         self.stopped = True
+        self.worker.stop()
         if self.timer is not None:
             self.timer.cancel()
         for fut in self._ready:
@@ -132,6 +135,10 @@ class Agent:
             self._register()
             return
         self.timer = self.ctx.after(fut.result()["period"], self._heartbeat)
+
+    def assignments(self, msg: Assignments) -> None:
+        if not self.stopped and msg.node_id == self.d.node_id:
+            self.worker.assign(msg.tasks)
 
     def session_update(self, msg: SessionUpdate) -> None:
         if self.stopped or msg.node_id != self.d.node_id:

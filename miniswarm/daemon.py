@@ -22,11 +22,12 @@ from . import ca, engine, ids
 from .agent import Agent
 from .gocompat import rfc3339nano
 from .manager import Manager
-from .manager.dispatcher import SessionUpdate
+from .manager.dispatcher import Assignments, SessionUpdate
 from .manager.raftproxy import RaftProxy
 from .raft import Config
 from .raftnode import Packet, Unreachable
 from .rpc import Rpc, RpcError, chain
+from .runtime.container import Runtime
 from .sim.kernel import HostContext, Process
 
 SWARM_REQUEST_TIMEOUT = 20.0
@@ -157,9 +158,11 @@ class Daemon(Process):
         self._init_cluster: dict | None = None
         self.proxy = RaftProxy(self)
         self.proxy.handle("control", self._serve_control)
-        for method in ("register", "heartbeat"):
+        self.runtime = Runtime(ctx)
+        for method in ("register", "heartbeat", "update_task_status"):
             self.rpc.serve("dispatcher." + method, self._dispatch(method))
             self.proxy.handle("dispatcher." + method, self._serve_dispatcher(method))
+        self.rpc.serve("task.logs", self._task_logs)
         for method in ("join", "raft.join"):
             self.rpc.serve(method, self._joining(method))
 
@@ -222,6 +225,9 @@ class Daemon(Process):
         elif isinstance(msg, SessionUpdate):
             if self.agent is not None:
                 self.agent.session_update(msg)
+        elif isinstance(msg, Assignments):
+            if self.agent is not None:
+                self.agent.assignments(msg)
 
     def _start_node(self) -> None:
         """Run this node's parts, as its persisted state says (after init, join, or a
@@ -547,6 +553,9 @@ class Daemon(Process):
 
     def _leave(self) -> None:
         self._stop_node()
+        for c in list(self.runtime.containers.values()):
+            if "com.docker.swarm.task.id" in c.labels:
+                self.runtime.remove(c)
         for key in list(self.ctx.disk.keys()):
             if key.startswith("swarm/"):
                 self.ctx.disk.delete(key)
@@ -670,6 +679,113 @@ class Daemon(Process):
     def api_tasks(self, filters: dict | None = None) -> Future:
         return self._cluster_call("task.list", {"filters": filters or {}})
 
+    # -- services ----------------------------------------------------------------------------------
+
+    def api_service_create(self, spec: dict) -> Future:
+        return self._cluster_call("service.create", {"spec": _resolve_image(spec)})
+
+    def api_service(self, ref: str, insert_defaults: bool = True) -> Future:
+        return self._cluster_call(
+            "service.inspect", {"ref": ref, "insert_defaults": insert_defaults}
+        )
+
+    def api_services(self, filters: dict | None = None, status: bool = False) -> Future:
+        return self._cluster_call("service.list", {"filters": filters or {}, "status": status})
+
+    def api_service_update(
+        self, service_id: str, version: int, spec: dict | None, rollback: str | None = None
+    ) -> Future:
+        body = {"id": service_id, "version": version, "rollback": rollback}
+        if spec is not None:
+            body["spec"] = _resolve_image(spec)
+        return self._cluster_call("service.update", body)
+
+    def api_service_remove(self, ref: str) -> Future:
+        return self._cluster_call("service.remove", {"ref": ref})
+
+    def api_task_logs(self, tasks: list[dict], nodes: dict[str, str]) -> Future:
+        """The logs of these tasks' containers, from the nodes that run them:
+        {task ID: [(time, stream, line), ...]}."""
+        out: Future = Future()
+        result: dict[str, list] = {}
+        by_node: dict[str, list[str]] = {}
+        for t in tasks:
+            if t.get("NodeID") in nodes:
+                by_node.setdefault(nodes[t["NodeID"]], []).append(t["ID"])
+        if not by_node:
+            out.set_result(result)
+            return out
+        left = [len(by_node)]
+
+        def got(f: Future) -> None:
+            if f.exception() is None:
+                result.update(f.result())
+            left[0] -= 1
+            if left[0] == 0:
+                out.set_result(result)
+
+        for addr, task_ids in by_node.items():
+            if addr == self.ctx.address:
+                f: Future = resolved(self._task_logs(self.ctx.address, task_ids))
+            else:
+                f = self.rpc.call(addr, "task.logs", task_ids, timeout=5.0)
+            f.add_done_callback(got)
+        return out
+
+    def _task_logs(self, src: str, task_ids: list[str]) -> dict[str, list]:
+        wanted = set(task_ids)
+        return {
+            c.labels["com.docker.swarm.task.id"]: list(c.logs)
+            for c in self.runtime.containers.values()
+            if c.labels.get("com.docker.swarm.task.id") in wanted
+        }
+
+    # -- containers --------------------------------------------------------------------------------
+
+    def api_containers(self) -> list[dict]:
+        return [container_view(c, self.ctx.wallclock()) for c in self.runtime.containers.values()]
+
+    def _container(self, ref: str):
+        c = self.runtime.find(ref)
+        if c is None:
+            raise DaemonError(f"No such container: {ref}", 404)
+        return c
+
+    def api_container_logs(self, ref: str) -> list:
+        return list(self._container(ref).logs)
+
+    def api_container_exec(self, ref: str, argv: list[str]) -> tuple[str, str, int]:
+        c = self._container(ref)
+        if not c.running:
+            raise DaemonError(f"container {c.id} is not running", 409)
+        return self.runtime.exec(c, argv)
+
+    def api_container_kill(self, ref: str) -> str:
+        c = self._container(ref)
+        if not c.running:
+            raise DaemonError(f"cannot kill container: {ref}: container {c.id} is not running", 409)
+        self.runtime.kill(c)
+        return c.id
+
+    def api_container_stop(self, ref: str) -> Future:
+        c = self._container(ref)
+        out: Future = Future()
+        self.runtime.stop(c, lambda: out.set_result(c.id), code=0)
+        return out
+
+    def api_container_remove(self, ref: str, force: bool) -> str:
+        c = self._container(ref)
+        if c.running and not force:
+            raise DaemonError(
+                f'cannot remove container "/{c.name}": container is running: stop the container '
+                "before removing or force remove",
+                409,
+            )
+        if c.running:
+            self.runtime.kill(c)
+        self.runtime.remove(c)
+        return c.id
+
     # -- system -----------------------------------------------------------------------------------
 
     def api_version(self) -> dict:
@@ -740,6 +856,41 @@ class Daemon(Process):
 
         check()
         return out
+
+
+def _resolve_image(spec: dict) -> dict:
+    """moby pins the image reference before handing the spec to swarm: a tag is added
+    ("nginx" -> "nginx:latest"); with no registry to ask, no digest."""
+    from .runtime import images
+
+    spec = copy.deepcopy(spec)
+    cs = (spec.get("TaskTemplate") or {}).get("ContainerSpec")
+    if cs and cs.get("Image"):
+        cs["Image"] = images.normalise(cs["Image"])
+    return spec
+
+
+def container_view(c, now: float) -> dict:
+    """A container as the Engine API lists it (GET /containers/json)."""
+    from .cli.format import human_duration
+
+    if c.running:
+        status = f"Up {human_duration(now - c.started)}"
+    elif c.state == "created":
+        status = "Created"
+    else:
+        status = f"Exited ({c.exit_code}) {human_duration(now - c.finished)} ago"
+    return {
+        "Id": c.id,
+        "Names": ["/" + c.name],
+        "Image": c.image,
+        "Command": " ".join(c.argv),
+        "Created": c.created,
+        "State": c.state,
+        "Status": status,
+        "Ports": [],
+        "Labels": dict(c.labels),
+    }
 
 
 def _host(addr: str | None) -> str:

@@ -17,6 +17,7 @@ CANNOT_CONNECT = (
     "Is the docker daemon running?"
 )
 WAIT_LIMIT = 24 * 3600.0  # a safety net; the daemon has its own deadlines
+STARTUP = 0.03  # seconds a docker command takes to start and reach its daemon
 
 
 class Client:
@@ -24,6 +25,7 @@ class Client:
         self.kernel = kernel
         self.host = host
         self.deadline = deadline  # simulated time at which the command is stopped
+        self._started = False
 
     def _limit(self) -> float:
         if self.deadline is None:
@@ -37,6 +39,9 @@ class Client:
         """Call the daemon's `method`; its DaemonError, or DaemonUnreachable, on failure;
         Stopped if the command's deadline passes first."""
         k = self.kernel
+        if not self._started:
+            self._started = True
+            self.sleep(STARTUP)
         try:
             result = k.wait(k.submit(self.host, lambda d: getattr(d, method)(*args)), self._limit())
             if isinstance(result, Future):

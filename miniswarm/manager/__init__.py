@@ -120,11 +120,21 @@ class Manager:
         r = self.raft.raft
         if self.leading or r.state != "leader" or r.applied < r.term_start_index:
             return
+        from .allocator import Allocator
         from .dispatcher import Dispatcher
+        from .orchestrator import ConstraintEnforcer, Orchestrator
         from .rolemanager import RoleManager
+        from .scheduler import Scheduler
 
         self.leading = True
-        self.controllers = [Dispatcher(self), RoleManager(self)]
+        self.controllers = [
+            Dispatcher(self),
+            RoleManager(self),
+            Allocator(self),
+            Scheduler(self),
+            Orchestrator(self),
+            ConstraintEnforcer(self),
+        ]
         for c in self.controllers:
             c.start()
         self.daemon.leading_started()

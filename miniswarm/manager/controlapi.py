@@ -12,9 +12,10 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
-from .. import ca, ids
+from .. import ca, ids, taskstate
 from ..gocompat import rfc3339nano
 from ..rpc import RpcError, plain_error
+from .serviceapi import ServiceAPI
 from .store import public
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ def node_name(node: dict) -> str:
     return node["Spec"].get("Name") or node.get("Description", {}).get("Hostname", "")
 
 
-class ControlAPI:
+class ControlAPI(ServiceAPI):
     def __init__(self, manager: Manager) -> None:
         self.m = manager
         self.store = manager.store
@@ -206,6 +207,16 @@ class ControlAPI:
                     "FailedPrecondition", f"node {node['ID']} is not down and can't be removed"
                 )
             tx.delete("nodes", node["ID"])
+            for t in list(self.store.tasks_on_node(node["ID"])):
+                t = tx.get("tasks", t["ID"])
+                if t is not None and not taskstate.terminal(t["Status"]["State"]):
+                    orphaned = dict(t)
+                    orphaned["Status"] = {
+                        "Timestamp": rfc3339nano(tx.now),
+                        "State": "orphaned",
+                        "Message": "Task belonged to a node that has been deleted",
+                    }
+                    tx.update("tasks", orphaned)
             removed = copy.deepcopy(self.cluster())
             removed.setdefault("_removed_nodes", []).append(node["ID"])
             tx.update("clusters", removed)
@@ -218,10 +229,16 @@ class ControlAPI:
         filters: dict[str, list[str]] = body.get("filters") or {}
         check_filters(filters, TASK_FILTERS)
         tasks = self.store.all("tasks")
+        if "service" in filters and "node" not in filters:
+            tasks = [t for sid in filters["service"] for t in self.store.tasks_of_service(sid)]
+        if "id" in filters:
+            tasks = [t for t in tasks if any(t["ID"].startswith(v) for v in filters["id"])]
         if "node" in filters:
             tasks = [t for nid in filters["node"] for t in self.store.tasks_on_node(nid)]
         if "service" in filters:
             tasks = [t for t in tasks if t.get("ServiceID") in filters["service"]]
+        if "_up-to-date" in filters:
+            tasks = [t for t in tasks if self.up_to_date(t)]
         if "desired-state" in filters:
             wanted = set()
             for value in filters["desired-state"]:

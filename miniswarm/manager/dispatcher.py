@@ -13,6 +13,7 @@ import copy
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .. import taskstate
 from ..gocompat import rfc3339nano
 from ..rpc import RpcError
 from ..sim.kernel import Event
@@ -43,6 +44,21 @@ class SessionUpdate:
         return 128
 
 
+@dataclass(slots=True)
+class Assignments:
+    """The tasks a node must run (or stop), sent whole whenever they change and with every
+    heartbeat — a lost message costs one period, as a broken stream would."""
+
+    node_id: str
+    tasks: tuple
+
+    def wire_size(self) -> int:
+        return 64 + 512 * len(self.tasks)
+
+
+STATUS_BATCH = 0.05  # seconds of task status reports written as one entry
+
+
 @dataclass
 class Session:
     id: str
@@ -57,6 +73,9 @@ class Dispatcher:
         self.sessions: dict[str, Session] = {}
         self._unknown_timers: dict[str, Event] = {}
         self._running = False
+        self._dirty_nodes: set[str] = set()
+        self._statuses: dict[str, tuple[str, dict]] = {}  # task -> (node, status)
+        self._flushing = False
 
     @property
     def period(self) -> float:
@@ -143,6 +162,7 @@ class Dispatcher:
             tx.update("nodes", new)
 
         self.m.update(ready)
+        self.ctx.after(0.0, self.push_tasks, node_id)
         return {
             "session_id": session.id,
             "period": period,
@@ -158,7 +178,60 @@ class Dispatcher:
             session.expiry.cancel()
         period = self._next_period()
         session.expiry = self.ctx.after(period * GRACE, self._expire, body["node_id"], session.id)
+        self.push_tasks(body["node_id"])
         return {"period": period}
+
+    # -- tasks ------------------------------------------------------------------------------------
+
+    def update_task_status(self, body: dict) -> dict:
+        """An agent reports how its tasks are doing; reports are written in batches."""
+        session = self.sessions.get(body["node_id"])
+        if session is None or session.id != body["session_id"]:
+            raise RpcError("NotFound", "node not registered")
+        for task_id, status in body["updates"]:
+            self._statuses[task_id] = (body["node_id"], status)
+        if not self._flushing:
+            self._flushing = True
+            self.ctx.after(STATUS_BATCH, self._flush_statuses)
+        return {}
+
+    def _flush_statuses(self) -> None:
+        self._flushing = False
+        if not self._running or not self._statuses:
+            return
+        updates, self._statuses = self._statuses, {}
+
+        def write(tx: Tx) -> None:
+            for task_id, (node_id, status) in updates.items():
+                task = tx.get("tasks", task_id)
+                if task is None or task.get("NodeID") != node_id:
+                    continue
+                if taskstate.rank(status["State"]) < taskstate.rank(task["Status"]["State"]):
+                    continue  # states only move forward
+                if status == task["Status"]:
+                    continue
+                new = dict(task)
+                new["Status"] = status
+                new["UpdatedAt"] = rfc3339nano(tx.now)
+                tx.update("tasks", new)
+
+        self.m.update(write)
+
+    def push_tasks(self, node_id: str) -> None:
+        session = self.sessions.get(node_id)
+        if session is None or not self._running:
+            return
+        tasks = tuple(
+            t
+            for t in self.m.store.tasks_on_node(node_id)
+            if taskstate.rank(t["Status"]["State"]) >= taskstate.rank("assigned")
+        )
+        self.ctx.send(session.addr, Assignments(node_id, tasks))
+
+    def _push_dirty(self) -> None:
+        nodes, self._dirty_nodes = self._dirty_nodes, set()
+        for node_id in sorted(nodes):
+            self.push_tasks(node_id)
 
     def _next_period(self) -> float:
         return self.period + EPSILON * (2 * self.ctx.rng.random() - 1)
@@ -189,11 +262,19 @@ class Dispatcher:
     # -- telling agents --------------------------------------------------------------------------
 
     def _watch(self, applied: Applied) -> None:
+        dirty = not self._dirty_nodes
         for ch, old, new in applied.changes:
+            if ch.kind == "tasks":
+                for t in (old, new):
+                    if t is not None and t.get("NodeID"):
+                        self._dirty_nodes.add(t["NodeID"])
+                continue
             if ch.kind != "nodes" or new is None:
                 continue
             if old is None or old.get("_role") != new.get("_role"):
                 self.push(new["ID"])
+        if dirty and self._dirty_nodes:
+            self.ctx.after(0.0, self._push_dirty)
 
     def push(self, node_id: str) -> None:
         session = self.sessions.get(node_id)

@@ -85,6 +85,7 @@ class Store:
         self._names: dict[str, dict[str, str]] = {k: {} for k in NAMED}
         self._tasks_by_service: dict[str, set[str]] = {}
         self._tasks_by_node: dict[str, set[str]] = {}
+        self._unassigned: set[str] = set()  # tasks the scheduler has still to place
         self.watchers: list[Callable[[Applied], None]] = []
 
     # -- reading ----------------------------------------------------------------------------
@@ -106,6 +107,11 @@ class Store:
     def tasks_on_node(self, node_id: str) -> Iterator[dict]:
         tasks = self.tables["tasks"]
         return (tasks[t] for t in self._tasks_by_node.get(node_id, ()))
+
+    def pending_tasks(self) -> Iterator[dict]:
+        """Tasks not yet assigned to a node (new or pending)."""
+        tasks = self.tables["tasks"]
+        return (tasks[t] for t in sorted(self._unassigned))
 
     @property
     def cluster(self) -> dict | None:
@@ -179,6 +185,8 @@ class Store:
             self._tasks_by_service.setdefault(obj.get("ServiceID", ""), set()).add(obj["ID"])
             if obj.get("NodeID"):
                 self._tasks_by_node.setdefault(obj["NodeID"], set()).add(obj["ID"])
+            if obj["Status"]["State"] in ("new", "pending"):
+                self._unassigned.add(obj["ID"])
 
     def _unindex(self, kind: str, obj: dict) -> None:
         if kind in NAMED:
@@ -187,6 +195,7 @@ class Store:
             self._tasks_by_service.get(obj.get("ServiceID", ""), set()).discard(obj["ID"])
             if obj.get("NodeID"):
                 self._tasks_by_node.get(obj["NodeID"], set()).discard(obj["ID"])
+            self._unassigned.discard(obj["ID"])
 
     # -- snapshots --------------------------------------------------------------------------
 

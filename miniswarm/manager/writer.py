@@ -44,6 +44,20 @@ class Tx:
             if obj is not None:
                 yield obj
 
+    def tasks_of_service(self, service_id: str) -> list[dict]:
+        """The service's tasks as this transaction sees them."""
+        out = {t["ID"]: t for t in self.store.tasks_of_service(service_id)}
+        for (kind, id), obj in self._objs.items():
+            if kind != "tasks":
+                continue
+            if obj is None:
+                out.pop(id, None)
+            elif obj.get("ServiceID") == service_id:
+                out[id] = obj
+            elif id in out:
+                del out[id]
+        return list(out.values())
+
     def create(self, kind: str, obj: dict) -> dict:
         if self.get(kind, obj["ID"]) is not None:
             raise StoreError("AlreadyExists", "object already exists")

@@ -1,0 +1,875 @@
+"""docker service create | ls | ps | inspect | rm | scale | update | rollback | logs."""
+
+from __future__ import annotations
+
+import copy
+import re
+
+from ... import gocompat
+from ...daemon import DaemonError
+from ...gocompat import format_duration, parse_rfc3339, quote
+from ..format import go_json, human_duration, inspect_json, pretty
+from ..parse import VALUE_TYPES, Invocation
+from ..template import Template, TemplateError
+from . import CommandError, Context, command
+from .node import format_rows, parse_filters
+from .progress import watch
+from .tasks import print_tasks, strip_digest, task_filters
+
+SECOND = 1_000_000_000
+
+
+# -- flag values -------------------------------------------------------------------------------
+
+
+def parse_port(text: str) -> list[dict]:
+    """-p/--publish: "8080:80[/udp]", "80", or "published=8080,target=80,mode=host"."""
+    if "=" in text:
+        port: dict = {
+            "Protocol": "tcp",
+            "TargetPort": 0,
+            "PublishedPort": 0,
+            "PublishMode": "ingress",
+        }
+        for field in text.split(","):
+            key, eq, value = field.partition("=")
+            if not eq:
+                raise gocompat.GoError(f"invalid field {field} must be a key=value pair")
+            key = key.lower()
+            if key == "mode":
+                if value not in ("ingress", "host"):
+                    raise gocompat.GoError(
+                        f"invalid publish mode value ({value}): must be either 'ingress' or 'host'"
+                    )
+                port["PublishMode"] = value
+            elif key == "target":
+                port["TargetPort"] = gocompat.parse_uint(value, 16)
+            elif key == "published":
+                port["PublishedPort"] = gocompat.parse_uint(value, 16)
+            elif key == "protocol":
+                if value not in ("tcp", "udp", "sctp"):
+                    raise gocompat.GoError(f"invalid protocol value '{value}'")
+                port["Protocol"] = value
+            else:
+                raise gocompat.GoError(f"invalid field key: {key}")
+        if not port["TargetPort"]:
+            raise gocompat.GoError("missing mandatory field 'target'")
+        return [port]
+    m = re.fullmatch(r"(?:(\d+)(?:-(\d+))?:)?(\d+)(?:-(\d+))?(?:/(tcp|udp|sctp))?", text)
+    if not m:
+        raise gocompat.GoError(f"invalid containerPort: {text}")
+    published, target, proto = m.group(1), m.group(3), m.group(5) or "tcp"
+    return [
+        {
+            "Protocol": proto,
+            "TargetPort": int(target),
+            "PublishedPort": int(published) if published else 0,
+            "PublishMode": "ingress",
+        }
+    ]
+
+
+def parse_pref(text: str) -> dict:
+    strategy, eq, arg = text.partition("=")
+    if not eq:
+        raise gocompat.GoError('placement preference must be of the format "<strategy>=<arg>"')
+    if strategy.lower() != "spread":
+        raise gocompat.GoError(
+            f"unsupported placement preference {strategy} (only spread is supported)"
+        )
+    return {"Spread": {"SpreadDescriptor": arg}}
+
+
+VALUE_TYPES["port"] = parse_port
+VALUE_TYPES["pref"] = parse_pref
+
+
+def _ports(inv: Invocation, name: str) -> list[dict]:
+    return [p for group in inv.values(name) for p in group]
+
+
+# -- the spec from flags ------------------------------------------------------------------------
+
+
+def _restart_flags(inv: Invocation, rp: dict) -> None:
+    if inv.has("restart-condition"):
+        rp["Condition"] = inv.get("restart-condition")
+    if inv.has("restart-delay"):
+        rp["Delay"] = inv.get("restart-delay")
+    if inv.has("restart-max-attempts"):
+        rp["MaxAttempts"] = inv.get("restart-max-attempts")
+    if inv.has("restart-window"):
+        rp["Window"] = inv.get("restart-window")
+
+
+def _update_flags(inv: Invocation, cfg: dict, prefix: str) -> None:
+    for flag, key in (
+        ("parallelism", "Parallelism"),
+        ("delay", "Delay"),
+        ("failure-action", "FailureAction"),
+        ("monitor", "Monitor"),
+        ("max-failure-ratio", "MaxFailureRatio"),
+        ("order", "Order"),
+    ):
+        if inv.has(f"{prefix}-{flag}"):
+            cfg[key] = inv.get(f"{prefix}-{flag}")
+
+
+def _resources(inv: Invocation, res: dict) -> None:
+    limits, reservations = res.setdefault("Limits", {}), res.setdefault("Reservations", {})
+    if inv.has("limit-cpu"):
+        limits["NanoCPUs"] = int(inv.get("limit-cpu") * 1e9)
+    if inv.has("limit-memory"):
+        limits["MemoryBytes"] = inv.get("limit-memory")
+    if inv.has("limit-pids") and inv.get("limit-pids"):
+        limits["Pids"] = inv.get("limit-pids")
+    if inv.has("reserve-cpu"):
+        reservations["NanoCPUs"] = int(inv.get("reserve-cpu") * 1e9)
+    if inv.has("reserve-memory"):
+        reservations["MemoryBytes"] = inv.get("reserve-memory")
+
+
+def _check_values(inv: Invocation) -> None:
+    """moby's conversions refuse these before anything reaches swarm."""
+    cond = inv.get("restart-condition")
+    if cond is not None and cond not in ("none", "on-failure", "any"):
+        raise DaemonError(f'invalid RestartCondition: "{cond}"')
+    for prefix in ("update", "rollback"):
+        action = inv.get(f"{prefix}-failure-action")
+        allowed = ("pause", "continue", "rollback") if prefix == "update" else ("pause", "continue")
+        if action is not None and action not in allowed:
+            raise DaemonError(f"unrecognized {prefix} failure action {action}")
+        order = inv.get(f"{prefix}-order")
+        if order is not None and order not in ("start-first", "stop-first"):
+            raise DaemonError(f"unrecognized {prefix} order {order}")
+
+
+def create_spec(inv: Invocation) -> dict:
+    mode = inv.get("mode", "replicated")
+    if mode not in ("replicated", "global"):
+        raise CommandError(f"Unknown mode: {mode}, only replicated and global supported")
+    if mode == "global" and inv.has("replicas"):
+        raise CommandError("replicas can only be used with replicated or replicated-job mode")
+    if mode == "global" and inv.has("replicas-max-per-node"):
+        raise CommandError(
+            "replicas-max-per-node can only be used with replicated or replicated-job mode"
+        )
+    image, *args = inv.args
+    cs: dict = {"Image": image}
+    labels = _kv(inv.values("container-label"))
+    if labels:
+        cs["Labels"] = labels
+    if inv.has("entrypoint"):
+        cs["Command"] = inv.get("entrypoint").split()
+    if args:
+        cs["Args"] = args
+    if inv.has("hostname"):
+        cs["Hostname"] = inv.get("hostname")
+    env = inv.values("env")
+    if env:
+        cs["Env"] = env
+    if inv.has("workdir"):
+        cs["Dir"] = inv.get("workdir")
+    if inv.has("user"):
+        cs["User"] = inv.get("user")
+    cs["Init"] = bool(inv.get("init", False))
+    if inv.has("stop-grace-period"):
+        cs["StopGracePeriod"] = inv.get("stop-grace-period")
+    cs["DNSConfig"] = {}
+    cs["Isolation"] = "default"
+    res: dict = {}
+    _resources(inv, res)
+    task: dict = {"ContainerSpec": cs, "Resources": res}
+    rp: dict = {}
+    _restart_flags(inv, rp)
+    if rp:
+        task["RestartPolicy"] = rp
+    placement: dict = {}
+    if inv.values("constraint"):
+        placement["Constraints"] = inv.values("constraint")
+    if inv.values("placement-pref"):
+        placement["Preferences"] = inv.values("placement-pref")
+    if inv.get("replicas-max-per-node"):
+        placement["MaxReplicas"] = inv.get("replicas-max-per-node")
+    task["Placement"] = placement
+    task["ForceUpdate"] = 0
+    task["Runtime"] = "container"
+    spec: dict = {
+        "Name": inv.get("name", ""),
+        "Labels": _kv(inv.values("label")),
+        "TaskTemplate": task,
+    }
+    if mode == "global":
+        spec["Mode"] = {"Global": {}}
+    else:
+        spec["Mode"] = {"Replicated": {"Replicas": inv.get("replicas", 1)}}
+    upd: dict = {}
+    _update_flags(inv, upd, "update")
+    if upd:
+        spec["UpdateConfig"] = _with_update_defaults(upd)
+    rb: dict = {}
+    _update_flags(inv, rb, "rollback")
+    if rb:
+        spec["RollbackConfig"] = _with_update_defaults(rb)
+    endpoint: dict = {"Mode": inv.get("endpoint-mode", "vip")}
+    ports = _ports(inv, "publish")
+    if ports:
+        endpoint["Ports"] = ports
+    spec["EndpointSpec"] = endpoint
+    return spec
+
+
+def _with_update_defaults(cfg: dict) -> dict:
+    """The CLI sends a whole UpdateConfig once any of its flags is given."""
+    out = {
+        "Parallelism": 1,
+        "Delay": 0,
+        "FailureAction": "pause",
+        "Monitor": 5 * SECOND,
+        "MaxFailureRatio": 0,
+        "Order": "stop-first",
+    }
+    out.update(cfg)
+    if not out["Delay"]:
+        out.pop("Delay")
+    return out
+
+
+def _kv(items: list[str]) -> dict[str, str]:
+    out = {}
+    for item in items:
+        k, _, v = item.partition("=")
+        out[k] = v
+    return out
+
+
+# -- create ------------------------------------------------------------------------------------
+
+
+@command("docker service create")
+def create(inv: Invocation, ctx: Context) -> int:
+    spec = create_spec(inv)
+    _check_values(inv)
+    result = ctx.client.call("api_service_create", spec)
+    service_id = result["ID"]
+    ctx.print(service_id)
+    if not inv.get("detach") and not inv.get("quiet"):
+        watch(ctx, service_id, service_id)
+    return 0
+
+
+# -- ls --------------------------------------------------------------------------------------------
+
+SERVICE_HEADERS = {
+    "ID": "ID",
+    "Name": "NAME",
+    "Mode": "MODE",
+    "Replicas": "REPLICAS",
+    "Image": "IMAGE",
+    "Ports": "PORTS",
+}
+SERVICE_TABLE = "table {{.ID}}\\t{{.Name}}\\t{{.Mode}}\\t{{.Replicas}}\\t{{.Image}}\\t{{.Ports}}"
+
+
+def ports_text(ports: list[dict]) -> str:
+    """Ingress ports, "*:8080->80/tcp", consecutive ones merged into ranges."""
+    ing = sorted(
+        (
+            (p.get("Protocol", "tcp"), p["PublishedPort"], p["TargetPort"])
+            for p in ports
+            if p.get("PublishMode", "ingress") == "ingress"
+        ),
+    )
+    out, i = [], 0
+    while i < len(ing):
+        proto, pub, tgt = ing[i]
+        j = i
+        while (
+            j + 1 < len(ing)
+            and ing[j + 1][0] == proto
+            and ing[j + 1][1] == ing[j][1] + 1
+            and ing[j + 1][2] == ing[j][2] + 1
+        ):
+            j += 1
+        if j > i:
+            out.append(f"*:{pub}-{ing[j][1]}->{tgt}-{ing[j][2]}/{proto}")
+        else:
+            out.append(f"*:{pub}->{tgt}/{proto}")
+        i = j + 1
+    return ", ".join(out)
+
+
+class ServiceRow:
+    go_type = "*service.serviceContext"
+
+    def __init__(self, s: dict) -> None:
+        self.s = s
+
+    def ID(self) -> str:  # noqa: N802
+        return self.s["ID"][:12]
+
+    def Name(self) -> str:  # noqa: N802
+        return self.s["Spec"]["Name"]
+
+    def Mode(self) -> str:  # noqa: N802
+        return "global" if "Global" in self.s["Spec"]["Mode"] else "replicated"
+
+    def Replicas(self) -> str:  # noqa: N802
+        st = self.s.get("ServiceStatus") or {}
+        text = f"{st.get('RunningTasks', 0)}/{st.get('DesiredTasks', 0)}"
+        mx = ((self.s["Spec"]["TaskTemplate"].get("Placement") or {}).get("MaxReplicas")) or 0
+        if mx and self.Mode() == "replicated":
+            text += f" (max {mx} per node)"
+        return text
+
+    def Image(self) -> str:  # noqa: N802
+        return strip_digest(self.s["Spec"]["TaskTemplate"]["ContainerSpec"]["Image"])
+
+    def Ports(self) -> str:  # noqa: N802
+        return ports_text(((self.s.get("Endpoint") or {}).get("Ports")) or [])
+
+    def to_json(self) -> dict:
+        return {
+            "ID": self.ID(),
+            "Image": self.Image(),
+            "Mode": self.Mode(),
+            "Name": self.Name(),
+            "Ports": self.Ports(),
+            "Replicas": self.Replicas(),
+        }
+
+
+@command("docker service ls")
+def service_ls(inv: Invocation, ctx: Context) -> int:
+    services = ctx.client.call("api_services", parse_filters(inv.values("filter")), True)
+    services.sort(key=lambda s: s["Spec"]["Name"])
+    if inv.get("quiet"):
+        for s in services:
+            ctx.print(s["ID"][:12])
+        return 0
+    format_rows(
+        inv.get("format") or SERVICE_TABLE, [ServiceRow(s) for s in services], SERVICE_HEADERS, ctx
+    )
+    return 0
+
+
+# -- ps --------------------------------------------------------------------------------------------
+
+
+@command("docker service ps")
+def service_ps(inv: Invocation, ctx: Context) -> int:
+    filters = task_filters(inv)
+    tasks, missing = [], []
+    for ref in inv.args:
+        try:
+            service = ctx.client.call("api_service", ref, False)
+        except DaemonError:
+            missing.append(ref)
+            continue
+        f = dict(filters)
+        f["service"] = [service["ID"]]
+        tasks += ctx.client.call("api_tasks", f)
+    if missing and not tasks and len(missing) == len(inv.args):
+        raise CommandError("\n".join(f"no such service: {r}" for r in missing))
+    print_tasks(ctx, inv, tasks)
+    if missing:
+        raise CommandError("\n".join(f"no such service: {r}" for r in missing))
+    return 0
+
+
+# -- inspect ---------------------------------------------------------------------------------------
+
+PRETTY = """
+ID:\t\t{{.ID}}
+Name:\t\t{{.Name}}
+{{- if .Labels }}
+Labels:
+{{- range $k, $v := .Labels }}
+ {{ $k }}{{if $v }}={{ $v }}{{ end }}
+{{- end }}{{ end }}
+Service Mode:
+{{- if .IsModeGlobal }}\tGlobal
+{{- else if .IsModeReplicated }}\tReplicated
+{{- if .ModeReplicatedReplicas }}
+ Replicas:\t{{ .ModeReplicatedReplicas }}
+{{- end }}{{ end }}
+{{- if .HasUpdateStatus }}
+UpdateStatus:
+ State:\t\t{{ .UpdateStatusState }}
+{{- if .HasUpdateStatusStarted }}
+ Started:\t{{ .UpdateStatusStarted }}
+{{- end }}
+{{- if .UpdateIsCompleted }}
+ Completed:\t{{ .UpdateStatusCompleted }}
+{{- end }}
+ Message:\t{{ .UpdateStatusMessage }}
+{{- end }}
+Placement:
+{{- if .TaskPlacementConstraints }}
+ Constraints:\t{{ .TaskPlacementConstraints }}
+{{- end }}
+{{- if .TaskPlacementPreferences }}
+ Preferences:   {{ .TaskPlacementPreferences }}
+{{- end }}
+{{- if .MaxReplicas }}
+ Max Replicas Per Node:   {{ .MaxReplicas }}
+{{- end }}
+{{- if .HasUpdateConfig }}
+UpdateConfig:
+ Parallelism:\t{{ .UpdateParallelism }}
+{{- if .HasUpdateDelay}}
+ Delay:\t\t{{ .UpdateDelay }}
+{{- end }}
+ On failure:\t{{ .UpdateOnFailure }}
+{{- if .HasUpdateMonitor}}
+ Monitoring Period: {{ .UpdateMonitor }}
+{{- end }}
+ Max failure ratio: {{ .UpdateMaxFailureRatio }}
+ Update order:      {{ .UpdateOrder }}
+{{- end }}
+{{- if .HasRollbackConfig }}
+RollbackConfig:
+ Parallelism:\t{{ .RollbackParallelism }}
+{{- if .HasRollbackDelay}}
+ Delay:\t\t{{ .RollbackDelay }}
+{{- end }}
+ On failure:\t{{ .RollbackOnFailure }}
+{{- if .HasRollbackMonitor}}
+ Monitoring Period: {{ .RollbackMonitor }}
+{{- end }}
+ Max failure ratio: {{ .RollbackMaxFailureRatio }}
+ Rollback order:    {{ .RollbackOrder }}
+{{- end }}
+ContainerSpec:
+ Image:\t\t{{ .ContainerImage }}
+{{- if .ContainerArgs }}
+ Args:\t\t{{ range $arg := .ContainerArgs }}{{ $arg }} {{ end }}
+{{- end -}}
+{{- if .ContainerEnv }}
+ Env:\t\t{{ range $env := .ContainerEnv }}{{ $env }} {{ end }}
+{{- end -}}
+{{- if .ContainerWorkDir }}
+ Dir:\t\t{{ .ContainerWorkDir }}
+{{- end -}}
+{{- if .ContainerUser }}
+ User: {{ .ContainerUser }}
+{{- end }}
+ Init:\t\t{{ .ContainerInit }}
+Resources:
+{{- if .HasResources }}
+{{- if .HasResourceReservations }}
+ Reservations:
+{{- if gt .ResourceReservationNanoCPUs 0.0 }}
+  CPU:\t\t{{ .ResourceReservationNanoCPUs }}
+{{- end }}
+{{- if .ResourceReservationMemory }}
+  Memory:\t{{ .ResourceReservationMemory }}
+{{- end }}{{ end }}
+{{- if .HasResourceLimits }}
+ Limits:
+{{- if gt .ResourceLimitsNanoCPUs 0.0 }}
+  CPU:\t\t{{ .ResourceLimitsNanoCPUs }}
+{{- end }}
+{{- if .ResourceLimitMemory }}
+  Memory:\t{{ .ResourceLimitMemory }}
+{{- end }}{{ end }}{{ end }}
+Endpoint Mode:\t{{ .EndpointMode }}
+{{- if .Ports }}
+Ports:
+{{- range $port := .Ports }}
+ PublishedPort = {{ $port.PublishedPort }}
+  Protocol = {{ $port.Protocol }}
+  TargetPort = {{ $port.TargetPort }}
+  PublishMode = {{ $port.PublishMode }}
+{{- end }} {{ end -}}
+"""
+
+
+class ServicePretty:
+    """A service as the --pretty template sees it (serviceInspectContext)."""
+
+    def __init__(self, s: dict, now: float) -> None:
+        spec = s["Spec"]
+        tt = spec["TaskTemplate"]
+        cs = tt.get("ContainerSpec") or {}
+        self.ID = s["ID"]
+        self.Name = spec["Name"]
+        self.Labels = spec.get("Labels") or {}
+        self.IsModeGlobal = "Global" in spec["Mode"]
+        self.IsModeReplicated = "Replicated" in spec["Mode"]
+        self.ModeReplicatedReplicas = (spec["Mode"].get("Replicated") or {}).get("Replicas", 0)
+        us = s.get("UpdateStatus")
+        self.HasUpdateStatus = bool(us and us.get("State"))
+        us = us or {}
+        self.UpdateStatusState = us.get("State", "")
+        self.HasUpdateStatusStarted = bool(us.get("StartedAt"))
+        self.UpdateStatusStarted = _ago(us.get("StartedAt"), now)
+        self.UpdateIsCompleted = us.get("State") in ("completed", "rollback_completed") and bool(
+            us.get("CompletedAt")
+        )
+        self.UpdateStatusCompleted = _ago(us.get("CompletedAt"), now)
+        self.UpdateStatusMessage = us.get("Message", "")
+        placement = tt.get("Placement") or {}
+        cons = placement.get("Constraints") or []
+        self.TaskPlacementConstraints = "[" + " ".join(cons) + "]" if cons else ""
+        prefs = [
+            f"spread={p['Spread']['SpreadDescriptor']}"
+            for p in placement.get("Preferences") or []
+            if p.get("Spread")
+        ]
+        self.TaskPlacementPreferences = "[" + " ".join(prefs) + "]" if prefs else ""
+        self.MaxReplicas = placement.get("MaxReplicas") or 0
+        for prefix, key in (("Update", "UpdateConfig"), ("Rollback", "RollbackConfig")):
+            cfg = spec.get(key)
+            setattr(self, f"Has{prefix}Config", cfg is not None)
+            cfg = cfg or {}
+            setattr(self, f"{prefix}Parallelism", cfg.get("Parallelism", 0))
+            setattr(self, f"Has{prefix}Delay", bool(cfg.get("Delay")))
+            setattr(self, f"{prefix}Delay", format_duration(cfg.get("Delay") or 0))
+            setattr(self, f"{prefix}OnFailure", cfg.get("FailureAction", ""))
+            setattr(self, f"Has{prefix}Monitor", bool(cfg.get("Monitor")))
+            setattr(self, f"{prefix}Monitor", format_duration(cfg.get("Monitor") or 0))
+            setattr(self, f"{prefix}MaxFailureRatio", _float(cfg.get("MaxFailureRatio", 0)))
+            setattr(self, f"{prefix}Order", cfg.get("Order", ""))
+        self.ContainerImage = cs.get("Image", "")
+        self.ContainerArgs = cs.get("Args") or []
+        self.ContainerEnv = cs.get("Env") or []
+        self.ContainerWorkDir = cs.get("Dir", "")
+        self.ContainerUser = cs.get("User", "")
+        self.ContainerInit = "true" if cs.get("Init") else "false"
+        res = tt.get("Resources") or {}
+        r, lim = res.get("Reservations") or {}, res.get("Limits") or {}
+        self.HasResourceReservations = bool(r.get("NanoCPUs") or r.get("MemoryBytes"))
+        self.HasResourceLimits = bool(
+            lim.get("NanoCPUs") or lim.get("MemoryBytes") or lim.get("Pids")
+        )
+        self.HasResources = self.HasResourceReservations or self.HasResourceLimits
+        self.ResourceReservationNanoCPUs = r.get("NanoCPUs", 0) / 1e9
+        self.ResourceReservationMemory = _bytes(r.get("MemoryBytes", 0))
+        self.ResourceLimitsNanoCPUs = lim.get("NanoCPUs", 0) / 1e9
+        self.ResourceLimitMemory = _bytes(lim.get("MemoryBytes", 0))
+        self.EndpointMode = (spec.get("EndpointSpec") or {}).get("Mode", "")
+        self.Ports = ((s.get("Endpoint") or {}).get("Ports")) or []
+
+
+def _float(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
+
+
+def _bytes(n: int) -> str:
+    if not n:
+        return ""
+    from ..format import bytes_size
+
+    return bytes_size(n)
+
+
+def _ago(stamp: str | None, now: float) -> str:
+    if not stamp:
+        return ""
+    return human_duration(now - parse_rfc3339(stamp)) + " ago"
+
+
+@command("docker service inspect")
+def service_inspect(inv: Invocation, ctx: Context) -> int:
+    fmt = inv.get("format") or ""
+    if inv.get("pretty") and fmt and fmt != "pretty":
+        raise CommandError("--format is incompatible with human friendly format")
+    pretty_mode = inv.get("pretty") or fmt == "pretty"
+    tmpl = None
+    if not pretty_mode and fmt not in ("", "json"):
+        try:
+            tmpl = Template(fmt)
+        except TemplateError as exc:
+            raise CommandError(f"template parsing error: {exc}", 64) from None
+    found, texts, errors = [], [], []
+    for ref in inv.args:
+        try:
+            service = ctx.client.call("api_service", ref, True)
+        except DaemonError:
+            errors.append(f"no such service: {ref}")
+            continue
+        found.append(service)
+        if tmpl is not None:
+            try:
+                texts.append(tmpl.execute(service, missing="error") + "\n")
+            except TemplateError as exc:
+                errors.append(f"template parsing error: {exc}")
+    if pretty_mode:
+        now = ctx.client.now()
+        for s in found:
+            ctx.write(Template(PRETTY).execute(ServicePretty(s, now)) + "\n\n")
+        if errors:
+            raise CommandError("\n".join("Error: " + e for e in errors))
+        return 0
+    if tmpl is not None:
+        ctx.write("".join(texts) or ("\n" if not errors else ""))
+    elif fmt == "json":
+        ctx.print(go_json(found))
+    else:
+        ctx.write(inspect_json(found))
+    if errors:
+        raise CommandError("\n".join("Error: " + e for e in errors))
+    return 0
+
+
+# -- rm --------------------------------------------------------------------------------------------
+
+
+@command("docker service rm")
+def service_rm(inv: Invocation, ctx: Context) -> int:
+    errors = []
+    for ref in inv.args:
+        try:
+            ctx.client.call("api_service_remove", ref)
+            ctx.print(ref)
+        except DaemonError as exc:
+            errors.append(f"Error response from daemon: {exc.message}")
+    if errors:
+        raise CommandError("\n".join(errors))
+    return 0
+
+
+# -- scale ----------------------------------------------------------------------------------------
+
+SCALE_USAGE = (
+    "Usage:  docker service scale SERVICE=REPLICAS [SERVICE=REPLICAS...]\n\n"
+    "Scale one or multiple replicated services"
+)
+
+
+@command("docker service scale")
+def service_scale(inv: Invocation, ctx: Context) -> int:
+    for arg in inv.args:
+        name, eq, _ = arg.partition("=")
+        if not eq or not name:
+            raise CommandError(
+                f"invalid scale specifier '{arg}'.\nSee 'docker service scale --help'."
+                f"\n\n{SCALE_USAGE}"
+            )
+    errors, scaled = [], []
+    for arg in inv.args:
+        name, _, value = arg.partition("=")
+        try:
+            replicas = gocompat.parse_uint(value, 64)
+        except gocompat.GoError as exc:
+            errors.append(f"{name}: invalid replicas value {value}: {exc}")
+            continue
+        try:
+            service = ctx.client.call("api_service", name, False)
+            spec = copy.deepcopy(service["Spec"])
+            if "Replicated" not in spec["Mode"]:
+                errors.append(
+                    f"{name}: scale can only be used with replicated or replicated-job mode"
+                )
+                continue
+            spec["Mode"]["Replicated"]["Replicas"] = replicas
+            ctx.client.call("api_service_update", service["ID"], service["Version"]["Index"], spec)
+        except DaemonError as exc:
+            errors.append(f"{name}: Error response from daemon: {exc.message}")
+            continue
+        ctx.print(f"{name} scaled to {replicas}")
+        scaled.append((service["ID"], name))
+    if not inv.get("detach"):
+        for sid, name in scaled:
+            watch(ctx, sid, name)
+    if errors:
+        raise CommandError("\n".join(errors))
+    return 0
+
+
+# -- update and rollback ---------------------------------------------------------------------------
+
+
+def update_spec(inv: Invocation, spec: dict) -> dict:
+    spec = copy.deepcopy(spec)
+    tt = spec.setdefault("TaskTemplate", {})
+    cs = tt.setdefault("ContainerSpec", {})
+    if inv.has("image"):
+        cs["Image"] = inv.get("image")
+    if inv.has("args"):
+        cs["Args"] = inv.get("args").split()
+    if inv.has("entrypoint"):
+        cs["Command"] = inv.get("entrypoint").split()
+    if inv.has("hostname"):
+        cs["Hostname"] = inv.get("hostname")
+    if inv.has("workdir"):
+        cs["Dir"] = inv.get("workdir")
+    if inv.has("user"):
+        cs["User"] = inv.get("user")
+    if inv.values("env-add") or inv.values("env-rm"):
+        env = [
+            e
+            for e in cs.get("Env") or []
+            if e.partition("=")[0] not in {r.partition("=")[0] for r in inv.values("env-rm")}
+        ]
+        for e in inv.values("env-add"):
+            env = [x for x in env if x.partition("=")[0] != e.partition("=")[0]] + [e]
+        cs["Env"] = env
+    if inv.values("container-label-add") or inv.values("container-label-rm"):
+        labels = dict(cs.get("Labels") or {})
+        labels.update(_kv(inv.values("container-label-add")))
+        for k in inv.values("container-label-rm"):
+            labels.pop(k, None)
+        cs["Labels"] = labels
+    if inv.values("label-add") or inv.values("label-rm"):
+        labels = dict(spec.get("Labels") or {})
+        labels.update(_kv(inv.values("label-add")))
+        for k in inv.values("label-rm"):
+            labels.pop(k, None)
+        spec["Labels"] = labels
+    placement = tt.setdefault("Placement", {})
+    if inv.values("constraint-add") or inv.values("constraint-rm"):
+        cons = [
+            c for c in placement.get("Constraints") or [] if c not in inv.values("constraint-rm")
+        ]
+        cons += [c for c in inv.values("constraint-add") if c not in cons]
+        placement["Constraints"] = cons
+        if not cons:
+            placement.pop("Constraints")
+    if inv.values("placement-pref-add") or inv.values("placement-pref-rm"):
+        prefs = [
+            p
+            for p in placement.get("Preferences") or []
+            if p not in inv.values("placement-pref-rm")
+        ]
+        prefs += inv.values("placement-pref-add")
+        placement["Preferences"] = prefs
+    if inv.has("replicas-max-per-node"):
+        placement["MaxReplicas"] = inv.get("replicas-max-per-node")
+    res = tt.setdefault("Resources", {})
+    _resources(inv, res)
+    if any(
+        inv.has(f)
+        for f in ("restart-condition", "restart-delay", "restart-max-attempts", "restart-window")
+    ):
+        rp = tt.setdefault("RestartPolicy", {})
+        _restart_flags(inv, rp)
+    for prefix, key in (("update", "UpdateConfig"), ("rollback", "RollbackConfig")):
+        cfg: dict = {}
+        _update_flags(inv, cfg, prefix)
+        if cfg:
+            merged = dict(spec.get(key) or {})
+            merged.update(cfg)
+            spec[key] = _with_update_defaults(merged)
+    if inv.has("replicas"):
+        if "Replicated" not in spec["Mode"]:
+            raise CommandError("replicas can only be used with replicated mode")
+        spec["Mode"]["Replicated"]["Replicas"] = inv.get("replicas")
+    endpoint = spec.setdefault("EndpointSpec", {"Mode": "vip"})
+    if inv.has("endpoint-mode"):
+        endpoint["Mode"] = inv.get("endpoint-mode")
+    if inv.values("publish-add") or inv.values("publish-rm"):
+        removed = {(p["Protocol"], p["TargetPort"]) for p in _ports(inv, "publish-rm")}
+        removed_pub = {p["TargetPort"] for p in _ports(inv, "publish-rm")}
+        ports = [
+            p
+            for p in endpoint.get("Ports") or []
+            if (p.get("Protocol", "tcp"), p.get("TargetPort")) not in removed
+            and p.get("PublishedPort") not in removed_pub
+        ]
+        ports += _ports(inv, "publish-add")
+        endpoint["Ports"] = ports
+        if not ports:
+            endpoint.pop("Ports")
+    if inv.get("force"):
+        tt["ForceUpdate"] = tt.get("ForceUpdate", 0) + 1
+    return spec
+
+
+def _update(ctx: Context, inv: Invocation, ref: str, rollback: bool) -> int:
+    service = ctx.client.call("api_service", ref, False)
+    if rollback:
+        ctx.client.call(
+            "api_service_update", service["ID"], service["Version"]["Index"], None, "previous"
+        )
+    else:
+        spec = update_spec(inv, service["Spec"])
+        _check_values(inv)
+        ctx.client.call("api_service_update", service["ID"], service["Version"]["Index"], spec)
+    ctx.print(ref)
+    if not inv.get("detach") and not inv.get("quiet"):
+        watch(ctx, service["ID"], ref)
+    return 0
+
+
+@command("docker service update")
+def service_update(inv: Invocation, ctx: Context) -> int:
+    if inv.get("rollback"):
+        others = [f for f in inv.flags if f not in ("rollback", "detach", "quiet")]
+        if others:
+            raise CommandError("other flags may not be combined with --rollback")
+    return _update(ctx, inv, inv.args[0], bool(inv.get("rollback")))
+
+
+@command("docker service rollback")
+def service_rollback(inv: Invocation, ctx: Context) -> int:
+    return _update(ctx, inv, inv.args[0], True)
+
+
+# -- logs ------------------------------------------------------------------------------------------
+
+
+@command("docker service logs")
+def service_logs(inv: Invocation, ctx: Context) -> int:
+    ref = inv.args[0]
+    client = ctx.client
+    try:
+        service = client.call("api_service", ref, False)
+        tasks = client.call("api_tasks", {"service": [service["ID"]]})
+        name = service["Spec"]["Name"]
+    except DaemonError:
+        tasks = client.call("api_tasks", {"id": [ref]})
+        tasks = [t for t in tasks if t["ID"] == ref or t["ID"].startswith(ref)]
+        if len(tasks) != 1:
+            raise CommandError(f"no such task or service: {ref}") from None
+        service = client.call("api_service", tasks[0]["ServiceID"], False)
+        name = service["Spec"]["Name"]
+    tail = inv.get("tail", "all")
+    n_tail = None
+    if tail != "all":
+        try:
+            n_tail = int(tail)
+        except ValueError:
+            n_tail = None
+    nodes = {n["ID"]: n for n in client.call("api_nodes")}
+    addrs = {nid: n["Status"].get("Addr", "") for nid, n in nodes.items()}
+    seen: dict[str, int] = {}
+    tasks.sort(key=lambda t: t["CreatedAt"])
+
+    def emit(follow_from: dict[str, int] | None) -> None:
+        logs = client.call("api_task_logs", tasks, addrs)
+        for t in tasks:
+            lines = logs.get(t["ID"], [])
+            start = seen.get(t["ID"], 0)
+            if follow_from is None and n_tail is not None:
+                start = max(0, len(lines) - n_tail) if n_tail >= 0 else 0
+            for when, _stream, line in lines[start:]:
+                ctx.print(_log_prefix(inv, name, t, nodes, when) + line)
+            seen[t["ID"]] = len(lines)
+
+    emit(None)
+    if inv.get("follow"):
+        while True:
+            client.sleep(0.5)
+            emit(seen)
+    return 0
+
+
+def _log_prefix(inv: Invocation, name: str, task: dict, nodes: dict, when: float) -> str:
+    stamp = gocompat.rfc3339nano(when) + " " if inv.get("timestamps") else ""
+    if inv.get("raw"):
+        return stamp
+    node = nodes.get(task.get("NodeID", ""))
+    node_name = task.get("NodeID", "")
+    if node is not None and not inv.get("no-resolve"):
+        node_name = node["Description"].get("Hostname", node_name)
+    svc = name if not inv.get("no-resolve") else task["ServiceID"]
+    slot = str(task["Slot"]) if task.get("Slot") else task.get("NodeID", "")
+    tid = task["ID"] if inv.get("no-trunc") else task["ID"][:12]
+    label = f"{svc}.{slot}" if inv.get("no-task-ids") else f"{svc}.{slot}.{tid}"
+    details = " " if inv.get("details") else ""
+    return f"{stamp}{label}@{node_name}    | {details}"
+
+
+__all__ = ["quote", "pretty"]

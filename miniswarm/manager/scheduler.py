@@ -1,0 +1,347 @@
+"""The scheduler (swarmkit's manager/scheduler), on the leader.
+
+Pending tasks are grouped by service and spec version and placed a group at a time:
+swarm's filters decide which nodes can take a task (ready and active, resources,
+constraints, platform, host ports, max replicas per node), then the spread puts each
+task on the node with the fewest tasks of its service, then the fewest tasks in all —
+ties broken at random, as swarm's unstable sort breaks them. Placement preferences
+split the nodes into a tree by label value and give each branch an equal share first.
+A task that fits nowhere stays pending with swarm's `no suitable node (...)` and is
+tried again when anything changes. All the decisions of one pass go to Raft as one
+batch; passes run 50 ms after the last change, and at least once a second while
+changes keep coming (swarm's commitDebounceGap and maxLatency).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from .. import taskstate
+from ..gocompat import rfc3339nano
+from . import constraint
+from .store import Applied
+
+if TYPE_CHECKING:
+    from . import Manager
+    from .writer import Tx
+
+DEBOUNCE = 0.05
+MAX_LATENCY = 1.0
+
+# The filters in swarm's order, with the words of their explanation.
+FILTERS = (
+    ("ready", "not available for new tasks"),
+    ("resources", "insufficient resources on {}"),
+    ("constraints", "scheduling constraints not satisfied on {}"),
+    ("platform", "unsupported platform on {}"),
+    ("hostports", "host-mode port already in use on {}"),
+    ("maxreplicas", "max replicas per node limit exceed"),
+)
+
+
+def _nodes(n: int) -> str:
+    return f"{n} node" if n == 1 else f"{n} nodes"
+
+
+class NodeInfo:
+    """What the scheduler knows of a node: its tasks, by service, and what they reserve."""
+
+    __slots__ = ("node", "by_service", "total", "cpu", "memory", "ports")
+
+    def __init__(self, node: dict) -> None:
+        self.node = node
+        self.by_service: Counter[str] = Counter()
+        self.total = 0
+        res = (node.get("Description") or {}).get("Resources") or {}
+        self.cpu = res.get("NanoCPUs", 0)
+        self.memory = res.get("MemoryBytes", 0)
+        self.ports: set[tuple[str, int]] = set()
+
+    def add(self, task: dict) -> None:
+        self.by_service[task.get("ServiceID", "")] += 1
+        self.total += 1
+        res = (task["Spec"].get("Resources") or {}).get("Reservations") or {}
+        self.cpu -= res.get("NanoCPUs", 0)
+        self.memory -= res.get("MemoryBytes", 0)
+        for p in host_ports(task):
+            self.ports.add(p)
+
+
+def host_ports(task: dict) -> list[tuple[str, int]]:
+    ports = (task.get("Endpoint") or {}).get("Ports") or []
+    return [
+        (p.get("Protocol", "tcp"), p["PublishedPort"])
+        for p in ports
+        if p.get("PublishMode") == "host" and p.get("PublishedPort")
+    ]
+
+
+class Pipeline:
+    """The filters for one group of identical tasks, counting why nodes fail."""
+
+    def __init__(self, task: dict) -> None:
+        spec = task["Spec"]
+        placement = spec.get("Placement") or {}
+        res = (spec.get("Resources") or {}).get("Reservations") or {}
+        self.cpu = res.get("NanoCPUs", 0)
+        self.memory = res.get("MemoryBytes", 0)
+        try:
+            self.constraints = constraint.parse(placement.get("Constraints") or [])
+        except constraint.ConstraintError:
+            self.constraints = [constraint.Constraint("invalid", "==", "")]
+        self.platforms = placement.get("Platforms") or []
+        self.ports = host_ports(task)
+        self.max_replicas = placement.get("MaxReplicas") or 0
+        self.service = task.get("ServiceID", "")
+        self.failures: Counter[str] = Counter()
+
+    def check(self, info: NodeInfo) -> str | None:
+        """The first filter the node fails, or None."""
+        node = info.node
+        if node["Status"]["State"] != "ready" or node["Spec"]["Availability"] != "active":
+            return "ready"
+        if (self.cpu or self.memory) and (self.cpu > info.cpu or self.memory > info.memory):
+            return "resources"
+        if self.constraints and not constraint.node_matches(self.constraints, node):
+            return "constraints"
+        if self.platforms and not self._platform_ok(node):
+            return "platform"
+        if self.ports and any(p in info.ports for p in self.ports):
+            return "hostports"
+        if self.max_replicas and info.by_service[self.service] >= self.max_replicas:
+            return "maxreplicas"
+        return None
+
+    def passes(self, info: NodeInfo) -> bool:
+        failed = self.check(info)
+        if failed is None:
+            self.failures.clear()
+            return True
+        self.failures[failed] += 1
+        return False
+
+    def _platform_ok(self, node: dict) -> bool:
+        plat = (node.get("Description") or {}).get("Platform") or {}
+        arch = {"x86_64": "amd64", "aarch64": "arm64"}.get(plat.get("Architecture", ""), "")
+        for p in self.platforms:
+            want_arch = {"x86_64": "amd64", "aarch64": "arm64"}.get(
+                p.get("Architecture", ""), p.get("Architecture", "")
+            )
+            if (not p.get("OS") or p["OS"] == plat.get("OS", "").lower()) and (
+                not want_arch or want_arch == arch
+            ):
+                return True
+        return False
+
+    def explain(self) -> str:
+        order = {name: i for i, (name, _) in enumerate(FILTERS)}
+        parts = []
+        for name, count in sorted(self.failures.items(), key=lambda kv: (-kv[1], order[kv[0]])):
+            text = dict(FILTERS)[name]
+            if name == "ready":
+                parts.append(f"{_nodes(count)} {text}")
+            else:
+                parts.append(text.format(_nodes(count)))
+        return "; ".join(parts)
+
+
+def no_suitable_node(explanation: str) -> str:
+    return f"no suitable node ({explanation})" if explanation else "no suitable node"
+
+
+class Scheduler:
+    def __init__(self, manager: Manager) -> None:
+        self.m = manager
+        self.ctx = manager.ctx
+        self._timer = None
+        self._first_change: float | None = None
+        self._running = False
+
+    def start(self) -> None:
+        self._running = True
+        self.m.store.watchers.append(self._watch)
+        self._kick()
+
+    def stop(self) -> None:
+        self._running = False
+        if self._watch in self.m.store.watchers:
+            self.m.store.watchers.remove(self._watch)
+        if self._timer is not None:
+            self._timer.cancel()
+
+    def _watch(self, applied: Applied) -> None:
+        for ch, _, new in applied.changes:
+            if ch.kind == "nodes" or (
+                ch.kind == "tasks" and (new is None or new["Status"]["State"] == "pending")
+            ):
+                self._kick()
+                return
+
+    def _kick(self) -> None:
+        """Run a pass DEBOUNCE after the last change, or MAX_LATENCY after the first."""
+        now = self.ctx.now()
+        if self._first_change is None:
+            self._first_change = now
+        if self._timer is not None:
+            self._timer.cancel()
+        at = min(now + DEBOUNCE, self._first_change + MAX_LATENCY)
+        self._timer = self.ctx.after(max(0.0, at - now), self._pass)
+
+    def _pass(self) -> None:
+        self._timer = None
+        self._first_change = None
+        if self._running and any(True for _ in self._pending()):
+            self.m.update(self.schedule)
+
+    def _pending(self):
+        return (
+            t
+            for t in self.m.store.pending_tasks()
+            if t["Status"]["State"] == "pending" and taskstate.runnable(t)
+        )
+
+    # -- one pass -------------------------------------------------------------------------------
+
+    def schedule(self, tx: Tx) -> int:
+        """Place every pending task that fits; returns how many were placed."""
+        infos = self.node_infos(tx)
+        groups: dict[tuple[str, Any], list[dict]] = {}
+        preassigned: list[dict] = []
+        for t in self._pending():
+            t = tx.get("tasks", t["ID"])
+            if t is None or t["Status"]["State"] != "pending":
+                continue
+            if t.get("NodeID"):
+                preassigned.append(t)
+            else:
+                groups.setdefault((t.get("ServiceID", ""), t.get("_spec_version")), []).append(t)
+        placed = 0
+        for t in preassigned:
+            info = infos.get(t["NodeID"])
+            pipeline = Pipeline(t)
+            if info is not None and pipeline.passes(info):
+                self._assign(tx, t, info, "scheduler confirmed task can run on preassigned node")
+                placed += 1
+            else:
+                self._unplaced(tx, t, pipeline.explain())
+        for key in sorted(groups, key=lambda k: (k[0], str(k[1]))):
+            placed += self._schedule_group(tx, groups[key], infos)
+        return placed
+
+    def node_infos(self, tx: Tx) -> dict[str, NodeInfo]:
+        infos = {}
+        for node in tx.all("nodes"):
+            info = NodeInfo(node)
+            for t in self.m.store.tasks_on_node(node["ID"]):
+                t = tx.get("tasks", t["ID"]) or t
+                if taskstate.active(t) and not taskstate.terminal(t["Status"]["State"]):
+                    info.add(t)
+            infos[node["ID"]] = info
+        return infos
+
+    def _schedule_group(self, tx: Tx, tasks: list[dict], infos: dict[str, NodeInfo]) -> int:
+        tasks.sort(key=lambda t: (t.get("Slot", 0), t["ID"]))
+        pipeline = Pipeline(tasks[0])
+        order = list(infos.values())
+        self.ctx.rng.shuffle(order)  # ties go anywhere, reproducibly
+        usable = [i for i in order if pipeline.passes(i)]
+        prefs = ((tasks[0]["Spec"].get("Placement") or {}).get("Preferences")) or []
+        descriptors = [
+            p["Spread"]["SpreadDescriptor"]
+            for p in prefs
+            if (p.get("Spread") or {}).get("SpreadDescriptor")
+        ]
+        pending = list(tasks)
+        placed = self._place_tree(tx, pending, usable, list(infos.values()), descriptors, pipeline)
+        explanation = pipeline.explain() if pending else ""
+        if pending and not usable:
+            explanation = pipeline.explain()
+        for t in pending:
+            self._unplaced(tx, t, explanation)
+        return placed
+
+    def _place_tree(
+        self,
+        tx: Tx,
+        pending: list[dict],
+        usable: list[NodeInfo],
+        all_nodes: list[NodeInfo],
+        descriptors: list[str],
+        pipeline: Pipeline,
+    ) -> int:
+        """Placement preferences: each branch (label value) gets an equal share of the
+        service's tasks, counting the ones already there; then the spread inside it."""
+        if not descriptors:
+            return self._spread(tx, pending, usable, pipeline, len(pending))
+        key = descriptors[0]
+        branches: dict[str, list[NodeInfo]] = {}
+        existing: Counter[str] = Counter()
+        for info in all_nodes:
+            value = constraint.node_value(info.node, key) or ""
+            existing[value] += info.by_service[pipeline.service]
+            branches.setdefault(value, [])
+        for info in usable:
+            branches[constraint.node_value(info.node, key) or ""].append(info)
+        live = sorted(v for v in branches if branches[v])
+        placed = 0
+        while pending and live:
+            total = sum(existing[v] for v in live) + len(pending)
+            share, extra = divmod(total, len(live))
+            progress = False
+            for i, v in enumerate(sorted(live, key=lambda v: existing[v])):
+                want = share + (1 if i < extra else 0) - existing[v]
+                if want <= 0 or not pending:
+                    continue
+                batch = pending[:want]
+                rest = pending[want:]
+                n = self._place_tree(tx, batch, branches[v], branches[v], descriptors[1:], pipeline)
+                pending[:] = batch + rest
+                existing[v] += n
+                placed += n
+                progress = progress or n > 0
+                if batch:
+                    live.remove(v)  # no room for its share: the others take the rest
+            if not progress:
+                break
+        return placed
+
+    def _spread(
+        self, tx: Tx, pending: list[dict], usable: list[NodeInfo], pipeline: Pipeline, n: int
+    ) -> int:
+        """Fewest tasks of the service first, then fewest tasks; a node that stops passing
+        the filters (resources, max replicas) drops out."""
+        heap = [(i.by_service[pipeline.service], i.total, k, i) for k, i in enumerate(usable)]
+        heapq.heapify(heap)
+        placed = 0
+        while pending and heap and placed < n:
+            _, _, k, info = heapq.heappop(heap)
+            task = pending.pop(0)
+            self._assign(tx, task, info, "scheduler assigned task to node")
+            placed += 1
+            if pipeline.check(info) is None:
+                heapq.heappush(heap, (info.by_service[pipeline.service], info.total, k, info))
+        return placed
+
+    def _assign(self, tx: Tx, task: dict, info: NodeInfo, message: str) -> None:
+        new = dict(task)
+        new["NodeID"] = info.node["ID"]
+        new["Status"] = {
+            "Timestamp": rfc3339nano(tx.now),
+            "State": "assigned",
+            "Message": message,
+        }
+        new["UpdatedAt"] = rfc3339nano(tx.now)
+        tx.update("tasks", new)
+        info.add(new)
+
+    def _unplaced(self, tx: Tx, task: dict, explanation: str) -> None:
+        err = no_suitable_node(explanation)
+        if task["Status"].get("Err") == err:
+            return
+        new = dict(task)
+        status = dict(task["Status"])
+        status["Err"] = err
+        new["Status"] = status
+        tx.update("tasks", new)

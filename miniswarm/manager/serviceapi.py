@@ -1,0 +1,308 @@
+"""The leader's answers about services (swarmkit's controlapi/service.go, with moby's
+conversions): create, update (and rollback), remove, list with task counts, inspect."""
+
+from __future__ import annotations
+
+import copy
+import re
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any
+
+from .. import ids, names, taskstate
+from ..gocompat import rfc3339nano
+from ..rpc import RpcError, plain_error
+from . import specs
+from .allocator import DYNAMIC_PORTS
+from .store import public
+
+if TYPE_CHECKING:
+    from . import Manager
+    from .writer import Tx
+
+_DNS_COMPONENT = re.compile(r"^[a-zA-Z0-9](?:[-_]*[A-Za-z0-9]+)*$")
+SERVICE_FILTERS = {"id", "name", "label", "mode"}
+INGRESS_SUBNET = "10.0.0"
+
+
+def _invalid(message: str) -> RpcError:
+    return RpcError("InvalidArgument", message)
+
+
+def validate(spec: dict) -> None:
+    name = spec.get("Name", "")
+    if len(name) > 63 or not _DNS_COMPONENT.match(name):
+        raise _invalid("name must be valid as a DNS name component")
+    cs = (spec.get("TaskTemplate") or {}).get("ContainerSpec")
+    if cs is None:
+        raise _invalid("TaskSpec: missing runtime")
+    if not cs.get("Image"):
+        raise _invalid("ContainerSpec: image reference must be provided")
+    endpoint = spec.get("EndpointSpec") or {}
+    if endpoint.get("Mode") == "dnsrr":
+        for p in endpoint.get("Ports") or []:
+            if p.get("PublishMode", "ingress") == "ingress":
+                raise _invalid(
+                    "EndpointSpec: port published with ingress mode can't be used with dnsrr mode"
+                )
+    seen = set()
+    for p in endpoint.get("Ports") or []:
+        key = (p.get("Protocol", "tcp"), p.get("PublishedPort", 0), p.get("PublishMode", "ingress"))
+        if key[1] and key in seen:
+            raise _invalid("EndpointSpec: duplicate published ports provided")
+        seen.add(key)
+
+
+class ServiceAPI:
+    m: Manager
+
+    # -- lookups -----------------------------------------------------------------------------------
+
+    def find_service(self, ref: str) -> dict:
+        from .controlapi import resolve
+
+        return resolve(
+            list(self.m.store.all("services")), ref, "service", lambda s: s["Spec"]["Name"]
+        )
+
+    def service_view(self, service: dict, insert_defaults: bool = True) -> dict:
+        view = public(service)
+        if insert_defaults:
+            view["Spec"] = specs.with_defaults(view["Spec"])
+        out = {k: view[k] for k in ("ID", "Version", "CreatedAt", "UpdatedAt", "Spec") if k in view}
+        for k in ("PreviousSpec", "Endpoint", "UpdateStatus"):
+            if k in view:
+                out[k] = view[k]
+        return out
+
+    def do_service_inspect(self, body: dict) -> dict:
+        return self.service_view(self.find_service(body["ref"]), body.get("insert_defaults", True))
+
+    def do_service_list(self, body: dict) -> list[dict]:
+        filters: dict[str, list[str]] = body.get("filters") or {}
+        for key in filters:
+            if key not in SERVICE_FILTERS:
+                raise plain_error("InvalidArgument", f"invalid filter '{key}'")
+        out = []
+        for s in self.m.store.all("services"):
+            if not _service_matches(s, filters):
+                continue
+            view = self.service_view(s, insert_defaults=False)
+            if body.get("status"):
+                view["ServiceStatus"] = self.service_status(s)
+            out.append(view)
+        return out
+
+    def service_status(self, service: dict) -> dict:
+        """Running and desired tasks (swarm's ListServiceStatuses): running counts what
+        agents last reported running, whatever the node's state."""
+        running = desired = 0
+        tasks = list(self.m.store.tasks_of_service(service["ID"]))
+        for t in tasks:
+            if t["Status"]["State"] == "running":
+                running += 1
+        if specs.is_global(service["Spec"]):
+            desired = sum(1 for t in tasks if t["DesiredState"] == "running")
+        else:
+            desired = specs.replicas(service["Spec"])
+        return {"RunningTasks": running, "DesiredTasks": desired, "CompletedTasks": 0}
+
+    # -- create ---------------------------------------------------------------------------------
+
+    def do_service_create(self, body: dict) -> Future:
+        spec = copy.deepcopy(body["spec"])
+        if not spec.get("Name"):
+            spec["Name"] = names.random_name(self.m.ctx.rng)
+        spec = specs.ordered(spec, specs.SERVICE_FIELDS)
+        validate(spec)
+        service_id = ids.new_id(self.m.ctx.rng)
+
+        def write(tx: Tx) -> dict:
+            if tx.store.by_name("services", spec["Name"]) is not None or any(
+                s["Spec"]["Name"].lower() == spec["Name"].lower() for s in tx.all("services")
+            ):
+                raise RpcError(
+                    "AlreadyExists",
+                    "name conflicts with an existing object: "
+                    f"service {spec['Name']} already exists",
+                )
+            now = rfc3339nano(tx.now)
+            service: dict[str, Any] = {
+                "ID": service_id,
+                "CreatedAt": now,
+                "UpdatedAt": now,
+                "Spec": spec,
+                "Endpoint": self._endpoint(tx, service_id, spec, None),
+                "_spec_version": 1,
+            }
+            tx.create("services", service)
+            return {"ID": service_id}
+
+        return self.m.update(write)
+
+    def _endpoint(self, tx: Tx, service_id: str, spec: dict, old: dict | None) -> dict:
+        """Published ports, allocated cluster-wide (swarm's port allocator): a port taken
+        in ingress mode by another service is refused; none given gets one from 30000."""
+        es = spec.get("EndpointSpec") or {}
+        given = es.get("Ports") or []
+        if not given:
+            return {"Spec": {}}
+        taken: dict[tuple[str, int], dict] = {}
+        for s in tx.all("services"):
+            if s["ID"] == service_id:
+                continue
+            for p in specs.endpoint_ports(s):
+                if p.get("PublishMode") == "ingress":
+                    taken[(p["Protocol"], p["PublishedPort"])] = s
+        previous = {
+            (p["Protocol"], p["TargetPort"]): p["PublishedPort"]
+            for p in specs.endpoint_ports(old or {})
+        }
+        ports = []
+        for p in given:
+            port = {
+                "Protocol": p.get("Protocol") or "tcp",
+                "TargetPort": p["TargetPort"],
+                "PublishedPort": p.get("PublishedPort") or 0,
+                "PublishMode": p.get("PublishMode") or "ingress",
+            }
+            if port["PublishMode"] == "ingress":
+                key = (port["Protocol"], port["PublishedPort"])
+                if port["PublishedPort"] and key in taken:
+                    other = taken[key]
+                    raise _invalid(
+                        f"port '{port['PublishedPort']}' is already in use by service "
+                        f"'{other['Spec']['Name']}' ({other['ID']}) as an ingress port"
+                    )
+                if not port["PublishedPort"]:
+                    port["PublishedPort"] = previous.get(
+                        (port["Protocol"], port["TargetPort"])
+                    ) or next(
+                        n
+                        for n in range(DYNAMIC_PORTS[0], DYNAMIC_PORTS[1] + 1)
+                        if (port["Protocol"], n) not in taken
+                    )
+                taken[(port["Protocol"], port["PublishedPort"])] = {"Spec": spec, "ID": service_id}
+            ports.append(port)
+        endpoint: dict[str, Any] = {
+            "Spec": {"Mode": es.get("Mode") or "vip", "Ports": copy.deepcopy(given)},
+            "Ports": ports,
+        }
+        if any(p["PublishMode"] == "ingress" for p in ports):
+            vip = (old or {}).get("Endpoint", {}).get("VirtualIPs")
+            if not vip:
+                used = sum(
+                    1 for s in tx.all("services") if (s.get("Endpoint") or {}).get("VirtualIPs")
+                )
+                ingress = (
+                    tx.store.cluster["_ingress_id"]
+                    if tx.store.cluster and "_ingress_id" in tx.store.cluster
+                    else ids.new_id(self.m.ctx.rng)
+                )
+                vip = [{"NetworkID": ingress, "Addr": f"{INGRESS_SUBNET}.{2 + 3 * used + 6}/24"}]
+            endpoint["VirtualIPs"] = vip
+        return endpoint
+
+    # -- update and rollback -----------------------------------------------------------------------
+
+    def do_service_update(self, body: dict) -> Future:
+        """body: id, version, spec, rollback ("previous" for a rollback)."""
+
+        def write(tx: Tx) -> dict:
+            service = tx.get("services", body["id"])
+            if service is None:
+                raise plain_error("NotFound", f"service {body['id']} not found")
+            if body.get("version") is not None and body["version"] != service["Version"]["Index"]:
+                raise RpcError("Unknown", "update out of sequence")
+            new = dict(service)
+            now = rfc3339nano(tx.now)
+            if body.get("rollback") == "previous":
+                if service.get("PreviousSpec") is None:
+                    raise RpcError(
+                        "FailedPrecondition",
+                        f"service {service['ID']} does not have a previous spec",
+                    )
+                new["Spec"], new["PreviousSpec"] = service["PreviousSpec"], service["Spec"]
+                new["_spec_version"], new["_previous_spec_version"] = (
+                    service.get("_previous_spec_version", 0),
+                    service.get("_spec_version", 0),
+                )
+                new["UpdateStatus"] = {
+                    "State": "rollback_started",
+                    "StartedAt": now,
+                    "Message": "manually requested rollback",
+                }
+            else:
+                spec = specs.ordered(copy.deepcopy(body["spec"]), specs.SERVICE_FIELDS)
+                validate(spec)
+                if spec["Name"] != service["Spec"]["Name"]:
+                    raise RpcError("Unimplemented", "renaming services is not supported")
+                if specs.is_global(spec) != specs.is_global(service["Spec"]):
+                    raise RpcError("Unimplemented", "service mode change is not allowed")
+                new["PreviousSpec"] = service["Spec"]
+                new["_previous_spec_version"] = service.get("_spec_version", 0)
+                new["Spec"] = spec
+                new["_spec_version"] = tx.store.index + 1 + len(tx.changes)
+                new.pop("UpdateStatus", None)
+            new["Endpoint"] = self._endpoint(tx, service["ID"], new["Spec"], service)
+            new["UpdatedAt"] = now
+            new = specs.ordered(
+                new,
+                [
+                    "ID",
+                    "Version",
+                    "CreatedAt",
+                    "UpdatedAt",
+                    "Spec",
+                    "PreviousSpec",
+                    "Endpoint",
+                    "UpdateStatus",
+                ],
+            )
+            tx.update("services", new)
+            return {}
+
+        return self.m.update(write)
+
+    # -- remove ------------------------------------------------------------------------------------
+
+    def do_service_remove(self, body: dict) -> Future:
+        service = self.find_service(body["ref"])
+
+        def write(tx: Tx) -> None:
+            if tx.get("services", service["ID"]) is None:
+                raise plain_error("NotFound", f"service {body['ref']} not found")
+            tx.delete("services", service["ID"])
+
+        return self.m.update(write)
+
+    # -- tasks ------------------------------------------------------------------------------------
+
+    def up_to_date(self, task: dict) -> bool:
+        from .orchestrator import task_dirty
+
+        service = self.m.store.get("services", task.get("ServiceID", ""))
+        if service is None:
+            return False
+        node = self.m.store.get("nodes", task.get("NodeID", "")) if task.get("NodeID") else None
+        return not task_dirty(service, task, node) and taskstate.rank(
+            task["DesiredState"]
+        ) <= taskstate.rank("running")
+
+
+def _service_matches(s: dict, filters: dict[str, list[str]]) -> bool:
+    for key, values in filters.items():
+        if key == "id" and not any(s["ID"].startswith(v) for v in values):
+            return False
+        if key == "name" and not any(s["Spec"]["Name"].startswith(v) for v in values):
+            return False
+        if key == "mode":
+            mode = "global" if specs.is_global(s["Spec"]) else "replicated"
+            if mode not in values:
+                return False
+        if key == "label":
+            labels = s["Spec"].get("Labels") or {}
+            for v in values:
+                k, eq, val = v.partition("=")
+                if k not in labels or (eq and labels[k] != val):
+                    return False
+    return True

@@ -1,0 +1,150 @@
+"""What the images' processes do: servers that log and answer HTTP, programs that print
+and exit, and anything else through the container shell (sh.py)."""
+
+from __future__ import annotations
+
+from . import sh
+from .images import Image
+
+ENTRYPOINTS = {
+    "docker-entrypoint.sh",
+    "/docker-entrypoint.sh",
+    "/usr/local/bin/docker-entrypoint.sh",
+}
+
+NGINX_START = (
+    "/docker-entrypoint.sh: /docker-entrypoint.d/ is not empty, "
+    "will attempt to perform configuration",
+    "/docker-entrypoint.sh: Looking for shell scripts in /docker-entrypoint.d/",
+    "/docker-entrypoint.sh: Launching /docker-entrypoint.d/10-listen-on-ipv6-by-default.sh",
+    "10-listen-on-ipv6-by-default.sh: info: Getting the checksum of /etc/nginx/conf.d/default.conf",
+    "10-listen-on-ipv6-by-default.sh: info: Enabled listen on IPv6 in "
+    "/etc/nginx/conf.d/default.conf",
+    "/docker-entrypoint.sh: Launching /docker-entrypoint.d/20-envsubst-on-templates.sh",
+    "/docker-entrypoint.sh: Launching /docker-entrypoint.d/30-tune-worker-processes.sh",
+    "/docker-entrypoint.sh: Configuration complete; ready for start up",
+)
+HELLO = """
+Hello from Docker!
+This message shows that your installation appears to be working correctly.
+
+To generate this message, Docker took the following steps:
+ 1. The Docker client contacted the Docker daemon.
+ 2. The Docker daemon pulled the "hello-world" image from the Docker Hub.
+    (amd64)
+ 3. The Docker daemon created a new container from that image which runs the
+    executable that produces the output you are currently reading.
+ 4. The Docker daemon streamed that output to the Docker client, which sent it
+    to your terminal.
+
+To try something more ambitious, you can run an Ubuntu container with:
+ $ docker run -it ubuntu bash
+
+Share images, automate workflows, and more with a free Docker ID:
+ https://hub.docker.com/
+
+For more examples and ideas, visit:
+ https://docs.docker.com/get-started/
+"""
+MYSQL_NO_PASSWORD = (
+    "[ERROR] [Entrypoint]: Database is uninitialized and password option is not specified",
+    "    You need to specify one of the following as an environment variable:",
+    "    - MYSQL_ROOT_PASSWORD",
+    "    - MYSQL_ALLOW_EMPTY_PASSWORD",
+    "    - MYSQL_RANDOM_ROOT_PASSWORD",
+)
+
+
+def program(proc: sh.Proc, image: Image, argv: list[str]) -> sh.Program:
+    """The container's main process."""
+    if argv and argv[0] in ENTRYPOINTS:
+        argv = argv[1:]
+        if image.repo == "mysql" and argv[:1] == ["mysqld"]:
+            status = yield from _mysql(proc)
+            return status
+        if argv[:1] == ["nginx"]:
+            for line in NGINX_START:
+                yield ("out", line)
+            yield ("sleep", sh.FOREVER)
+            return 0
+    if not argv:
+        return 0
+    name = argv[0].rsplit("/", 1)[-1]
+    if name == "nginx" and "daemon off;" in argv:
+        yield ("sleep", sh.FOREVER)
+        return 0
+    if name == "httpd-foreground":
+        yield (
+            "err",
+            "AH00558: httpd: Could not reliably determine the server's fully qualified "
+            "domain name, using 10.0.0.5. Set the 'ServerName' directive globally to "
+            "suppress this message",
+        )
+        yield ("sleep", sh.FOREVER)
+        return 0
+    if name == "redis-server":
+        yield ("out", "1:C * oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo")
+        yield ("out", "1:M * Ready to accept connections tcp")
+        yield ("sleep", sh.FOREVER)
+        return 0
+    if name in ("postgres", "whoami"):
+        if name == "whoami":
+            yield ("out", "Starting up on port 80")
+        yield ("sleep", sh.FOREVER)
+        return 0
+    if name == "hello":
+        for line in HELLO.split("\n")[:-1]:
+            yield ("out", line)
+        return 0
+    status = yield from sh.command(proc, argv)
+    return status
+
+
+def _mysql(proc: sh.Proc) -> sh.Program:
+    env = proc.env
+    password = env.get("MYSQL_ROOT_PASSWORD")
+    path = env.get("MYSQL_ROOT_PASSWORD_FILE")
+    if path:
+        if path not in proc.files:
+            yield (
+                "err",
+                "[ERROR] [Entrypoint]: Both MYSQL_ROOT_PASSWORD_FILE and the file "
+                f"{path} are required",
+            )
+            return 1
+        password = proc.files[path].rstrip("\n")
+    if (
+        not password
+        and not env.get("MYSQL_ALLOW_EMPTY_PASSWORD")
+        and not env.get("MYSQL_RANDOM_ROOT_PASSWORD")
+    ):
+        for line in MYSQL_NO_PASSWORD:
+            yield ("err", line)
+        return 1
+    yield ("out", "[Note] [Entrypoint]: Entrypoint script for MySQL Server started.")
+    yield ("out", "[Note] [Entrypoint]: Initializing database files")
+    yield ("sleep", 2.0)
+    yield ("out", "[Note] [Entrypoint]: MySQL init process done. Ready for start up.")
+    yield (
+        "err",
+        "[System] [MY-010931] [Server] /usr/sbin/mysqld: ready for connections. Port: 3306",
+    )
+    yield ("sleep", sh.FOREVER)
+    return 0
+
+
+def http_response(image: Image, hostname: str, address: str) -> str | None:
+    """What the server in the container answers to `GET /`, or None if nothing listens."""
+    from .images import NGINX_PAGE
+
+    if image.repo == "nginxdemos/hello":
+        return f"Server address: {address}:80\nServer name: {hostname}\nURI: /"
+    if image.repo == "traefik/whoami":
+        return (
+            f"Hostname: {hostname}\nIP: 127.0.0.1\nIP: {address}\nGET / HTTP/1.1\nHost: localhost"
+        )
+    if image.repo == "nginx":
+        return NGINX_PAGE
+    if image.repo == "httpd":
+        return "<html><body><h1>It works!</h1></body></html>"
+    return None

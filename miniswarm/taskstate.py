@@ -1,0 +1,49 @@
+"""Task states (swarmkit's TaskState): one order, shared by managers and agents.
+
+A task's observed state only ever moves forward. `DesiredState` is the manager's wish,
+`Status.State` the agent's report; both use these names, in this order.
+"""
+
+from __future__ import annotations
+
+ORDER = (
+    "new",
+    "pending",
+    "assigned",
+    "accepted",
+    "preparing",
+    "ready",
+    "starting",
+    "running",
+    "complete",
+    "shutdown",
+    "failed",
+    "rejected",
+    "remove",
+    "orphaned",
+)
+RANK = {s: i for i, s in enumerate(ORDER)}
+TERMINAL = frozenset(("complete", "shutdown", "failed", "rejected", "orphaned"))
+
+
+def rank(state: str) -> int:
+    return RANK[state]
+
+
+def before(a: str, b: str) -> bool:
+    return RANK[a] < RANK[b]
+
+
+def terminal(state: str) -> bool:
+    """The task will never run again (observed state past RUNNING)."""
+    return RANK[state] > RANK["running"]
+
+
+def active(task: dict) -> bool:
+    """Counted by the scheduler on its node: desired to run or complete."""
+    return RANK[task["DesiredState"]] <= RANK["complete"]
+
+
+def runnable(task: dict) -> bool:
+    """Still meant to run: desired state at most RUNNING."""
+    return RANK[task["DesiredState"]] <= RANK["running"]

@@ -1,0 +1,262 @@
+"""A node's worker (swarmkit's agent/worker and the container executor): it runs the
+tasks the dispatcher assigns on the host's container runtime and reports how they do.
+
+For each task: ACCEPTED, PREPARING (the image must exist), READY; once the manager
+wants it RUNNING: STARTING, RUNNING. Its container's exit makes it COMPLETE (status 0)
+or FAILED ("task: non-zero exit (N)"); a task the manager wants stopped is stopped and
+reported SHUTDOWN. Reports go to the dispatcher in small batches and are sent again
+until one gets through. A task that leaves the assignments takes its container with it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from . import taskstate
+from .gocompat import rfc3339nano
+from .runtime import images
+from .runtime.container import START_TIME, Container, NoSuchImage, Runtime
+
+if TYPE_CHECKING:
+    from .agent import Agent
+
+PREPARE_TIME = 0.45  # checking the image and creating the container
+REPORT_BATCH = 0.05
+RETRY = 0.5
+
+
+def container_name(task: dict) -> str:
+    svc = task.get("_service_name", task.get("ServiceID", ""))
+    middle = str(task["Slot"]) if task.get("Slot") else task.get("NodeID", "")
+    return f"{svc}.{middle}.{task['ID']}"
+
+
+class TaskRunner:
+    """One task on this node."""
+
+    def __init__(self, worker: Worker, task: dict) -> None:
+        self.w = worker
+        self.task = task
+        self.state = task["Status"]["State"]  # as last reported
+        self.container: Container | None = None
+        self.busy = False  # a step is under way
+
+    @property
+    def id(self) -> str:
+        return self.task["ID"]
+
+    def report(self, state: str, message: str, err: str = "") -> None:
+        if taskstate.rank(state) < taskstate.rank(self.state) and self.state != state:
+            return
+        self.state = state
+        status: dict[str, Any] = {
+            "Timestamp": rfc3339nano(self.w.ctx.wallclock()),
+            "State": state,
+            "Message": message,
+        }
+        if err:
+            status["Err"] = err
+        if self.container is not None:
+            c = self.container
+            status["ContainerStatus"] = {
+                "ContainerID": c.id,
+                "PID": 1000 + int(c.id[:4], 16) % 30000 if c.running else 0,
+                "ExitCode": c.exit_code,
+            }
+        status["PortStatus"] = {}
+        ports = [
+            p
+            for p in (self.task.get("Endpoint") or {}).get("Ports") or []
+            if p.get("PublishMode") == "host"
+        ]
+        if ports and state == "running":
+            status["PortStatus"] = {"Ports": ports}
+        self.w.report(self.id, status)
+
+    def update(self, task: dict) -> None:
+        self.task = task
+        self.step()
+
+    def step(self) -> None:
+        if self.busy or taskstate.terminal(self.state):
+            return
+        desired = self.task["DesiredState"]
+        if taskstate.rank(desired) > taskstate.rank("running"):
+            self._shutdown()
+            return
+        if self.state in ("assigned", "new", "pending"):
+            self.report("accepted", "accepted")
+            self.busy = True
+            self.w.ctx.after(0.05, self._prepare)
+        elif self.state == "ready" and desired == "running":
+            self.report("starting", "starting")
+            self.busy = True
+            self.w.ctx.after(START_TIME, self._started)
+
+    def _prepare(self) -> None:
+        self.busy = False
+        if taskstate.terminal(self.state):
+            return
+        if taskstate.rank(self.task["DesiredState"]) > taskstate.rank("running"):
+            self._shutdown()
+            return
+        self.report("preparing", "preparing")
+        self.busy = True
+        self.w.ctx.after(PREPARE_TIME, self._prepared)
+
+    def _prepared(self) -> None:
+        self.busy = False
+        if taskstate.terminal(self.state):
+            return
+        cs = self.task["Spec"].get("ContainerSpec") or {}
+        ref = cs.get("Image", "")
+        try:
+            self.container = self.w.create_container(self.task)
+        except NoSuchImage:
+            self.report(
+                "rejected",
+                "preparing",
+                f"No such image: {images.split(ref)[0]}:{images.split(ref)[1]}"
+                if "@" in ref
+                else f"No such image: {ref}",
+            )
+            return
+        self.report("ready", "prepared")
+        self.step()
+
+    def _started(self) -> None:
+        self.busy = False
+        if taskstate.terminal(self.state) or self.container is None:
+            return
+        if taskstate.rank(self.task["DesiredState"]) > taskstate.rank("running"):
+            self._shutdown()
+            return
+        self.container.on_exit = self._exited
+        self.w.runtime.start(self.container)
+        if self.container.running:
+            self.report("running", "started")
+
+    def _exited(self, c: Container) -> None:
+        if self.busy:  # being stopped: _shutdown reports it
+            return
+        if c.exit_code == 0:
+            self.report("complete", "finished")
+        else:
+            self.report("failed", "started", f"task: non-zero exit ({c.exit_code})")
+
+    def _shutdown(self) -> None:
+        c = self.container
+        if c is None or not c.running:
+            self.report("shutdown", "shutdown")
+            return
+        self.busy = True
+
+        def stopped() -> None:
+            self.busy = False
+            self.report("shutdown", "shutdown")
+
+        self.w.runtime.stop(c, stopped)
+
+    def remove(self) -> None:
+        if self.container is not None:
+            self.w.runtime.remove(self.container)
+
+
+class Worker:
+    def __init__(self, agent: Agent, runtime: Runtime) -> None:
+        self.agent = agent
+        self.ctx = agent.ctx
+        self.runtime = runtime
+        self.runners: dict[str, TaskRunner] = {}
+        self._pending: dict[str, dict] = {}
+        self._sending = False
+        self._timer = None
+
+    def assign(self, tasks: tuple) -> None:
+        seen = set()
+        for task in tasks:
+            seen.add(task["ID"])
+            runner = self.runners.get(task["ID"])
+            if runner is None:
+                runner = TaskRunner(self, task)
+                self.runners[task["ID"]] = runner
+                state = task["Status"]["State"]
+                if taskstate.rank(state) > taskstate.rank("assigned") and not taskstate.terminal(
+                    state
+                ):
+                    # We knew this task before this host restarted: its container is gone.
+                    runner.report("complete", "finished")
+                    continue
+            runner.update(task)
+        for tid in [t for t in self.runners if t not in seen]:
+            self.runners.pop(tid).remove()
+
+    def create_container(self, task: dict) -> Container:
+        cs = task["Spec"].get("ContainerSpec") or {}
+        image = images.find(cs.get("Image", ""))
+        argv = None
+        if cs.get("Command") or cs.get("Args"):
+            entry = list(cs.get("Command") or (image.entrypoint if image else ()))
+            args = list(
+                cs.get("Args")
+                if cs.get("Args") is not None
+                else (() if cs.get("Command") else (image.cmd if image else ()))
+            )
+            argv = entry + args
+        labels = {
+            "com.docker.swarm.node.id": self.agent.d.node_id,
+            "com.docker.swarm.service.id": task.get("ServiceID", ""),
+            "com.docker.swarm.service.name": task.get("_service_name", ""),
+            "com.docker.swarm.task": "",
+            "com.docker.swarm.task.id": task["ID"],
+            "com.docker.swarm.task.name": container_name(task).rsplit(".", 1)[0],
+        }
+        labels.update(cs.get("Labels") or {})
+        return self.runtime.create(
+            cs.get("Image", ""),
+            container_name(task),
+            argv,
+            list(cs.get("Env") or []),
+            labels,
+            hostname=cs.get("Hostname", ""),
+        )
+
+    # -- reports ---------------------------------------------------------------------------------
+
+    def report(self, task_id: str, status: dict) -> None:
+        self._pending[task_id] = status
+        if not self._sending and self._timer is None:
+            self._timer = self.ctx.after(REPORT_BATCH, self._send)
+
+    def _send(self) -> None:
+        self._timer = None
+        a = self.agent
+        if not self._pending or a.stopped:
+            return
+        if not a.registered or a.manager_addr is None:
+            self._timer = self.ctx.after(RETRY, self._send)
+            return
+        updates, self._pending = self._pending, {}
+        self._sending = True
+        body = {
+            "node_id": a.d.node_id,
+            "session_id": a.session_id,
+            "updates": list(updates.items()),
+        }
+        fut = a.d.rpc.call(a.manager_addr, "dispatcher.update_task_status", body, timeout=5.0)
+
+        def sent(f) -> None:
+            self._sending = False
+            if f.exception() is not None:
+                for k, v in updates.items():
+                    self._pending.setdefault(k, v)
+                if self._timer is None:
+                    self._timer = self.ctx.after(RETRY, self._send)
+            elif self._pending and self._timer is None:
+                self._timer = self.ctx.after(REPORT_BATCH, self._send)
+
+        fut.add_done_callback(sent)
+
+    def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
