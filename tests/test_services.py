@@ -1,0 +1,206 @@
+"""Services on the five-host lab (SimDriver): what the reference recordings show swarm
+doing — spread, scaling, global mode, restarts, failures, rolling updates — asserted on
+what the docker commands print."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from miniswarm.lab import Lab
+
+MANAGERS = ["manager1", "manager2", "manager3"]
+WORKERS = ["worker1", "worker2"]
+
+
+@pytest.fixture
+def lab():
+    lab = Lab(seed=7)
+    lab.form_swarm(MANAGERS, WORKERS)
+    yield lab
+    lab.close()
+
+
+def ok(lab: Lab, line: str, host: str = "manager1") -> str:
+    r = lab.docker(host, line.split())
+    assert r.status == 0, f"seed 7: {line}: {r.err}"
+    return r.out
+
+
+def rows(
+    lab: Lab, service: str, fmt: str = "{{.Name}} {{.Node}} {{.DesiredState}} {{.CurrentState}}"
+):
+    r = lab.docker("manager1", ["service", "ps", service, "--format", fmt])
+    assert r.status == 0, r.err
+    return [line.split() for line in r.out.splitlines()]
+
+
+def test_replicas_spread_one_per_node_then_to_the_emptiest(lab):
+    ok(lab, "service create -d --name web --replicas 5 nginx")
+    lab.sleep(3)
+    nodes = Counter(r[1] for r in rows(lab, "web"))
+    assert sorted(nodes.values()) == [1, 1, 1, 1, 1]
+    ok(lab, "service scale -d web=8")
+    lab.sleep(3)
+    nodes = Counter(r[1] for r in rows(lab, "web"))
+    assert sorted(nodes.values()) == [1, 1, 2, 2, 2]
+    assert "8/8" in ok(lab, "service ls")
+
+
+def test_a_new_task_is_pending_with_no_node_then_runs_within_two_seconds(lab):
+    ok(lab, "service create -d --name web --replicas 2 nginx")
+    first = rows(lab, "web", "{{.Node}}|{{.CurrentState}}")
+    assert all(r[0].startswith("|Pending") for r in first)
+    lab.sleep(2)
+    assert all(r[3] == "Running" for r in rows(lab, "web"))
+
+
+def test_scaling_down_keeps_the_lowest_slots_and_the_removed_vanish(lab):
+    ok(lab, "service create -d --name web --replicas 8 nginx")
+    lab.sleep(3)
+    ok(lab, "service scale -d web=3")
+    during = rows(lab, "web")
+    assert [r[2] for r in during].count("Remove") == 5
+    lab.sleep(5)
+    after = rows(lab, "web")
+    assert [r[0] for r in after] == ["web.1", "web.2", "web.3"]
+    assert "3/3" in ok(lab, "service ls")
+
+
+def test_a_global_service_runs_once_on_every_node_and_refuses_scale(lab):
+    ok(lab, "service create -d --name gweb --mode global nginx")
+    lab.sleep(3)
+    names = [r[0] for r in rows(lab, "gweb")]
+    assert len(names) == 5 and all(len(n.split(".", 1)[1]) == 25 for n in names)
+    r = lab.docker("manager1", "service scale gweb=3".split())
+    assert r.status == 1
+    assert r.err == "gweb: scale can only be used with replicated or replicated-job mode\n"
+
+
+def test_a_missing_image_is_rejected_and_tried_again(lab):
+    ok(lab, "service create -d --name ghost nginx:9.99")
+    lab.sleep(12)
+    out = ok(lab, "service ps --no-trunc ghost")
+    assert out.count('"No such image: nginx:9.99"') >= 2
+    assert "0/1" in ok(lab, "service ls")
+
+
+def test_a_killed_container_is_replaced_in_its_slot_after_the_restart_delay(lab):
+    ok(lab, "service create -d --name web --replicas 1 nginx")
+    lab.sleep(3)
+    node = rows(lab, "web")[0][1]
+    cid = ok(lab, "ps -q", host=node).split()[0]
+    ok(lab, f"kill {cid}", host=node)
+    lab.sleep(1)
+    out = ok(lab, "service ps --no-trunc web")
+    assert '"task: non-zero exit (137)"' in out
+    lab.sleep(6)
+    current = rows(lab, "web")[0]
+    assert current[0] == "web.1" and current[2:4] == ["Running", "Running"]
+
+
+def test_tasks_of_a_crashed_worker_are_replaced_and_not_moved_back(lab):
+    ok(lab, "service create -d --name web --replicas 5 nginx")
+    lab.sleep(3)
+    lab.stop("worker1")
+    lab.sleep(25)
+    running = [r for r in rows(lab, "web") if r[2] == "Running"]
+    assert len(running) == 5 and all(r[1] != "worker1" for r in running)
+    lab.start("worker1")
+    lab.sleep(20)
+    running = [r for r in rows(lab, "web") if r[2] == "Running"]
+    assert all(r[1] != "worker1" for r in running)
+
+
+def test_an_update_to_a_missing_image_pauses_and_a_rollback_restores(lab):
+    ok(lab, "service create -d --name web --replicas 3 nginx:1.10")
+    lab.sleep(3)
+    ok(lab, "service update -d --image nginx:9.99 web")
+    lab.sleep(3)
+    status = ok(lab, "service inspect --format {{.UpdateStatus.State}} web")
+    assert status == "paused\n"
+    message = ok(lab, "service inspect --format {{.UpdateStatus.Message}} web")
+    assert message.startswith("update paused due to failure or early termination of task ")
+    r = lab.docker("manager1", "service rollback web".split())
+    assert r.status == 0, r.err
+    assert r.out.splitlines()[:2] == ["web", "rollback: manually requested rollback"]
+    assert r.out.splitlines()[-1] == "verify: Service web converged"
+    running = [r for r in rows(lab, "web", "{{.Image}} {{.DesiredState}}") if r[1] == "Running"]
+    assert running == [["nginx:1.10", "Running"]] * 3
+
+
+def test_a_rolling_update_replaces_tasks_in_batches_with_the_delay(lab):
+    ok(
+        lab,
+        "service create -d --name web --replicas 4 --update-parallelism 2 "
+        "--update-delay 10s nginx:1.10",
+    )
+    lab.sleep(3)
+    ok(lab, "service update -d --image nginx:1.11 web")
+    lab.sleep(4)
+    images = Counter(
+        r[0] for r in rows(lab, "web", "{{.Image}} {{.DesiredState}}") if r[1] == "Running"
+    )
+    assert images == Counter({"nginx:1.11": 2, "nginx:1.10": 2})
+    lab.sleep(25)  # the second batch, its delay, and the monitor (delay + 1 s)
+    assert ok(lab, "service inspect --format {{.UpdateStatus.State}} web") == "updating\n"
+    lab.sleep(10)
+    assert ok(lab, "service inspect --format {{.UpdateStatus.State}} web") == "completed\n"
+
+
+def test_an_unsatisfiable_constraint_leaves_the_task_pending_with_swarms_reason(lab):
+    ok(lab, "service create -d --name c --constraint node.labels.zone==east nginx")
+    lab.sleep(2)
+    out = ok(lab, "service ps --no-trunc c")
+    assert '"no suitable node (scheduling constraints not satisfied on 5 nodes)"' in out
+    ok(lab, "node update --label-add zone=east worker2")
+    lab.sleep(3)
+    assert rows(lab, "c")[0][1:4] == ["worker2", "Running", "Running"]
+
+
+@pytest.mark.parametrize(
+    "line, err",
+    [
+        (
+            "service create -d --name web nginx",
+            "Error response from daemon: rpc error: code = AlreadyExists desc = name conflicts"
+            " with an existing object: service web already exists\n",
+        ),
+        (
+            "service create -d --name bad/name nginx",
+            "Error response from daemon: rpc error: code = InvalidArgument desc = name must be"
+            " valid as a DNS name component\n",
+        ),
+        ("service ps nosuch", "no such service: nosuch\n"),
+        ("service rm nosuch", "Error response from daemon: service nosuch not found\n"),
+        (
+            "service scale nosuch=3",
+            "nosuch: Error response from daemon: service nosuch not found\n",
+        ),
+        ("service update --replicas 3 gweb", "replicas can only be used with replicated mode\n"),
+        ("service logs nosuch", "no such task or service: nosuch\n"),
+    ],
+)
+def test_service_errors_are_dockers(lab, line, err):
+    ok(lab, "service create -d --name web nginx")
+    ok(lab, "service create -d --name gweb --mode global nginx")
+    r = lab.docker("manager1", line.split())
+    assert (r.status, r.err) == (1, err)
+
+
+def test_a_worker_cannot_list_services(lab):
+    r = lab.docker("worker1", "service ls".split())
+    assert r.status == 1 and r.err.startswith(
+        "Error response from daemon: This node is not a swarm manager."
+    )
+
+
+def test_service_logs_prefix_each_line_with_the_task_and_node(lab):
+    ok(lab, "service create -d --name pinger --replicas 1 busybox ping -c 3 localhost")
+    lab.sleep(6)
+    out = ok(lab, "service logs pinger")
+    first = out.splitlines()[0]
+    assert (
+        first.startswith("pinger.1.") and "    | PING localhost (127.0.0.1): 56 data bytes" in first
+    )
