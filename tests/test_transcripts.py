@@ -6,7 +6,12 @@ exit status it had — by TRANSCRIPTS.md's rules of what may differ between two 
 A command of a recording may differ only if it is listed below, by its line in the
 recording, and then it must still pass the weaker check its list names:
 
-- SERVICES: it shows services or tasks, which come with the services issue. Not checked.
+- PLACEMENT: which of several equally good nodes a task went to (TRANSCRIPTS.md lets
+  that differ), so which slot a node's task has. Everything but the slot must match.
+
+Commands about services themselves (`docker service ...`, `docker ps`) are not all
+reproduced yet: test_service_commands_match_at_least holds how many of them match in
+each recording, a floor that may only rise.
 - TRUNCATED: the recorder lost the end of the output. What it kept must be exactly the
   start of what miniswarm prints.
 - RACES: a snapshot of nodes registering again with a new leader, and of the leader
@@ -31,26 +36,23 @@ from miniswarm.transcript import normalise, play, read
 
 REFERENCE = Path(__file__).parent / "fixtures" / "reference"
 
-SERVICES = "services or tasks (the services issue)"
+PLACEMENT = "which equally good node a task went to"
 TRUNCATED = "the recording lost the end of the output"
 RACES = "nodes and managers coming back to a new leader"
 VERSION_INDEX = "Version.Index"
 
 ALLOWED: dict[str, dict[int, str]] = {
     "01-init-join": {
-        9: SERVICES,  # worker1: docker service ls
         289: VERSION_INDEX,  # docker info --format '{{json .Swarm}}'
         408: VERSION_INDEX,  # docker node inspect worker1
     },
     "03-node-ops": {
         67: TRUNCATED,  # docker node inspect --pretty worker1
-        82: SERVICES,  # docker node ps worker1
-        108: SERVICES,  # docker node ps worker1
         513: TRUNCATED,  # docker node inspect --pretty worker2
     },
     "04-failures": {
         58: TRUNCATED,  # docker node inspect --pretty worker1
-        145: SERVICES,  # docker node ps worker1
+        145: PLACEMENT,  # docker node ps worker1
         195: RACES,  # @ 52.7, manager2 is the new leader
         204: RACES,  # @ 53.7
         213: RACES,  # @ 55.8
@@ -89,7 +91,36 @@ def _weakly_equal(why: str, want: list[str], got: list[str]) -> bool:
     if why == VERSION_INDEX:
         index = re.compile(r'"Index": ?\d+')
         return [index.sub("<INDEX>", x) for x in want] == [index.sub("<INDEX>", x) for x in got]
-    return True  # SERVICES: not checked yet
+    if why == PLACEMENT:
+        slot = re.compile(r"(\w)\.\d+\b")
+        return [slot.sub(r"\1.<SLOT>", x) for x in want] == [slot.sub(r"\1.<SLOT>", x) for x in got]
+    raise AssertionError(why)
+
+
+# How many service commands of each recording print what docker printed (of how many).
+SERVICE_FLOORS = {
+    "02-services": (53, 84),
+    "03-node-ops": (23, 41),
+    "04-failures": (9, 20),
+    "05-rolling-update": (33, 70),
+    "08-logs-restart": (21, 66),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SERVICE_FLOORS))
+def test_service_commands_match_at_least(name):
+    text = (REFERENCE / f"{name}.txt").read_text()
+    outcome = play(text, seed=SEEDS.get(name, 0), check=True)
+    steps = [
+        s
+        for s in read(text).steps
+        if s.kind == "cmd" and s.expected is not None and not _in_scope(s.line)
+    ]
+    differing = {d.lineno for d in outcome.differences}
+    matched = sum(1 for s in steps if s.lineno not in differing)
+    floor, total = SERVICE_FLOORS[name]
+    assert total == len(steps)
+    assert matched >= floor, f"{name}: {matched} of {total} service commands match, floor {floor}"
 
 
 @pytest.fixture(scope="module", params=sorted(SEEDS))
