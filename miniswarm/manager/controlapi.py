@@ -23,22 +23,6 @@ if TYPE_CHECKING:
     from .writer import Tx
 
 NODE_FILTERS = {"id", "name", "label", "node.label", "role", "membership"}
-TASK_STATES = (
-    "new",
-    "pending",
-    "assigned",
-    "accepted",
-    "preparing",
-    "ready",
-    "starting",
-    "running",
-    "complete",
-    "shutdown",
-    "failed",
-    "rejected",
-    "remove",
-    "orphaned",
-)
 TASK_FILTERS = {"id", "name", "label", "service", "node", "desired-state", "_up-to-date", "runtime"}
 
 
@@ -242,7 +226,7 @@ class ControlAPI(ServiceAPI):
         if "desired-state" in filters:
             wanted = set()
             for value in filters["desired-state"]:
-                if value.lower() not in TASK_STATES:
+                if value.lower() not in taskstate.RANK:
                     raise plain_error("InvalidArgument", f"invalid filter 'desired-state={value}'")
                 wanted.add(value.lower())
             tasks = [t for t in tasks if t["DesiredState"] in wanted]

@@ -47,6 +47,23 @@ class CommandError(Exception):
         self.status = status
 
 
+def for_each(ctx: Context, refs: list[str], act: Callable[[str], object]) -> int:
+    """Act on each argument, printing it when done; the daemon's errors are printed
+    together at the end, as docker's rm-style commands do."""
+    from ...daemon import DaemonError
+
+    errors = []
+    for ref in refs:
+        try:
+            act(ref)
+            ctx.print(ref)
+        except DaemonError as exc:
+            errors.append(f"Error response from daemon: {exc.message}")
+    if errors:
+        raise CommandError("\n".join(errors))
+    return 0
+
+
 Handler = Callable[["Invocation", Context], int | None]
 HANDLERS: dict[str, Handler] = {}
 

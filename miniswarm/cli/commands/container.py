@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import shlex
-
 from ...gocompat import rfc3339nano
 from ..format import human_duration
 from ..parse import Invocation
-from . import CommandError, Context, command
+from . import Context, command, for_each
 from .node import format_rows, parse_filters
 
 PS_HEADERS = {
@@ -147,43 +145,15 @@ def exec_(inv: Invocation, ctx: Context) -> int:
 
 @command("docker rm", "docker container rm")
 def rm(inv: Invocation, ctx: Context) -> int:
-    errors = []
-    from ...daemon import DaemonError
-
-    for ref in inv.args:
-        try:
-            ctx.client.call("api_container_remove", ref, bool(inv.get("force")))
-            ctx.print(ref)
-        except DaemonError as exc:
-            errors.append(f"Error response from daemon: {exc.message}")
-    if errors:
-        raise CommandError("\n".join(errors))
-    return 0
-
-
-def _each(inv: Invocation, ctx: Context, method: str) -> int:
-    from ...daemon import DaemonError
-
-    errors = []
-    for ref in inv.args:
-        try:
-            ctx.client.call(method, ref)
-            ctx.print(ref)
-        except DaemonError as exc:
-            errors.append(f"Error response from daemon: {exc.message}")
-    if errors:
-        raise CommandError("\n".join(errors))
-    return 0
+    force = bool(inv.get("force"))
+    return for_each(ctx, inv.args, lambda ref: ctx.client.call("api_container_remove", ref, force))
 
 
 @command("docker kill", "docker container kill")
 def kill(inv: Invocation, ctx: Context) -> int:
-    return _each(inv, ctx, "api_container_kill")
+    return for_each(ctx, inv.args, lambda ref: ctx.client.call("api_container_kill", ref))
 
 
 @command("docker stop", "docker container stop")
 def stop(inv: Invocation, ctx: Context) -> int:
-    return _each(inv, ctx, "api_container_stop")
-
-
-__all__ = ["shlex"]
+    return for_each(ctx, inv.args, lambda ref: ctx.client.call("api_container_stop", ref))

@@ -9,7 +9,7 @@ from ...gocompat import parse_rfc3339, time_string
 from ..format import bytes_size, go_json, inspect_json, natural_key, pretty, tabwrite
 from ..parse import Invocation
 from ..template import HEADER_FUNCS, Template, TemplateError
-from . import CommandError, Context, command
+from . import CommandError, Context, command, for_each
 from .tasks import print_tasks, task_filters
 
 
@@ -228,8 +228,8 @@ class NodePretty:
         self.TLSInfoCertIssuerPublicKey = tls.get("CertIssuerPublicKey", "")
 
 
-@command("docker node inspect")
-def node_inspect(inv: Invocation, ctx: Context) -> int:
+def inspect_options(inv: Invocation) -> tuple[str, bool, Template | None]:
+    """inspect's --format and --pretty: (format, pretty or not, the parsed template)."""
     fmt = inv.get("format") or ""
     if inv.get("pretty") and fmt and fmt != "pretty":
         raise CommandError("--format is incompatible with human friendly format")
@@ -240,6 +240,12 @@ def node_inspect(inv: Invocation, ctx: Context) -> int:
             tmpl = Template(fmt)
         except TemplateError as exc:
             raise CommandError(f"template parsing error: {exc}", 64) from None
+    return fmt, pretty_mode, tmpl
+
+
+@command("docker node inspect")
+def node_inspect(inv: Invocation, ctx: Context) -> int:
+    fmt, pretty_mode, tmpl = inspect_options(inv)
     found, texts, errors = [], [], []
     self_id = None
     for ref in inv.args:
@@ -340,16 +346,8 @@ def node_update(inv: Invocation, ctx: Context) -> int:
 
 @command("docker node rm")
 def node_rm(inv: Invocation, ctx: Context) -> int:
-    errors = []
-    for ref in inv.args:
-        try:
-            ctx.client.call("api_node_remove", ref, bool(inv.get("force")))
-            ctx.print(ref)
-        except DaemonError as exc:
-            errors.append(f"Error response from daemon: {exc.message}")
-    if errors:
-        raise CommandError("\n".join(errors))
-    return 0
+    force = bool(inv.get("force"))
+    return for_each(ctx, inv.args, lambda ref: ctx.client.call("api_node_remove", ref, force))
 
 
 # -- node ps ------------------------------------------------------------------------------------

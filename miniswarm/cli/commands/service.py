@@ -11,8 +11,8 @@ from ...gocompat import format_duration, parse_rfc3339, quote
 from ..format import go_json, human_duration, inspect_json, pretty
 from ..parse import VALUE_TYPES, Invocation
 from ..template import Template, TemplateError
-from . import CommandError, Context, command
-from .node import format_rows, parse_filters
+from . import CommandError, Context, command, for_each
+from .node import format_rows, inspect_options, parse_filters
 from .progress import watch
 from .tasks import print_tasks, strip_digest, task_filters
 
@@ -572,16 +572,7 @@ def _ago(stamp: str | None, now: float) -> str:
 
 @command("docker service inspect")
 def service_inspect(inv: Invocation, ctx: Context) -> int:
-    fmt = inv.get("format") or ""
-    if inv.get("pretty") and fmt and fmt != "pretty":
-        raise CommandError("--format is incompatible with human friendly format")
-    pretty_mode = inv.get("pretty") or fmt == "pretty"
-    tmpl = None
-    if not pretty_mode and fmt not in ("", "json"):
-        try:
-            tmpl = Template(fmt)
-        except TemplateError as exc:
-            raise CommandError(f"template parsing error: {exc}", 64) from None
+    fmt, pretty_mode, tmpl = inspect_options(inv)
     found, texts, errors = [], [], []
     for ref in inv.args:
         try:
@@ -618,16 +609,7 @@ def service_inspect(inv: Invocation, ctx: Context) -> int:
 
 @command("docker service rm")
 def service_rm(inv: Invocation, ctx: Context) -> int:
-    errors = []
-    for ref in inv.args:
-        try:
-            ctx.client.call("api_service_remove", ref)
-            ctx.print(ref)
-        except DaemonError as exc:
-            errors.append(f"Error response from daemon: {exc.message}")
-    if errors:
-        raise CommandError("\n".join(errors))
-    return 0
+    return for_each(ctx, inv.args, lambda ref: ctx.client.call("api_service_remove", ref))
 
 
 # -- scale ----------------------------------------------------------------------------------------
