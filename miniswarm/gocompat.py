@@ -4,6 +4,7 @@ its error texts, time.Duration parsing and printing, time.Time formats, %q quoti
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 import random
 import re
@@ -164,6 +165,7 @@ def _nanos(seconds: float) -> tuple[_dt.datetime, int]:
     return _dt.datetime.fromtimestamp(whole, _dt.UTC), ns
 
 
+@functools.lru_cache(maxsize=1 << 14)  # a batch of writes stamps many objects with one time
 def rfc3339nano(seconds: float) -> str:
     """Go's RFC3339Nano: 2026-11-25T21:58:06.58640212Z (trailing zeros dropped)."""
     t, ns = _nanos(seconds)

@@ -20,7 +20,6 @@ Nothing moves back to a node that returns: swarm does not rebalance.
 
 from __future__ import annotations
 
-import copy
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
@@ -52,7 +51,7 @@ def new_task(
     tx: Tx, rng, service: dict, slot: int, node_id: str = "", desired: str = "running"
 ) -> dict:
     now = rfc3339nano(tx.now)
-    spec = copy.deepcopy(specs.task_spec(service))
+    spec = specs.task_spec(service)  # shared: stored objects are never changed in place
     task: dict[str, Any] = {
         "ID": ids.new_id(rng),
         "CreatedAt": now,
@@ -70,7 +69,7 @@ def new_task(
     task["DesiredState"] = desired
     task["_spec_version"] = service.get("_spec_version", 0)
     if service.get("Endpoint", {}).get("Ports"):
-        task["Endpoint"] = copy.deepcopy(service["Endpoint"])
+        task["Endpoint"] = service["Endpoint"]
     return tx.create("tasks", task)
 
 

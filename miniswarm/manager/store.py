@@ -132,8 +132,8 @@ class Store:
                 continue
             old = table.get(ch.obj["ID"])
             # Version right after ID, where the Engine API's structs have it.
-            obj = {"ID": ch.obj["ID"], "Version": {"Index": index}}
-            obj.update((k, v) for k, v in ch.obj.items() if k not in obj)
+            obj = {"ID": None, "Version": None, **ch.obj}
+            obj["Version"] = {"Index": index}
             if old is not None:
                 self._unindex(ch.kind, old)
             table[obj["ID"]] = obj

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from . import Manager
 
 
+_ABSENT = object()
+
+
 class Tx:
     """A write's view of the store: the committed state plus the changes so far."""
 
@@ -28,6 +31,8 @@ class Tx:
         self.now = now
         self.changes: list[Change] = []
         self._objs: dict[tuple[str, str], dict | None] = {}
+        # (key, what _objs held before, or _ABSENT): undoes a failed write in its own time
+        self._undo: list[tuple[tuple[str, str], Any]] = []
 
     def get(self, kind: str, id: str) -> dict | None:
         key = (kind, id)
@@ -62,17 +67,35 @@ class Tx:
         if self.get(kind, obj["ID"]) is not None:
             raise StoreError("AlreadyExists", "object already exists")
         self.changes.append(Change.create(kind, obj))
-        self._objs[(kind, obj["ID"])] = obj
+        self._set((kind, obj["ID"]), obj)
         return obj
 
     def update(self, kind: str, obj: dict) -> dict:
         self.changes.append(Change.update(kind, obj))
-        self._objs[(kind, obj["ID"])] = obj
+        self._set((kind, obj["ID"]), obj)
         return obj
 
     def delete(self, kind: str, id: str) -> None:
         self.changes.append(Change.delete(kind, id))
-        self._objs[(kind, id)] = None
+        self._set((kind, id), None)
+
+    def _set(self, key: tuple[str, str], obj: dict | None) -> None:
+        self._undo.append((key, self._objs.get(key, _ABSENT)))
+        self._objs[key] = obj
+
+    def mark(self) -> tuple[int, int]:
+        return len(self.changes), len(self._undo)
+
+    def undo(self, mark: tuple[int, int]) -> None:
+        """Forget every change made since `mark`."""
+        changes, undo = mark
+        del self.changes[changes:]
+        while len(self._undo) > undo:
+            key, before = self._undo.pop()
+            if before is _ABSENT:
+                del self._objs[key]
+            else:
+                self._objs[key] = before
 
 
 Write = Callable[[Tx], Any]
@@ -104,13 +127,11 @@ class Writer:
         tx = Tx(m.store, m.ctx.wallclock())
         done: list[tuple[Future, Any]] = []
         for write, fut in queue:
-            mark = len(tx.changes)
-            saved = dict(tx._objs)
+            mark = tx.mark()
             try:
                 result = write(tx)
             except Exception as exc:  # this write fails alone; its changes are undone
-                del tx.changes[mark:]
-                tx._objs = saved
+                tx.undo(mark)
                 fut.set_exception(exc)
                 continue
             done.append((fut, result))

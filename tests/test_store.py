@@ -1,0 +1,66 @@
+"""The store and the leader's transactions: batches apply whole or not at all, and a
+write that fails inside a batch leaves no trace in it."""
+
+import pytest
+
+from miniswarm.manager.store import Batch, Change, Store, StoreError
+from miniswarm.manager.writer import Tx
+
+
+def task(id: str, service: str = "s1", state: str = "running") -> dict:
+    return {"ID": id, "ServiceID": service, "Status": {"State": state}}
+
+
+def store_with(*objs: dict) -> Store:
+    store = Store()
+    store.apply(1, Batch(tuple(Change.create("tasks", o) for o in objs)))
+    return store
+
+
+def test_an_applied_object_gets_its_entry_index_as_version_right_after_its_id():
+    store = store_with(task("t1"))
+    assert list(store.get("tasks", "t1"))[:2] == ["ID", "Version"]
+    assert store.get("tasks", "t1")["Version"] == {"Index": 1}
+
+
+def test_a_batch_with_one_bad_change_changes_nothing():
+    store = store_with(task("t1"))
+    with pytest.raises(StoreError):
+        store.apply(
+            2,
+            Batch(
+                (
+                    Change.update("tasks", task("t1", state="failed")),
+                    Change.delete("tasks", "missing"),
+                )
+            ),
+        )
+    assert store.get("tasks", "t1")["Status"]["State"] == "running"
+    assert store.index == 1
+
+
+def test_undo_forgets_only_the_changes_since_the_mark():
+    store = store_with(task("t1"), task("t2"))
+    tx = Tx(store, 0.0)
+    tx.update("tasks", task("t1", state="failed"))
+    mark = tx.mark()
+    tx.create("tasks", task("t3"))
+    tx.update("tasks", task("t1", state="shutdown"))
+    tx.delete("tasks", "t2")
+    tx.undo(mark)
+    assert tx.get("tasks", "t1")["Status"]["State"] == "failed"
+    assert tx.get("tasks", "t2") is not None
+    assert tx.get("tasks", "t3") is None
+    assert sorted(t["ID"] for t in tx.tasks_of_service("s1")) == ["t1", "t2"]
+    assert [c.action for c in tx.changes] == ["update"]
+
+
+def test_a_transaction_sees_its_own_changes_over_the_committed_state():
+    store = store_with(task("t1"), task("t2", service="s2"))
+    tx = Tx(store, 0.0)
+    tx.create("tasks", task("t3"))
+    tx.update("tasks", task("t2", service="s1"))
+    tx.delete("tasks", "t1")
+    assert sorted(t["ID"] for t in tx.tasks_of_service("s1")) == ["t2", "t3"]
+    assert sorted(t["ID"] for t in tx.all("tasks")) == ["t2", "t3"]
+    assert store.get("tasks", "t1") is not None  # nothing committed yet
