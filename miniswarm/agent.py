@@ -139,6 +139,7 @@ class Agent:
     def assignments(self, msg: Assignments) -> None:
         if not self.stopped and msg.node_id == self.d.node_id:
             self.worker.assign(msg.tasks)
+            self.d.mesh.table = msg.mesh
 
     def session_update(self, msg: SessionUpdate) -> None:
         if self.stopped or msg.node_id != self.d.node_id:

@@ -24,9 +24,10 @@ from .gocompat import rfc3339nano
 from .manager import Manager
 from .manager.dispatcher import Assignments, SessionUpdate
 from .manager.raftproxy import RaftProxy
+from .mesh import Mesh
 from .raft import Config
 from .raftnode import Packet, Unreachable
-from .rpc import Rpc, RpcError, chain
+from .rpc import Rpc, RpcError, chain, failed, resolved
 from .runtime.container import Runtime
 from .sim.kernel import HostContext, Process
 
@@ -120,18 +121,6 @@ class DaemonError(Exception):
         self.status = status
 
 
-def failed(exc: BaseException) -> Future:
-    fut: Future = Future()
-    fut.set_exception(exc)
-    return fut
-
-
-def resolved(value: Any) -> Future:
-    fut: Future = Future()
-    fut.set_result(value)
-    return fut
-
-
 def as_daemon_error(exc: BaseException) -> BaseException:
     if isinstance(exc, RpcError):
         return DaemonError(str(exc))
@@ -159,6 +148,7 @@ class Daemon(Process):
         self.proxy = RaftProxy(self)
         self.proxy.handle("control", self._serve_control)
         self.runtime = Runtime(ctx)
+        self.mesh = Mesh(self)
         for method in ("register", "heartbeat", "update_task_status"):
             self.rpc.serve("dispatcher." + method, self._dispatch(method))
             self.proxy.handle("dispatcher." + method, self._serve_dispatcher(method))
@@ -553,6 +543,7 @@ class Daemon(Process):
 
     def _leave(self) -> None:
         self._stop_node()
+        self.mesh.clear()
         for c in list(self.runtime.containers.values()):
             if "com.docker.swarm.task.id" in c.labels:
                 self.runtime.remove(c)
@@ -785,6 +776,10 @@ class Daemon(Process):
             self.runtime.kill(c)
         self.runtime.remove(c)
         return c.id
+
+    def api_http_get(self, address: str, port: int, path: str, timeout: float) -> Future:
+        """An HTTP GET from this host (curl): (status, body)."""
+        return self.mesh.get(address, port, path, timeout)
 
     # -- system -----------------------------------------------------------------------------------
 

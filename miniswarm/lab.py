@@ -10,6 +10,7 @@ from .cli import main as cli
 from .cli.client import Client
 from .cli.commands import Context
 from .daemon import Daemon
+from .mesh import FORWARD_TIMEOUT
 from .sim import Kernel, SimDriver, ThreadDriver
 
 # The notes' addresses, and the reference recordings' host names: three would-be managers
@@ -101,6 +102,22 @@ class Lab:
         ctx.connect = connect
         status = cli.run(argv, ctx)
         return Result("".join(ctx.out), "".join(ctx.err), status)
+
+    def http_get(
+        self, host: str, address: str, port: int, path: str, deadline: float | None
+    ) -> tuple[int, str]:
+        """GET http://ADDRESS:PORT/PATH from `host` (curl): (status, body). Fails with the
+        network's RpcError, DaemonUnreachable, or Stopped when the deadline passes."""
+        client = Client(self.kernel, host, deadline)
+        timeout = FORWARD_TIMEOUT if deadline is None else max(0.001, deadline - self.now())
+        return client.call("api_http_get", address, port, path, timeout)
+
+    def resolve(self, name: str) -> str | None:
+        """A host name or address, as the lab machines' /etc/hosts resolve it."""
+        for host, address in self.hosts:
+            if name in (host, address):
+                return address
+        return name if all(p.isdigit() for p in name.split(".")) and name.count(".") == 3 else None
 
     # -- simulation actions ---------------------------------------------------------------------
 

@@ -46,6 +46,18 @@ def deadline_exceeded() -> RpcError:
     return RpcError("DeadlineExceeded", "context deadline exceeded")
 
 
+def failed(exc: BaseException) -> Future:
+    fut: Future = Future()
+    fut.set_exception(exc)
+    return fut
+
+
+def resolved(value: Any) -> Future:
+    fut: Future = Future()
+    fut.set_result(value)
+    return fut
+
+
 def chain(src: Future, dst: Future) -> None:
     """Settle `dst` as `src` settled (unless it already is)."""
     if dst.done():

@@ -768,3 +768,109 @@ def _timeout(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
         return out, err, status
     finally:
         sh.deadline = previous
+
+
+# -- curl ----------------------------------------------------------------------------------------
+
+CURL_HELP = "curl: try 'curl --help' or 'curl --manual' for more information\n"
+CONNECT_FAILS_AFTER = 3.0  # seconds: no host answers for that address (ARP gives up)
+REASONS = {200: "OK", 404: "Not Found"}
+
+
+@builtin("curl")
+def _curl(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
+    """curl [-sSfi] [-m SECONDS] URL: an HTTP GET from this host, through the routing mesh
+    when the port is published in ingress mode."""
+    from .cli.client import DaemonUnreachable, Stopped
+    from .rpc import RpcError
+
+    silent = show_error = fail = include = False
+    max_time: float | None = None
+    url = None
+    it = iter(args)
+    for a in it:
+        if a in ("-m", "--max-time", "--connect-timeout") or (a.startswith("-m") and a != "-m"):
+            value = a[2:] if a.startswith("-m") and len(a) > 2 else next(it, None)
+            try:
+                max_time = float(value)
+            except (TypeError, ValueError):
+                return (
+                    "",
+                    f"curl: option {a}: expected a proper numerical parameter\n" + (CURL_HELP),
+                    2,
+                )
+        elif a in ("--silent", "--show-error", "--fail", "--include"):
+            silent |= a == "--silent"
+            show_error |= a == "--show-error"
+            fail |= a == "--fail"
+            include |= a == "--include"
+        elif a.startswith("-") and len(a) > 1 and not a.startswith("--"):
+            for flag in a[1:]:
+                if flag not in "sSfiL":
+                    return "", f"curl: option -{flag}: is unknown\n{CURL_HELP}", 2
+                silent |= flag == "s"
+                show_error |= flag == "S"
+                fail |= flag == "f"
+                include |= flag == "i"
+        elif a.startswith("--"):
+            return "", f"curl: option {a}: is unknown\n{CURL_HELP}", 2
+        else:
+            url = a
+    if url is None:
+        return "", f"curl: no URL specified\n{CURL_HELP}", 2
+
+    def error(code: int, text: str) -> tuple[str, str, int]:
+        return "", ("" if silent and not show_error else f"curl: ({code}) {text}\n"), code
+
+    scheme, _, rest = url.rpartition("://")
+    if scheme not in ("", "http"):
+        return error(1, f'Protocol "{scheme}" not supported')
+    hostport, _, path = rest.partition("/")
+    name, _, port_text = hostport.partition(":")
+    if port_text and not port_text.isdigit():
+        return error(3, "URL rejected: Port number was not a decimal number between 0 and 65535")
+    port = int(port_text or 80)
+    address = sh.lab.address(sh.host) if name == "localhost" else sh.lab.resolve(name)
+    if address is None:
+        return error(6, f"Could not resolve host: {name}")
+    start = sh.lab.now()
+    deadline = sh.deadline
+    if max_time is not None:
+        deadline = min(deadline or float("inf"), start + max_time)
+
+    def elapsed_ms() -> int:
+        return int((sh.lab.now() - start) * 1000)
+
+    def cannot_connect(code: int = 7) -> tuple[str, str, int]:
+        return error(
+            code, f"Failed to connect to {name} port {port} after {elapsed_ms()} ms: "
+            "Couldn't connect to server",
+        )  # fmt: skip
+
+    def timed_out() -> tuple[str, str, int]:
+        if max_time is None:
+            return cannot_connect(28)
+        return error(28, f"Connection timed out after {elapsed_ms()} milliseconds")
+
+    try:
+        status, body = sh.lab.http_get(sh.host, address, port, "/" + path, deadline)
+    except (DaemonUnreachable, RpcError) as exc:
+        if isinstance(exc, RpcError) and exc.code == "Refused":
+            return cannot_connect()
+        if isinstance(exc, RpcError) and exc.code == "DeadlineExceeded":
+            return timed_out()
+        # Nothing answers for that address: the connect fails once ARP gives up.
+        wait = start + CONNECT_FAILS_AFTER - sh.lab.now()
+        if deadline is not None and sh.lab.now() + max(wait, 0) >= deadline:
+            sh.lab.sleep(max(0.0, deadline - sh.lab.now()))
+            return timed_out()
+        sh.lab.sleep(max(0.0, wait))
+        return cannot_connect()
+    except Stopped:
+        return timed_out()
+    if fail and status >= 400:
+        return error(22, f"The requested URL returned error: {status}")
+    head = ""
+    if include:
+        head = f"HTTP/1.1 {status} {REASONS.get(status, '')}\r\nContent-Length: {len(body)}\r\n\r\n"
+    return head + body, "", 0

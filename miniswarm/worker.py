@@ -64,14 +64,15 @@ class TaskRunner:
                 "ExitCode": c.exit_code,
             }
         status["PortStatus"] = {}
-        ports = [
-            p
-            for p in (self.task.get("Endpoint") or {}).get("Ports") or []
-            if p.get("PublishMode") == "host"
-        ]
+        ports = self.host_ports()
         if ports and state == "running":
             status["PortStatus"] = {"Ports": ports}
         self.w.report(self.id, status)
+
+    def host_ports(self) -> list[dict]:
+        """The ports it publishes in host mode: bound on this node while it runs."""
+        ports = (self.task.get("Endpoint") or {}).get("Ports") or []
+        return [p for p in ports if p.get("PublishMode") == "host"]
 
     def update(self, task: dict) -> None:
         self.task = task
@@ -219,6 +220,10 @@ class Worker:
             list(cs.get("Env") or []),
             labels,
             hostname=cs.get("Hostname", ""),
+            address=next(
+                (a["Addresses"][0].split("/")[0] for a in task.get("NetworksAttachments") or []),
+                "",
+            ),
         )
 
     # -- reports ---------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .. import taskstate
 from ..gocompat import rfc3339nano
 from .store import Applied
 
@@ -57,11 +58,22 @@ class Allocator:
 
     @staticmethod
     def _pending(tx: Tx, ids: set[str]) -> None:
+        used: set[str] | None = None
         for tid in sorted(ids):
             t = tx.get("tasks", tid)
             if t is None or t["Status"]["State"] != "new":
                 continue
             new = dict(t)
+            vips = (t.get("Endpoint") or {}).get("VirtualIPs") or []
+            if vips:
+                if used is None:
+                    used = ingress_addresses(tx)
+                address = _free_address(used, vips[0]["Addr"])
+                if address is not None:
+                    used.add(address)
+                    new["NetworksAttachments"] = [
+                        {"Network": {"ID": vips[0]["NetworkID"]}, "Addresses": [address]}
+                    ]
             new["Status"] = {
                 "Timestamp": rfc3339nano(tx.now),
                 "State": "pending",
@@ -69,3 +81,28 @@ class Allocator:
             }
             new["UpdatedAt"] = rfc3339nano(tx.now)
             tx.update("tasks", new)
+
+
+def ingress_addresses(tx: Tx) -> set[str]:
+    """The ingress network's addresses in use: services' virtual IPs and live tasks'."""
+    used = set()
+    for service in tx.all("services"):
+        vips = (service.get("Endpoint") or {}).get("VirtualIPs") or []
+        if not vips:
+            continue
+        used.update(v["Addr"] for v in vips)
+        for t in tx.tasks_of_service(service["ID"]):
+            if not taskstate.terminal(t["Status"]["State"]):
+                for attachment in t.get("NetworksAttachments") or []:
+                    used.update(attachment["Addresses"])
+    return used
+
+
+def _free_address(used: set[str], vip: str) -> str | None:
+    """The first free address after the service's virtual IP, in its /24."""
+    net, last = vip.split("/")[0].rsplit(".", 1)
+    for n in range(int(last) + 1, 255):
+        address = f"{net}.{n}/24"
+        if address not in used:
+            return address
+    return None

@@ -17,6 +17,7 @@ from .. import taskstate
 from ..gocompat import rfc3339nano
 from ..rpc import RpcError
 from ..sim.kernel import Event
+from . import specs
 from .store import Applied
 
 if TYPE_CHECKING:
@@ -51,9 +52,10 @@ class Assignments:
 
     node_id: str
     tasks: tuple
+    mesh: dict  # the routing mesh's backends (mesh.Table)
 
     def wire_size(self) -> int:
-        return 64 + 512 * len(self.tasks)
+        return 64 + 512 * len(self.tasks) + 64 * sum(len(e[2]) + 1 for e in self.mesh.values())
 
 
 STATUS_BATCH = 0.05  # seconds of task status reports written as one entry
@@ -76,6 +78,7 @@ class Dispatcher:
         self._dirty_nodes: set[str] = set()
         self._statuses: dict[str, tuple[str, dict]] = {}  # task -> (node, status)
         self._flushing = False
+        self._mesh: dict = {}  # the routing mesh's backends, as last sent
 
     @property
     def period(self) -> float:
@@ -85,6 +88,7 @@ class Dispatcher:
 
     def start(self) -> None:
         self._running = True
+        self._mesh = self._mesh_table()
         self.m.store.watchers.append(self._watch)
         self.m.update(self._mark_unknown)
 
@@ -226,7 +230,30 @@ class Dispatcher:
             for t in self.m.store.tasks_on_node(node_id)
             if taskstate.rank(t["Status"]["State"]) >= taskstate.rank("assigned")
         )
-        self.ctx.send(session.addr, Assignments(node_id, tasks))
+        self.ctx.send(session.addr, Assignments(node_id, tasks, self._mesh))
+
+    def _mesh_table(self) -> dict:
+        """Every ingress-published port and the running tasks behind it, by node address."""
+        store = self.m.store
+        table = {}
+        for service in store.all("services"):
+            ports = [p for p in specs.endpoint_ports(service) if p["PublishMode"] == "ingress"]
+            if not ports:
+                continue
+            backends = []
+            for t in store.tasks_of_service(service["ID"]):
+                if t["Status"]["State"] == "running" and t["DesiredState"] == "running":
+                    node = store.get("nodes", t.get("NodeID", ""))
+                    if node is not None:
+                        backends.append((t["ID"], node["Status"].get("Addr", "")))
+            backends.sort(key=lambda b: b[0])
+            for p in ports:
+                table[(p["Protocol"], p["PublishedPort"])] = (
+                    service["ID"],
+                    p["TargetPort"],
+                    tuple(backends),
+                )
+        return table
 
     def _push_dirty(self) -> None:
         nodes, self._dirty_nodes = self._dirty_nodes, set()
@@ -263,6 +290,11 @@ class Dispatcher:
 
     def _watch(self, applied: Applied) -> None:
         dirty = not self._dirty_nodes
+        if any(ch.kind in ("tasks", "services", "nodes") for ch, _, _ in applied.changes):
+            mesh = self._mesh_table()
+            if mesh != self._mesh:  # every node balances over the new backends
+                self._mesh = mesh
+                self._dirty_nodes.update(self.sessions)
         for ch, old, new in applied.changes:
             if ch.kind == "tasks":
                 for t in (old, new):

@@ -236,7 +236,13 @@ class Scheduler:
             info = NodeInfo(node)
             for t in self.m.store.tasks_on_node(node["ID"]):
                 t = tx.get("tasks", t["ID"]) or t
-                if taskstate.active(t) and not taskstate.terminal(t["Status"]["State"]):
+                state = t["Status"]["State"]
+                # A preassigned task still pending (global mode) is not on its node yet.
+                if (
+                    taskstate.active(t)
+                    and not taskstate.terminal(state)
+                    and not taskstate.before(state, "assigned")
+                ):
                     info.add(t)
             infos[node["ID"]] = info
         return infos
@@ -315,13 +321,14 @@ class Scheduler:
         heap = [(i.by_service[pipeline.service], i.total, k, i) for k, i in enumerate(usable)]
         heapq.heapify(heap)
         placed = 0
-        while pending and heap and placed < n:
+        limit = min(n, len(pending))
+        while heap and placed < limit:
             _, _, k, info = heapq.heappop(heap)
-            task = pending.pop(0)
-            self._assign(tx, task, info, "scheduler assigned task to node")
+            self._assign(tx, pending[placed], info, "scheduler assigned task to node")
             placed += 1
             if pipeline.check(info) is None:
                 heapq.heappush(heap, (info.by_service[pipeline.service], info.total, k, info))
+        del pending[:placed]
         return placed
 
     def _assign(self, tx: Tx, task: dict, info: NodeInfo, message: str) -> None:

@@ -41,6 +41,8 @@ class Container:
     finished: float = 0.0
     exit_code: int = 0
     logs: list[tuple[float, str, str]] = field(default_factory=list)  # (time, stream, line)
+    address: str = ""  # on the network its requests come in by
+    listeners: dict[int, sh.Handler] = field(default_factory=dict)
     on_exit: Callable[[Container], None] | None = None
     _gen: Any = None
     _timer: Any = None
@@ -66,6 +68,7 @@ class Runtime:
         hostname: str = "",
         files: dict[str, str] | None = None,
         mounts: list[str] | None = None,
+        address: str = "",
     ) -> Container:
         spec = images.find(image_ref)
         if spec is None:
@@ -78,7 +81,7 @@ class Runtime:
         environ.setdefault("HOME", "/root")
         base_files = {
             "/etc/hostname": host + "\n",
-            "/etc/hosts": f"127.0.0.1\tlocalhost\n{self.address}\t{host}\n",
+            "/etc/hosts": f"127.0.0.1\tlocalhost\n{address or self.address}\t{host}\n",
         }
         base_files.update(files or {})
         c = Container(
@@ -93,6 +96,7 @@ class Runtime:
             files=base_files,
             mounts=mounts or [],
             spec=spec,
+            address=address or self.address,
         )
         self.containers[cid] = c
         return c
@@ -103,6 +107,8 @@ class Runtime:
         c.state = "running"
         c.started = self.ctx.wallclock()
         proc = sh.Proc(c.env, c.hostname, c.files, c.mounts, self.ctx.wallclock)
+        proc.log = lambda stream, line: c.logs.append((self.ctx.wallclock(), stream, line))
+        proc.address = c.address
         c._gen = programs.program(proc, c.spec, list(c.argv))
         self._step(c)
 
@@ -120,6 +126,9 @@ class Runtime:
                     c.logs.append(
                         (self.ctx.wallclock(), "stdout" if kind == "out" else "stderr", value)
                     )
+                elif kind == "listen":
+                    port, handler = value
+                    c.listeners[port] = handler
                 elif kind == "sleep":
                     if value != sh.FOREVER:
                         c._timer = self.ctx.after(max(value, 0.001), self._step, c)
@@ -139,6 +148,7 @@ class Runtime:
         c.exit_code = code
         c.finished = self.ctx.wallclock()
         c._gen = None
+        c.listeners.clear()  # its sockets close with it
         if c._timer is not None:
             c._timer.cancel()
             c._timer = None
@@ -155,6 +165,7 @@ class Runtime:
             c._timer.cancel()
             c._timer = None
         c._gen = None
+        c.listeners.clear()  # SIGTERM: the server stops accepting at once
 
         def gone() -> None:
             self._exited(c, code)
@@ -199,19 +210,8 @@ class Runtime:
             status = e.status
         return "".join(out), "".join(err), status
 
-    def http(self, c: Container) -> str | None:
-        if not c.running:
-            return None
-        answer = programs.http_response(c.spec, c.hostname, self.address)
-        if answer is not None and c.spec.repo in ("nginx", "nginxdemos/hello"):
-            from ..gocompat import utc
-
-            when = utc(self.ctx.wallclock()).strftime("%d/%b/%Y:%H:%M:%S +0000")
-            c.logs.append(
-                (
-                    self.ctx.wallclock(),
-                    "stdout",
-                    f'10.0.0.2 - - [{when}] "GET / HTTP/1.1" 200 615 "-" "curl/8.5.0" "-"',
-                )
-            )
-        return answer
+    def http(self, c: Container, port: int, path: str, client: str) -> tuple[int, str] | None:
+        """A request from `client` to the container's `port`: (status, body), or None when
+        nothing listens there (the connection is refused)."""
+        handler = c.listeners.get(port) if c.running else None
+        return None if handler is None else handler(path, client)

@@ -3,8 +3,10 @@ and exit, and anything else through the container shell (sh.py)."""
 
 from __future__ import annotations
 
+import hashlib
+
 from . import sh
-from .images import Image
+from .images import NGINX_PAGE, Image
 
 ENTRYPOINTS = {
     "docker-entrypoint.sh",
@@ -65,21 +67,24 @@ def program(proc: sh.Proc, image: Image, argv: list[str]) -> sh.Program:
         if argv[:1] == ["nginx"]:
             for line in NGINX_START:
                 yield ("out", line)
+            yield ("listen", (80, _nginx(proc, image)))
             yield ("sleep", sh.FOREVER)
             return 0
     if not argv:
         return 0
     name = argv[0].rsplit("/", 1)[-1]
     if name == "nginx" and "daemon off;" in argv:
+        yield ("listen", (80, _nginx(proc, image)))
         yield ("sleep", sh.FOREVER)
         return 0
     if name == "httpd-foreground":
         yield (
             "err",
             "AH00558: httpd: Could not reliably determine the server's fully qualified "
-            "domain name, using 10.0.0.5. Set the 'ServerName' directive globally to "
+            f"domain name, using {proc.address}. Set the 'ServerName' directive globally to "
             "suppress this message",
         )
+        yield ("listen", (80, _apache(proc)))
         yield ("sleep", sh.FOREVER)
         return 0
     if name == "redis-server":
@@ -87,9 +92,12 @@ def program(proc: sh.Proc, image: Image, argv: list[str]) -> sh.Program:
         yield ("out", "1:M * Ready to accept connections tcp")
         yield ("sleep", sh.FOREVER)
         return 0
-    if name in ("postgres", "whoami"):
-        if name == "whoami":
-            yield ("out", "Starting up on port 80")
+    if name == "whoami":
+        yield ("out", "Starting up on port 80")
+        yield ("listen", (80, _whoami(proc)))
+        yield ("sleep", sh.FOREVER)
+        return 0
+    if name == "postgres":
         yield ("sleep", sh.FOREVER)
         return 0
     if name == "hello":
@@ -133,18 +141,77 @@ def _mysql(proc: sh.Proc) -> sh.Program:
     return 0
 
 
-def http_response(image: Image, hostname: str, address: str) -> str | None:
-    """What the server in the container answers to `GET /`, or None if nothing listens."""
-    from .images import NGINX_PAGE
+# -- what the servers answer -----------------------------------------------------------------
 
-    if image.repo == "nginxdemos/hello":
-        return f"Server address: {address}:80\nServer name: {hostname}\nURI: /"
-    if image.repo == "traefik/whoami":
-        return (
-            f"Hostname: {hostname}\nIP: 127.0.0.1\nIP: {address}\nGET / HTTP/1.1\nHost: localhost"
+
+def _access_time(proc: sh.Proc) -> str:
+    from ..gocompat import utc
+
+    return utc(proc.now()).strftime("%d/%b/%Y:%H:%M:%S +0000")
+
+
+def _nginx(proc: sh.Proc, image: Image) -> sh.Handler:
+    def serve(path: str, client: str) -> tuple[int, str]:
+        if image.repo == "nginxdemos/hello":
+            status, body = (
+                200,
+                (
+                    f"Server address: {proc.address}:80\nServer name: {proc.hostname}\n"
+                    f"Date: {_access_time(proc)}\nURI: {path}\nRequest ID: "
+                    f"{hashlib.sha256(f'{proc.hostname}{proc.now()}'.encode()).hexdigest()[:32]}\n"
+                ),
+            )
+        elif path in ("/", "/index.html"):
+            status, body = 200, NGINX_PAGE
+        else:
+            status, body = 404, NGINX_404
+        proc.log(
+            "stdout",
+            f'{client} - - [{_access_time(proc)}] "GET {path} HTTP/1.1" {status} {len(body)} '
+            '"-" "curl/8.5.0" "-"',
         )
-    if image.repo == "nginx":
-        return NGINX_PAGE
-    if image.repo == "httpd":
-        return "<html><body><h1>It works!</h1></body></html>"
-    return None
+        return status, body
+
+    return serve
+
+
+def _apache(proc: sh.Proc) -> sh.Handler:
+    def serve(path: str, client: str) -> tuple[int, str]:
+        if path in ("/", "/index.html"):
+            status, body = 200, "<html><body><h1>It works!</h1></body></html>\n"
+        else:
+            status, body = 404, APACHE_404.format(path=path)
+        proc.log("stdout", f'{client} - - [{_access_time(proc)}] "GET {path} HTTP/1.1" {status} '
+                 f"{len(body)}")  # fmt: skip
+        return status, body
+
+    return serve
+
+
+def _whoami(proc: sh.Proc) -> sh.Handler:
+    def serve(path: str, client: str) -> tuple[int, str]:
+        return 200, (
+            f"Hostname: {proc.hostname}\nIP: 127.0.0.1\nIP: {proc.address}\n"
+            f"RemoteAddr: {client}:{40000 + len(path)}\nGET {path} HTTP/1.1\n"
+            "Host: localhost\nUser-Agent: curl/8.5.0\nAccept: */*\n\n"
+        )
+
+    return serve
+
+
+NGINX_404 = """<html>
+<head><title>404 Not Found</title></head>
+<body>
+<center><h1>404 Not Found</h1></center>
+<hr><center>nginx</center>
+</body>
+</html>
+"""
+APACHE_404 = """<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">
+<html><head>
+<title>404 Not Found</title>
+</head><body>
+<h1>Not Found</h1>
+<p>The requested URL {path} was not found on this server.</p>
+</body></html>
+"""

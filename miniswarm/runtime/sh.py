@@ -2,21 +2,24 @@
 
 Scripts with variables, `$(...)`, `$((...))`, `while`/`for`/`if`, `&&`/`||`/`;`,
 redirection to stderr, and the commands `echo`, `printf`, `sleep`, `hostname`, `cat`,
-`ls`, `env`, `mount`, `ping`, `tail -f`, `date`, `exit N`, `true`, `false`, `test`/`[`.
+`ls`, `env`, `mount`, `ping`, `tail -f`, `date`, `exit N`, `true`, `false`, `test`/`[`,
+`exec`, and busybox's `httpd`.
 
-A program runs as a generator: it yields ("out", text), ("err", text) and
-("sleep", seconds) — the container turns those into log lines and timers — and
-returns its exit status. Nothing here blocks or reads a clock.
+A program runs as a generator: it yields ("out", text), ("err", text),
+("sleep", seconds) and ("listen", (port, handler)) — the container turns those into log
+lines, timers and a listening socket, where handler(path, client) gives (HTTP status, body) —
+and returns its exit status. Nothing here blocks or reads a clock.
 """
 
 from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 Program = Generator[tuple[str, Any], None, int]
+Handler = Callable[[str, str], tuple[int, str]]  # (path, client address) -> (status, body)
 FOREVER = float("inf")
 
 
@@ -37,6 +40,8 @@ class Proc:
         self.mounts = mounts
         self.now = now  # () -> seconds since the epoch
         self.status = 0
+        self.address = ""  # the container's, for servers that tell it
+        self.log: Callable[[str, str], None] = lambda stream, line: None  # for servers' logs
 
 
 # -- parsing -------------------------------------------------------------------------------------
@@ -632,6 +637,48 @@ def _test(proc: Proc, args: list[str]) -> Program:
     yield  # pragma: no cover
 
 
+def _exec(proc: Proc, args: list[str]) -> Program:
+    """exec COMMAND: the command takes the shell's place; when it ends, so does the shell."""
+    if not args:
+        return 0
+    status = yield from command(proc, args)
+    raise Exit(status)
+
+
+BUSYBOX_404 = (
+    "<HTML><HEAD><TITLE>404 Not Found</TITLE></HEAD>\n"
+    "<BODY><H1>404 Not Found</H1>\nThe requested URL was not found\n</BODY></HTML>\n"
+)
+
+
+def _httpd(proc: Proc, args: list[str]) -> Program:
+    """busybox httpd [-f] [-p [IP:]PORT] [-h HOME]: serves HOME's files. Without -f it
+    goes to the background at once, and the command that started it ends."""
+    port, home, foreground = 80, "/www", False
+    it = iter(args)
+    for a in it:
+        if a == "-f":
+            foreground = True
+        elif a == "-p":
+            port = int(next(it, "80").rsplit(":", 1)[-1] or 80)
+        elif a == "-h":
+            home = next(it, home).rstrip("/")
+        elif a.startswith("-") and a not in ("-v", "-vv"):
+            yield ("err", f"httpd: unrecognized option '{a}'")
+            return 1
+
+    def serve(path: str, client: str) -> tuple[int, str]:
+        name = home + (path if path != "/" else "/index.html")
+        if name in proc.files:
+            return 200, proc.files[name]
+        return 404, BUSYBOX_404
+
+    yield ("listen", (port, serve))
+    if foreground:
+        yield ("sleep", FOREVER)
+    return 0
+
+
 def _sh(proc: Proc, args: list[str]) -> Program:
     if len(args) >= 2 and args[0] == "-c":
         status = yield from run_script(proc, args[1])
@@ -661,6 +708,8 @@ COMMANDS = {
     "test": _test,
     "[": _test,
     "sh": _sh,
+    "exec": _exec,
+    "httpd": _httpd,
     "bash": _sh,
     "ash": _sh,
 }

@@ -1,0 +1,118 @@
+"""The routing mesh on one host: moby's ingress network and IPVS, in small.
+
+A port published in ingress mode answers on every node of the swarm, whether or not the
+node runs a task of the service: the node passes the request to one of the service's
+running tasks, in turn (IPVS's round-robin), wherever that task runs. The backends come
+from the leader with the node's assignments (real swarm spreads them by gossip among the
+nodes), so a node keeps balancing over what it last heard when the managers are gone.
+A port published in host mode answers only on a node where a task of the service runs,
+from that task; other nodes refuse the connection.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any
+
+from .rpc import RpcError, failed, plain_error, resolved
+
+if TYPE_CHECKING:
+    from .daemon import Daemon
+
+# Where ingress requests come from, as the backend sees them: the load balancer's address
+# on the ingress network (source NAT: the client's own address is lost, moby/moby#25526).
+INGRESS_SOURCE = "10.0.0.2"
+FORWARD_TIMEOUT = 130.0  # seconds: Linux gives up a TCP connect after about this long
+
+Backends = tuple[tuple[str, str], ...]  # (task ID, node address), running tasks only
+# (protocol, published port) -> (service ID, target port, backends)
+Table = dict[tuple[str, int], tuple[str, int, Backends]]
+
+
+def refused() -> RpcError:
+    return plain_error("Refused", "connection refused")
+
+
+class Mesh:
+    def __init__(self, daemon: Daemon) -> None:
+        self.d = daemon
+        self.table: Table = {}
+        self._turn: dict[tuple[str, int], int] = {}
+        daemon.rpc.serve("mesh.request", self._serve_request)
+        daemon.rpc.serve("mesh.backend", self._serve_backend)
+
+    def get(self, address: str, port: int, path: str, timeout: float) -> Future:
+        """A client on this host asks `address:port` for `path`: a Future of (status,
+        body), failing with `refused()`, or as the network fails (Unavailable when that
+        host is down, DeadlineExceeded when nothing answers in time)."""
+        if address in (self.d.ctx.address, "127.0.0.1", "localhost"):
+            try:
+                answer = self.request(port, path, self.d.ctx.address)
+            except RpcError as exc:
+                return failed(exc)
+            return answer if isinstance(answer, Future) else resolved(answer)
+        return self.d.rpc.call(address, "mesh.request", (port, path), timeout=timeout)
+
+    def _serve_request(self, src: str, body: tuple[int, str]) -> Any:
+        port, path = body
+        return self.request(port, path, src)
+
+    def request(self, port: int, path: str, client: str) -> Any:
+        """A request arriving on this host's `port`: ingress first (the DOCKER-INGRESS
+        chain comes before docker's own), then host-mode bindings."""
+        key = ("tcp", port)
+        entry = self.table.get(key)
+        if entry is not None and self.d.state is not None:
+            _, target, backends = entry
+            if not backends:
+                raise refused()
+            turn = self._turn.get(key, 0)
+            self._turn[key] = turn + 1
+            task_id, address = backends[turn % len(backends)]
+            if address == self.d.ctx.address:
+                return self.backend(task_id, target, path, INGRESS_SOURCE)
+            forwarded = self.d.rpc.call(
+                address, "mesh.backend", (task_id, target, path), timeout=FORWARD_TIMEOUT
+            )
+            answer: Future = Future()
+
+            def done(f: Future) -> None:
+                # A backend that cannot be reached leaves the connection hanging, as a
+                # lost SYN does; the client's own deadline ends it.
+                if f.exception() is None:
+                    answer.set_result(f.result())
+                elif isinstance(f.exception(), RpcError) and f.exception().code == "Refused":
+                    answer.set_exception(f.exception())
+
+            forwarded.add_done_callback(done)
+            return answer
+        for runner in self._runners():
+            for p in runner.host_ports():
+                if p.get("PublishedPort") == port and p.get("Protocol", "tcp") == "tcp":
+                    return self._answer(runner.container, p["TargetPort"], path, client)
+        raise refused()
+
+    def _serve_backend(self, src: str, body: tuple[str, int, str]) -> Any:
+        task_id, target, path = body
+        return self.backend(task_id, target, path, INGRESS_SOURCE)
+
+    def backend(self, task_id: str, target: int, path: str, client: str) -> tuple[int, str]:
+        for runner in self._runners():
+            if runner.id == task_id:
+                return self._answer(runner.container, target, path, client)
+        raise refused()
+
+    def _answer(self, container: Any, port: int, path: str, client: str) -> tuple[int, str]:
+        answer = None if container is None else self.d.runtime.http(container, port, path, client)
+        if answer is None:
+            raise refused()
+        return answer
+
+    def _runners(self) -> list:
+        agent = self.d.agent
+        return [] if agent is None else list(agent.worker.runners.values())
+
+    def clear(self) -> None:
+        """The node left the swarm: it forgets the mesh."""
+        self.table = {}
+        self._turn = {}
