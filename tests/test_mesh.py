@@ -92,10 +92,8 @@ def test_nginx_answers_with_its_welcome_page_and_logs_the_request(lab):
 
 def test_host_mode_answers_only_where_a_task_runs(lab):
     ok(lab, "docker node update --availability drain worker2")
-    ok(
-        lab,
-        f"docker service create -d --name hm --mode global -p mode=host,target=80,published=8081 nginx {SERVE_HOSTNAME}",
-    )  # noqa: E501
+    port = "-p mode=host,target=80,published=8081"
+    ok(lab, f"docker service create -d --name hm --mode global {port} nginx {SERVE_HOSTNAME}")
     lab.sleep(4)
     tasks = running_containers(lab, "hm")
     assert sorted(tasks.values()) == sorted(HOSTS[:4])
