@@ -39,6 +39,7 @@ class TaskRunner:
         self.task = task
         self.state = task["Status"]["State"]  # as last reported
         self.container: Container | None = None
+        self.status: dict | None = None  # as last reported
         self.busy = False  # a step is under way
 
     @property
@@ -67,6 +68,7 @@ class TaskRunner:
         ports = self.host_ports()
         if ports and state == "running":
             status["PortStatus"] = {"Ports": ports}
+        self.status = status
         self.w.report(self.id, status)
 
     def host_ports(self) -> list[dict]:
@@ -76,6 +78,9 @@ class TaskRunner:
 
     def update(self, task: dict) -> None:
         self.task = task
+        if self.status is not None and taskstate.before(task["Status"]["State"], self.state):
+            # The managers' view lags ours: a report was lost with a leader. Say it again.
+            self.w.report(self.id, self.status)
         self.step()
 
     def step(self) -> None:

@@ -204,3 +204,28 @@ def test_service_logs_prefix_each_line_with_the_task_and_node(lab):
     assert (
         first.startswith("pinger.1.") and "    | PING localhost (127.0.0.1): 56 data bytes" in first
     )
+
+
+def test_a_task_status_lost_with_the_leader_is_reported_again_to_the_next_one():
+    """The leader takes a report in, then loses quorum before writing it: the agent sees
+    the managers' view lag behind its own and says it again (swarmkit's task manager does)."""
+    lab = Lab(seed=0)
+    lab.form_swarm(MANAGERS, WORKERS)
+    ok(lab, "service create -d --name agent --mode global busybox sleep 1d")
+    lab.sleep(3)
+    lab.stop("manager2")
+    lab.stop("manager3")
+    runtime = lab.kernel.host("manager1").process.runtime
+    victim = next(c for c in runtime.containers.values() if c.running)
+    ok(lab, f"rm -f {victim.name}")
+    # A write ahead of the report waits for a quorum that never comes; the leader steps
+    # down with both unwritten.
+    r = lab.docker("manager1", "node update --label-add x=y worker1".split())
+    assert "node lost leader status" in r.err
+    lab.start("manager2")
+    lab.start("manager3")
+    lab.sleep(60)
+    states = [r[2:4] for r in rows(lab, "agent") if r[1] == "manager1"]
+    assert ["Running", "Running"] in states
+    assert ["Shutdown", "Failed"] in states
+    assert "5/5" in ok(lab, "service ls")
