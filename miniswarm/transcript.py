@@ -1,6 +1,10 @@
 """Transcripts: play a recorded session on the simulator, print what happened, and
 compare it with what was recorded (../shared/reference/TRANSCRIPTS.md has the format).
 
+Where a recording has no `@ T` times, the recorder said how long it waited in a note:
+`# (all 5 tasks Running 1.7s after create returned)`; the player waits as long before the
+next command.
+
 A recording of a real swarm names that swarm's IDs and tokens: `docker node rm
 9dj4kv9jozgj...`. While it plays, the player learns which of its own IDs, tokens and keys
 stand where the recording had others — the n-th ID of a kind in an expected output stands
@@ -19,6 +23,7 @@ from .shell import Shell
 
 _CMD = re.compile(r"^\$ (\S+): (.*)$")
 _EXIT = re.compile(r"^\[exit (\d+)\]$")
+_WAITED = re.compile(r"^# \(.*?\b(\d+(?:\.\d+)?)s after .*\)$")  # the recorder's wait
 
 
 @dataclass
@@ -248,9 +253,13 @@ def _play(t: Transcript, lab: Lab, check: bool) -> Outcome:
     checked = 0
     t0: float | None = None
     formed = False
+    untimed = not any(s.kind == "at" for s in t.steps)  # waits are told only in notes
     for step in t.steps:
         if step.kind == "text":
             out.append(step.text)
+            waited = _WAITED.match(step.text) if untimed else None
+            if waited and formed:
+                lab.sleep(float(waited.group(1)))
             continue
         if not formed and step.kind in ("cmd", "lab", "at"):
             if t.managers:

@@ -20,7 +20,7 @@ from .runtime.container import START_TIME, Container, NoSuchImage, Runtime
 if TYPE_CHECKING:
     from .agent import Agent
 
-PREPARE_TIME = 0.45  # checking the image and creating the container
+PREPARE_TIME = 0.2  # checking the image and creating the container
 REPORT_BATCH = 0.05
 RETRY = 0.5
 

@@ -47,7 +47,10 @@ class Updater:
         status = service.get("UpdateStatus") or {}
         self.rollback = status.get("State") == "rollback_started"
         self.config = specs.update_config(service["Spec"], rollback=self.rollback)
-        self.queue = deque(sorted(slots, key=lambda k: (isinstance(k, str), k)))
+        # Swarm walks the dirty slots in Go's map order: a random one, every update.
+        order = sorted(slots, key=lambda k: (isinstance(k, str), k))
+        self.ctx.rng.shuffle(order)
+        self.queue = deque(order)
         self.total = len(self.queue)
         self.failures = 0
         self.ours: dict[str, float | None] = {}  # our new tasks -> when they ran

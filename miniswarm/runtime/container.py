@@ -15,7 +15,7 @@ from .. import ids
 from . import images, programs, sh
 
 STOP_TIME = 1.1  # seconds a stopped server takes to exit (SIGTERM, then cleanup)
-START_TIME = 0.4  # from "starting" to the process running
+START_TIME = 0.25  # from "starting" to the process running
 
 
 class NoSuchImage(Exception):

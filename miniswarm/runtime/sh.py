@@ -162,7 +162,7 @@ class Parser:
             words: list[str] = []
             if self.peek() == "in":
                 self.take()
-                while self.peek() not in (";", "\n", "do", None):
+                while self.peek() not in (";", "\n", None):
                     words.append(self.take())
             self.skip_separators()
             self.take("do")
@@ -188,19 +188,11 @@ class Parser:
                 else:
                     break
             return ("if", branches, other)
-        words, redirect = [], None
-        while self.peek() is not None and self.peek() not in (
-            "&&",
-            "||",
-            ";",
-            "\n",
-            "do",
-            "done",
-            "then",
-            "fi",
-            "else",
-            "elif",
-        ):
+        words: list[str] = []
+        redirect = None
+        while self.peek() is not None and self.peek() not in ("&&", "||", ";", "\n"):
+            if not words and self.peek() in _KEYWORDS:
+                break  # a keyword only where a command starts: `echo done` is a command
             tok = self.take()
             if tok in (">&2", "1>&2"):
                 redirect = "err"

@@ -813,7 +813,8 @@ def service_logs(inv: Invocation, ctx: Context) -> int:
         try:
             n_tail = int(tail)
         except ValueError:
-            n_tail = None
+            raise DaemonError('tail value must be a positive integer or "all"', 400) from None
+    since = _since(inv.get("since"), client.now()) if inv.get("since") else None
     nodes = {n["ID"]: n for n in client.call("api_nodes")}
     addrs = {nid: n["Status"].get("Addr", "") for nid, n in nodes.items()}
     seen: dict[str, int] = {}
@@ -827,7 +828,8 @@ def service_logs(inv: Invocation, ctx: Context) -> int:
             if follow_from is None and n_tail is not None:
                 start = max(0, len(lines) - n_tail) if n_tail >= 0 else 0
             for when, _stream, line in lines[start:]:
-                ctx.print(_log_prefix(inv, name, t, nodes, when) + line)
+                if since is None or when >= since:
+                    ctx.print(_log_prefix(inv, name, t, nodes, when) + line)
             seen[t["ID"]] = len(lines)
 
     emit(None)
@@ -836,6 +838,25 @@ def service_logs(inv: Invocation, ctx: Context) -> int:
             client.sleep(0.5)
             emit(seen)
     return 0
+
+
+def _since(value: str, now: float) -> float:
+    """--since: a duration before now ("3s", "10m"), a Unix time, or an RFC 3339 date
+    (docker's timetypes.GetTimestamp)."""
+    try:
+        return now - gocompat.parse_duration(value) / 1e9
+    except ValueError:
+        pass
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        return gocompat.parse_rfc3339(value)
+    except ValueError:
+        raise CommandError(
+            f'invalid value for "since": failed to parse value as time or duration: "{value}"'
+        ) from None
 
 
 def _log_prefix(inv: Invocation, name: str, task: dict, nodes: dict, when: float) -> str:
