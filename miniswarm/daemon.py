@@ -20,7 +20,7 @@ from typing import Any
 
 from . import ca, engine, ids
 from .agent import Agent
-from .gocompat import rfc3339nano
+from .gocompat import human_duration, rfc3339nano
 from .manager import Manager
 from .manager.dispatcher import Assignments, SessionUpdate
 from .manager.raftproxy import RaftProxy
@@ -867,7 +867,6 @@ def _resolve_image(spec: dict) -> dict:
 
 def container_view(c, now: float) -> dict:
     """A container as the Engine API lists it (GET /containers/json)."""
-    from .cli.format import human_duration
 
     if c.running:
         status = f"Up {human_duration(now - c.started)}"

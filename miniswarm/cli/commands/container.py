@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from ...gocompat import rfc3339nano
-from ..format import human_duration
+from ...gocompat import human_duration, rfc3339nano
 from ..parse import Invocation
 from . import Context, command, for_each
 from .node import format_rows, parse_filters

@@ -7,8 +7,8 @@ import re
 
 from ... import gocompat
 from ...daemon import DaemonError
-from ...gocompat import format_duration, parse_rfc3339, quote
-from ..format import go_json, human_duration, inspect_json, pretty
+from ...gocompat import format_duration, human_duration, parse_rfc3339, quote
+from ..format import go_json, inspect_json, pretty
 from ..parse import VALUE_TYPES, Invocation
 from ..template import Template, TemplateError
 from . import CommandError, Context, command, for_each

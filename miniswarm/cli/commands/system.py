@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ... import engine
-from ...gocompat import GoError, map_order, parse_rfc3339
-from ..format import bytes_size, human_duration
+from ...gocompat import GoError, human_duration, map_order, parse_rfc3339
+from ..format import bytes_size
 from ..parse import Invocation
 from ..template import GoStruct, Template, TemplateError
 from . import CommandError, Context, command

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ...daemon import DaemonError
-from ...gocompat import parse_rfc3339
-from ..format import human_duration, natural_key, pretty
+from ...gocompat import human_duration, parse_rfc3339
+from ..format import natural_key, pretty
 from ..parse import Invocation
 from . import Context
 
