@@ -1,5 +1,5 @@
-"""Names for unnamed services, as swarm invents them (moby's pkg/namesgenerator):
-an adjective and a famous scientist or hacker, "dazzling_hertz"."""
+"""Names: for unnamed services, as swarm invents them (moby's pkg/namesgenerator: an
+adjective and a famous scientist or hacker, "dazzling_hertz"), and for tasks."""
 
 from __future__ import annotations
 
@@ -43,3 +43,11 @@ def random_name(rng: Random) -> str:
         name = f"{rng.choice(LEFT)}_{rng.choice(RIGHT)}"
         if name != "boring_wozniak":  # Steve Wozniak is not boring (moby's rule)
             return name
+
+
+def task_name(task: dict) -> str:
+    """swarm's naming.Task, also its container's name: service.slot.taskID, or
+    service.nodeID.taskID for a global service's task."""
+    service = task.get("_service_name", task.get("ServiceID", ""))
+    middle = str(task["Slot"]) if task.get("Slot") else task.get("NodeID", "")
+    return f"{service}.{middle}.{task['ID']}"

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import taskstate
 from .gocompat import rfc3339nano
+from .names import task_name
 from .runtime import images
 from .runtime.container import START_TIME, Container, NoSuchImage, Runtime
 
@@ -23,12 +24,6 @@ if TYPE_CHECKING:
 PREPARE_TIME = 0.2  # checking the image and creating the container
 REPORT_BATCH = 0.05
 RETRY = 0.5
-
-
-def container_name(task: dict) -> str:
-    svc = task.get("_service_name", task.get("ServiceID", ""))
-    middle = str(task["Slot"]) if task.get("Slot") else task.get("NodeID", "")
-    return f"{svc}.{middle}.{task['ID']}"
 
 
 class TaskRunner:
@@ -215,12 +210,12 @@ class Worker:
             "com.docker.swarm.service.name": task.get("_service_name", ""),
             "com.docker.swarm.task": "",
             "com.docker.swarm.task.id": task["ID"],
-            "com.docker.swarm.task.name": container_name(task).rsplit(".", 1)[0],
+            "com.docker.swarm.task.name": task_name(task).rsplit(".", 1)[0],
         }
         labels.update(cs.get("Labels") or {})
         return self.runtime.create(
             cs.get("Image", ""),
-            container_name(task),
+            task_name(task),
             argv,
             list(cs.get("Env") or []),
             labels,

@@ -229,3 +229,17 @@ def test_a_task_status_lost_with_the_leader_is_reported_again_to_the_next_one():
     assert ["Running", "Running"] in states
     assert ["Shutdown", "Failed"] in states
     assert "5/5" in ok(lab, "service ls")
+
+
+def test_service_ps_filters_by_node_name_or_self_and_by_task_name_prefix(lab):
+    ok(lab, "service create -d --name web --replicas 5 nginx")
+    lab.sleep(3)
+    rows_ = ok(lab, "service ps --format {{.Name}}/{{.Node}} web").split()
+    every = dict(row.split("/") for row in rows_)
+    on_worker1 = ok(lab, "service ps --filter node=worker1 --format {{.Name}} web").split()
+    assert on_worker1 == [name for name, node in every.items() if node == "worker1"]
+    mine = ok(lab, "service ps --filter node=self --format {{.Name}} web", host="manager2").split()
+    assert mine == [name for name, node in every.items() if node == "manager2"]
+    assert ok(lab, "service ps --filter name=web.3 --format {{.Name}} web").split() == ["web.3"]
+    r = lab.docker("manager1", "service ps --filter node=nosuch web".split())
+    assert (r.status, r.err) == (1, "Error response from daemon: node nosuch not found\n")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import ca, ids, taskstate
 from ..gocompat import rfc3339nano
+from ..names import task_name
 from ..rpc import RpcError, plain_error
 from .serviceapi import ServiceAPI
 from .store import public
@@ -217,10 +218,13 @@ class ControlAPI(ServiceAPI):
             tasks = [t for sid in filters["service"] for t in self.store.tasks_of_service(sid)]
         if "id" in filters:
             tasks = [t for t in tasks if any(t["ID"].startswith(v) for v in filters["id"])]
-        if "node" in filters:
-            tasks = [t for nid in filters["node"] for t in self.store.tasks_on_node(nid)]
+        if "node" in filters:  # names and IDs, resolved as moby's task filter does
+            nodes = [self.find_node(ref)["ID"] for ref in filters["node"]]
+            tasks = [t for nid in nodes for t in self.store.tasks_on_node(nid)]
         if "service" in filters:
             tasks = [t for t in tasks if t.get("ServiceID") in filters["service"]]
+        if "name" in filters:  # prefixes of the task's name, web.1.<task ID>
+            tasks = [t for t in tasks if any(task_name(t).startswith(v) for v in filters["name"])]
         if "_up-to-date" in filters:
             tasks = [t for t in tasks if self.up_to_date(t)]
         if "desired-state" in filters:

@@ -362,7 +362,7 @@ def node_ps(inv: Invocation, ctx: Context) -> int:
             if ref == "self":
                 ref = ctx.client.call("api_info")["Swarm"]["NodeID"]
             node = ctx.client.call("api_node", ref)
-            filters = task_filters(inv)
+            filters = task_filters(inv, ctx)
             filters["node"] = [node["ID"]]
             tasks += ctx.client.call("api_tasks", filters)
         except DaemonError as exc:

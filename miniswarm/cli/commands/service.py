@@ -358,7 +358,7 @@ def service_ls(inv: Invocation, ctx: Context) -> int:
 
 @command("docker service ps")
 def service_ps(inv: Invocation, ctx: Context) -> int:
-    filters = task_filters(inv)
+    filters = task_filters(inv, ctx)
     tasks, missing = [], []
     for ref in inv.args:
         try:

@@ -25,10 +25,15 @@ TASK_TABLE = (
 ERROR_WIDTH = 30
 
 
-def task_filters(inv: Invocation) -> dict[str, list[str]]:
+def task_filters(inv: Invocation, ctx) -> dict[str, list[str]]:
+    """--filter, with node=self made this node's ID (the CLI's node.Reference)."""
     from .node import parse_filters
 
-    return parse_filters(inv.values("filter"))
+    filters = parse_filters(inv.values("filter"))
+    if "self" in filters.get("node", []):
+        me = ctx.client.call("api_info")["Swarm"]["NodeID"]
+        filters["node"] = [me if v == "self" else v for v in filters["node"]]
+    return filters
 
 
 def strip_digest(image: str) -> str:
