@@ -36,6 +36,16 @@ def rows(
     return [line.split() for line in r.out.splitlines()]
 
 
+def states_of(lab: Lab, service: str) -> list[tuple[str, str, str]]:
+    """(node, desired state, current state) of each task, the node empty when unassigned"""
+    fmt = "{{.Node}}|{{.DesiredState}}|{{.CurrentState}}"
+    out = []
+    for line in ok(lab, f"service ps --format {fmt} {service}").splitlines():
+        node, desired, current = line.split("|")
+        out.append((node, desired, current.split()[0]))
+    return out
+
+
 def test_replicas_spread_one_per_node_then_to_the_emptiest(lab):
     ok(lab, "service create -d --name web --replicas 5 nginx")
     lab.sleep(3)
@@ -243,3 +253,36 @@ def test_service_ps_filters_by_node_name_or_self_and_by_task_name_prefix(lab):
     assert ok(lab, "service ps --filter name=web.3 --format {{.Name}} web").split() == ["web.3"]
     r = lab.docker("manager1", "service ps --filter node=nosuch web".split())
     assert (r.status, r.err) == (1, "Error response from daemon: node nosuch not found\n")
+
+
+def test_a_constraint_without_a_known_operator_is_refused_at_create(lab):
+    r = lab.docker("manager1", "service create -d --constraint node.labels.zone=east nginx".split())
+    assert (r.status, r.err) == (
+        1,
+        "Error response from daemon: rpc error: code = Unknown desc = constraint expected one "
+        "operator from ==, !=\n",
+    )
+    assert ok(lab, "service ls -q") == ""
+
+
+def test_tasks_rejected_by_the_constraint_enforcer_are_replaced_and_wait(lab):
+    ok(lab, "node update --label-add zone=east worker1")
+    ok(lab, "service create -d --name east --replicas 2 --constraint node.labels.zone==east nginx")
+    lab.sleep(3)
+    ok(lab, "node update --label-rm zone worker1")
+    lab.sleep(8)
+    states = sorted(states_of(lab, "east"))
+    assert states == [("", "Running", "Pending")] * 2 + [("worker1", "Shutdown", "Rejected")] * 2
+    ok(lab, "node update --label-add zone=east worker1")
+    lab.sleep(2)
+    running = [s for s in states_of(lab, "east") if s[1] == "Running"]
+    assert running == [("worker1", "Running", "Running")] * 2
+
+
+def test_a_pending_task_shut_down_by_an_update_shows_shutdown(lab):
+    ok(lab, "service create -d --name nowhere --constraint node.labels.zone==mars nginx")
+    lab.sleep(3)
+    ok(lab, "service update -d --constraint-rm node.labels.zone==mars nowhere")
+    lab.sleep(2)
+    states = [s[1:] for s in states_of(lab, "nowhere")]
+    assert states == [("Running", "Running"), ("Shutdown", "Shutdown")]

@@ -77,6 +77,10 @@ def with_desired(tx: Tx, task: dict, desired: str) -> dict:
     new = dict(task)
     new["DesiredState"] = desired
     new["UpdatedAt"] = rfc3339nano(tx.now)
+    if taskstate.rank(desired) > taskstate.rank("running") and taskstate.before(
+        task["Status"]["State"], "assigned"
+    ):  # never sent to a node: nothing to stop, it is shut down at once
+        new["Status"] = {"Timestamp": new["UpdatedAt"], "State": "shutdown", "Message": "shutdown"}
     return tx.update("tasks", new)
 
 
@@ -572,8 +576,7 @@ class ConstraintEnforcer:
                     ok = True
                 if ok:
                     continue
-                new = dict(t)
-                new["DesiredState"] = "shutdown"
+                new = dict(t)  # the orchestrator replaces it, as it would a failed task
                 new["Status"] = {
                     "Timestamp": rfc3339nano(tx.now),
                     "State": "rejected",

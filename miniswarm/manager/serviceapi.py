@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from .. import ids, names, taskstate
 from ..gocompat import rfc3339nano
 from ..rpc import RpcError, plain_error
-from . import specs
+from . import constraint, specs
 from .allocator import DYNAMIC_PORTS
 from .store import public
 
@@ -37,6 +37,11 @@ def validate(spec: dict) -> None:
         raise _invalid("TaskSpec: missing runtime")
     if not cs.get("Image"):
         raise _invalid("ContainerSpec: image reference must be provided")
+    placement = (spec.get("TaskTemplate") or {}).get("Placement") or {}
+    try:
+        constraint.parse(placement.get("Constraints") or [])
+    except constraint.ConstraintError as exc:
+        raise RpcError("Unknown", str(exc)) from None  # swarm returns the parse error as is
     endpoint = spec.get("EndpointSpec") or {}
     if endpoint.get("Mode") == "dnsrr":
         for p in endpoint.get("Ports") or []:
