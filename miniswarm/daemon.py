@@ -121,9 +121,13 @@ class DaemonError(Exception):
         self.status = status
 
 
+# gRPC codes as moby's errdefs turn them into HTTP statuses
+HTTP_STATUS = {"NotFound": 404, "InvalidArgument": 400, "AlreadyExists": 409}
+
+
 def as_daemon_error(exc: BaseException) -> BaseException:
     if isinstance(exc, RpcError):
-        return DaemonError(str(exc))
+        return DaemonError(str(exc), HTTP_STATUS.get(exc.code, 500))
     return exc
 
 

@@ -286,3 +286,13 @@ def test_a_pending_task_shut_down_by_an_update_shows_shutdown(lab):
     lab.sleep(2)
     states = [s[1:] for s in states_of(lab, "nowhere")]
     assert states == [("Running", "Running"), ("Shutdown", "Shutdown")]
+
+
+def test_service_ps_without_a_leader_says_so_rather_than_no_such_service(lab):
+    ok(lab, "service create -d --name web nginx")
+    lab.stop("manager1")
+    lab.stop("manager2")
+    lab.sleep(30)
+    r = lab.docker("manager3", "service ps web".split())
+    assert r.status == 1
+    assert "The swarm does not have a leader" in r.err and "no such service" not in r.err

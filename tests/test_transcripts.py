@@ -138,7 +138,7 @@ def _random_equal(want: list[str], got: list[str]) -> bool:
 SERVICE_FLOORS = {
     "02-services": (55, 66, 84),
     "03-node-ops": (28, 38, 41),
-    "04-failures": (9, 13, 20),
+    "04-failures": (10, 14, 20),
     "05-rolling-update": (33, 46, 70),
     "08-logs-restart": (23, 58, 66),
 }

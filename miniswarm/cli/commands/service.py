@@ -363,7 +363,9 @@ def service_ps(inv: Invocation, ctx: Context) -> int:
     for ref in inv.args:
         try:
             service = ctx.client.call("api_service", ref, False)
-        except DaemonError:
+        except DaemonError as exc:
+            if exc.status != 404:
+                raise  # no leader, say: not a missing service
             missing.append(ref)
             continue
         f = dict(filters)
