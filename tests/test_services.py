@@ -135,7 +135,10 @@ def test_an_update_to_a_missing_image_pauses_and_a_rollback_restores(lab):
     r = lab.docker("manager1", "service rollback web".split())
     assert r.status == 0, r.err
     assert r.out.splitlines()[:2] == ["web", "rollback: manually requested rollback"]
-    assert r.out.splitlines()[-1] == "verify: Service web converged"
+    assert r.out.splitlines()[-2:] == [
+        "verify: Service web converged",
+        "rollback: rollback completed",
+    ]
     running = [r for r in rows(lab, "web", "{{.Image}} {{.DesiredState}}") if r[1] == "Running"]
     assert running == [["nginx:1.10", "Running"]] * 3
 

@@ -139,7 +139,7 @@ SERVICE_FLOORS = {
     "02-services": (55, 66, 84),
     "03-node-ops": (28, 38, 41),
     "04-failures": (10, 14, 20),
-    "05-rolling-update": (33, 46, 70),
+    "05-rolling-update": (36, 49, 70),
     "08-logs-restart": (23, 58, 66),
 }
 

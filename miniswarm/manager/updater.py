@@ -202,7 +202,9 @@ class Updater:
         status = dict(service.get("UpdateStatus") or {"StartedAt": rfc3339nano(tx.now)})
         if self.rollback:
             status.update(
-                State="rollback_paused", Message=failure_message("rollback paused", task_id)
+                # swarm words a paused rollback as a paused update
+                State="rollback_paused",
+                Message=failure_message("update paused", task_id),
             )
         elif action == "rollback" and service.get("PreviousSpec") is not None:
             status.update(

@@ -82,8 +82,9 @@ def watch(ctx: Context, service_id: str, shown: str) -> None:
             elif state == "rollback_paused":
                 raise CommandError(f"service rollback paused: {status.get('Message', '')}")
             elif state == "rollback_completed":
-                if converged_at is None:
-                    message = status.get("Message", "")
+                # swarm completes a rollback one monitor period after its last task runs,
+                # a moment before the CLI's own wait ends: the recordings always show it
+                message = status.get("Message", "")
                 rollback = True
             now = client.kernel.now()
             if converged_at is not None and now - converged_at >= monitor:

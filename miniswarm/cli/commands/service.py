@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
+import shlex
 
 from ... import gocompat
 from ...daemon import DaemonError
@@ -506,9 +507,7 @@ class ServicePretty:
         self.UpdateStatusState = us.get("State", "")
         self.HasUpdateStatusStarted = bool(us.get("StartedAt"))
         self.UpdateStatusStarted = _ago(us.get("StartedAt"), now)
-        self.UpdateIsCompleted = us.get("State") in ("completed", "rollback_completed") and bool(
-            us.get("CompletedAt")
-        )
+        self.UpdateIsCompleted = us.get("State") == "completed" and bool(us.get("CompletedAt"))
         self.UpdateStatusCompleted = _ago(us.get("CompletedAt"), now)
         self.UpdateStatusMessage = us.get("Message", "")
         placement = tt.get("Placement") or {}
@@ -672,7 +671,13 @@ def update_spec(inv: Invocation, spec: dict) -> dict:
     if inv.has("image"):
         cs["Image"] = inv.get("image")
     if inv.has("args"):
-        cs["Args"] = inv.get("args").split()
+        try:
+            cs["Args"] = shlex.split(inv.get("args"))  # the CLI's ShlexOpt
+        except ValueError:
+            raise CommandError(
+                f'invalid argument "{inv.get("args")}" for "--args" flag: '
+                "EOF found when expecting closing quote"
+            ) from None
     if inv.has("entrypoint"):
         cs["Command"] = inv.get("entrypoint").split()
     if inv.has("hostname"):
