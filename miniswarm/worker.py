@@ -60,8 +60,8 @@ class TaskRunner:
                 "ExitCode": c.exit_code,
             }
         status["PortStatus"] = {}
-        ports = self.host_ports()
-        if ports and state == "running":
+        ports = self.host_ports() if state == "running" else None
+        if ports:
             status["PortStatus"] = {"Ports": ports}
         self.status = status
         self.w.report(self.id, status)

@@ -78,6 +78,20 @@ def _name_key(obj: dict) -> str:
     return obj.get("Spec", {}).get("Name", "").lower()
 
 
+def _index_key(kind: str, obj: dict) -> tuple:
+    """What the store's indexes hold of an object: most updates (a task's status) leave
+    it alone, and then the indexes are not touched."""
+    if kind == "tasks":
+        return (
+            obj.get("ServiceID", ""),
+            obj.get("NodeID"),
+            obj["Status"]["State"] in ("new", "pending"),
+        )
+    if kind in NAMED:
+        return (_name_key(obj),)
+    return ()
+
+
 class Store:
     def __init__(self) -> None:
         self.tables: dict[str, dict[str, dict]] = {k: {} for k in KINDS}
@@ -134,10 +148,11 @@ class Store:
             # Version right after ID, where the Engine API's structs have it.
             obj = {"ID": None, "Version": None, **ch.obj}
             obj["Version"] = {"Index": index}
-            if old is not None:
-                self._unindex(ch.kind, old)
             table[obj["ID"]] = obj
-            self._index(ch.kind, obj)
+            if old is None or _index_key(ch.kind, old) != _index_key(ch.kind, obj):
+                if old is not None:
+                    self._unindex(ch.kind, old)
+                self._index(ch.kind, obj)
             applied.changes.append((ch, old, obj))
         self.index = index
         for watch in self.watchers:
