@@ -138,6 +138,7 @@ class Agent:
 
     def assignments(self, msg: Assignments) -> None:
         if not self.stopped and msg.node_id == self.d.node_id:
+            self.worker.files = msg.files  # before the tasks that need them
             self.worker.assign(msg.tasks)
             self.d.mesh.table = msg.mesh
 

@@ -698,6 +698,20 @@ class Daemon(Process):
     def api_service_remove(self, ref: str) -> Future:
         return self._cluster_call("service.remove", {"ref": ref})
 
+    # -- secrets and configs (kind: "secret" or "config") ------------------------------------------
+
+    def api_secret_create(self, kind: str, spec: dict) -> Future:
+        return self._cluster_call(f"{kind}.create", {"spec": spec})
+
+    def api_secret_list(self, kind: str, filters: dict | None = None) -> Future:
+        return self._cluster_call(f"{kind}.list", {"filters": filters or {}})
+
+    def api_secret_inspect(self, kind: str, ref: str) -> Future:
+        return self._cluster_call(f"{kind}.inspect", {"ref": ref})
+
+    def api_secret_remove(self, kind: str, ref: str) -> Future:
+        return self._cluster_call(f"{kind}.remove", {"ref": ref})
+
     def api_task_logs(self, tasks: list[dict], nodes: dict[str, str]) -> Future:
         """The logs of these tasks' containers, from the nodes that run them:
         {task ID: [(time, stream, line), ...]}."""

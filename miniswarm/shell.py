@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from . import grep
+
 if TYPE_CHECKING:
     from .lab import Lab
 
@@ -379,61 +381,7 @@ def _input(sh: Shell, files: list[str], stdin: str, tool: str) -> tuple[str, str
 
 @builtin("grep")
 def _grep(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
-    opts, rest = set(), []
-    pattern = None
-    it = iter(args)
-    for a in it:
-        if a == "-e":
-            pattern = next(it, "")
-        elif a.startswith("-") and len(a) > 1 and a != "--":
-            opts.update(a[1:])
-        else:
-            rest.append(a)
-    if pattern is None:
-        if not rest:
-            return "", "Usage: grep [OPTION]... PATTERNS [FILE]...\n", 2
-        pattern = rest.pop(0)
-    text, err = _input(sh, rest, stdin, "grep")
-    if "F" in opts:
-        regex = re.escape(pattern)
-    else:
-        regex = _bre(pattern) if "E" not in opts else pattern
-    if "w" in opts:
-        regex = rf"\b(?:{regex})\b"
-    try:
-        rx = re.compile(regex, re.I if "i" in opts else 0)
-    except re.error:
-        return "", "grep: Invalid regular expression\n", 2
-    hits = [
-        (n, line)
-        for n, line in enumerate(_lines(text), 1)
-        if bool(rx.search(line.rstrip("\n"))) != ("v" in opts)
-    ]
-    if "c" in opts:
-        return f"{len(hits)}\n", err, 0 if hits else 1
-    if "q" in opts:
-        return "", err, 0 if hits else 1
-    if "o" in opts and "v" not in opts:
-        out = "".join(m.group(0) + "\n" for _, line in hits for m in rx.finditer(line.rstrip("\n")))
-    else:
-        out = _join([f"{n}:{line}" if "n" in opts else line for n, line in hits])
-    return out, err, 0 if hits else 1
-
-
-def _bre(pattern: str) -> str:
-    """A basic regular expression as grep and sed read it: \\( \\) \\{ \\} \\| \\+ \\? are
-    the operators, ( ) { } | + ? are literal."""
-    out, i = "", 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\" and i + 1 < len(pattern):
-            n = pattern[i + 1]
-            out += n if n in "(){}|+?" else "\\" + n
-            i += 2
-            continue
-        out += "\\" + c if c in "(){}|+?" else c
-        i += 1
-    return out
+    return grep.grep(args, lambda files: _input(sh, files, stdin, "grep"))
 
 
 def _count_arg(args: list[str], default: int) -> tuple[int, bool, list[str]]:
@@ -667,7 +615,7 @@ def _sed(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
 def _sed_address(s: str) -> tuple[object, str]:
     if s.startswith("/"):
         end = s.index("/", 1)
-        return re.compile(_bre(s[1:end])), s[end + 1 :]
+        return re.compile(grep.bre(s[1:end])), s[end + 1 :]
     m = re.match(r"\d+|\$", s)
     if m:
         return m.group(0), s[m.end() :]
@@ -694,7 +642,7 @@ def _sed_parse(script: str) -> list[tuple]:
             if len(parts) < 3:
                 raise ValueError("unterminated `s' command")
             repl = re.sub(r"\\(\d)", r"\\\1", parts[1]).replace("&", r"\g<0>")
-            program.append((a1, a2, "s", (re.compile(_bre(parts[0])), repl, parts[2])))
+            program.append((a1, a2, "s", (re.compile(grep.bre(parts[0])), repl, parts[2])))
         elif cmd in "pdq":
             program.append((a1, a2, cmd, None))
         else:

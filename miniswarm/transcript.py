@@ -1,9 +1,9 @@
 """Transcripts: play a recorded session on the simulator, print what happened, and
 compare it with what was recorded (../shared/reference/TRANSCRIPTS.md has the format).
 
-Where a recording has no `@ T` times, the recorder said how long it waited in a note:
-`# (all 5 tasks Running 1.7s after create returned)`; the player waits as long before the
-next command.
+Where a recording has no `@ T` times, its commands ran about UNTIMED_PACE apart, and the
+recorder said how long it waited in a note: `# (all 5 tasks Running 1.7s after create
+returned)`; the player waits as long before the next command.
 
 A recording of a real swarm names that swarm's IDs and tokens: `docker node rm
 9dj4kv9jozgj...`. While it plays, the player learns which of its own IDs, tokens and keys
@@ -23,6 +23,9 @@ from .shell import Shell
 
 _CMD = re.compile(r"^\$ (\S+): (.*)$")
 _EXIT = re.compile(r"^\[exit (\d+)\]$")
+# A recording without times ran its commands one after another over ssh: about this many
+# seconds apart (its ages say so: "Running 1 second ago", then 2, 3, 5 seconds).
+UNTIMED_PACE = 1.0
 _WAITED = re.compile(r"^# \(.*?\b(\d+(?:\.\d+)?)s after .*\)$")  # the recorder's wait
 
 
@@ -254,6 +257,7 @@ def _play(t: Transcript, lab: Lab, check: bool) -> Outcome:
     t0: float | None = None
     formed = False
     untimed = not any(s.kind == "at" for s in t.steps)  # waits are told only in notes
+    last_start: float | None = None
     for step in t.steps:
         if step.kind == "text":
             out.append(step.text)
@@ -276,6 +280,9 @@ def _play(t: Transcript, lab: Lab, check: bool) -> Outcome:
             out.append(f"$ lab: {step.line}")
             lab_action(lab, step.line)
             continue
+        if untimed and last_start is not None:  # the recorder's own pace between commands
+            lab.sleep(max(0.0, last_start + UNTIMED_PACE - lab.now()))
+        last_start = lab.now()
         line = learner.rewrite(step.line, step.expected)
         cols, rows = step.tty or (80, 24)
         shell = shells.get((step.host, step.tty))

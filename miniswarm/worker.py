@@ -10,6 +10,8 @@ until one gets through. A task that leaves the assignments takes its container w
 
 from __future__ import annotations
 
+import base64
+import posixpath
 from typing import TYPE_CHECKING, Any
 
 from . import taskstate
@@ -24,6 +26,10 @@ if TYPE_CHECKING:
 PREPARE_TIME = 0.2  # checking the image and creating the container
 REPORT_BATCH = 0.05
 RETRY = 0.5
+
+
+class MissingFile(Exception):
+    """A secret or config the task needs has not reached this node."""
 
 
 class TaskRunner:
@@ -113,6 +119,9 @@ class TaskRunner:
         ref = cs.get("Image", "")
         try:
             self.container = self.w.create_container(self.task)
+        except MissingFile as exc:
+            self.report("rejected", "preparing", str(exc))
+            return
         except NoSuchImage:
             self.report(
                 "rejected",
@@ -172,6 +181,9 @@ class Worker:
         self._pending: dict[str, dict] = {}
         self._sending = False
         self._timer = None
+        # The secrets and configs this node's tasks need, from the dispatcher; held in
+        # memory only, and forgotten when no task here needs them any more.
+        self.files: dict[str, dict[str, str]] = {"secret": {}, "config": {}}
 
     def assign(self, tasks: tuple) -> None:
         seen = set()
@@ -213,6 +225,7 @@ class Worker:
             "com.docker.swarm.task.name": task_name(task).rsplit(".", 1)[0],
         }
         labels.update(cs.get("Labels") or {})
+        files, meta, mounts = self._mounted(cs)
         return self.runtime.create(
             cs.get("Image", ""),
             task_name(task),
@@ -220,11 +233,39 @@ class Worker:
             list(cs.get("Env") or []),
             labels,
             hostname=cs.get("Hostname", ""),
+            files=files,
+            meta=meta,
+            mounts=mounts,
             address=next(
                 (a["Addresses"][0].split("/")[0] for a in task.get("NetworksAttachments") or []),
                 "",
             ),
         )
+
+    def _mounted(self, cs: dict) -> tuple[dict, dict, list[str]]:
+        """A task's secrets at /run/secrets/TARGET and configs at TARGET, each a file on
+        its own in-memory filesystem: (contents, metadata, `mount` lines)."""
+        files: dict[str, str] = {}
+        meta: dict[str, tuple[int, str, str, float]] = {}
+        now = self.ctx.wallclock()
+        for kind, key in (("secret", "Secrets"), ("config", "Configs")):
+            for ref in cs.get(key) or []:
+                obj_id = ref.get(f"{kind.capitalize()}ID", "")
+                if obj_id not in self.files[kind]:
+                    raise MissingFile(f"{kind} {ref.get(f'{kind.capitalize()}Name')} not found")
+                target = ref["File"]["Name"]
+                if kind == "secret" and not target.startswith("/"):
+                    target = "/run/secrets/" + target
+                path = posixpath.normpath("/" + target.lstrip("/"))
+                if kind == "secret" and not path.startswith("/run/secrets/"):
+                    path = "/run/secrets/" + posixpath.basename(path)  # kept in its place
+                files[path] = base64.b64decode(self.files[kind][obj_id]).decode(errors="replace")
+                meta[path] = (ref["File"].get("Mode", 0o444), ref["File"].get("UID", "0"),
+                              ref["File"].get("GID", "0"), now)  # fmt: skip
+        # moby mounts parents before children: by depth, then in order
+        order = sorted(meta, key=lambda p: p.count("/"))
+        mounts = [f"tmpfs on {p} type tmpfs (ro,relatime)" for p in order]
+        return files, meta, mounts
 
     # -- reports ---------------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from .. import ca, ids, taskstate
 from ..gocompat import rfc3339nano
 from ..names import task_name
 from ..rpc import RpcError, plain_error
+from .secretapi import SecretAPI
 from .serviceapi import ServiceAPI
 from .store import public
 
@@ -58,7 +59,7 @@ def node_name(node: dict) -> str:
     return node["Spec"].get("Name") or node.get("Description", {}).get("Hostname", "")
 
 
-class ControlAPI(ServiceAPI):
+class ControlAPI(ServiceAPI, SecretAPI):
     def __init__(self, manager: Manager) -> None:
         self.m = manager
         self.store = manager.store

@@ -17,7 +17,7 @@ from .. import taskstate
 from ..gocompat import rfc3339nano
 from ..rpc import RpcError
 from ..sim.kernel import Event
-from . import specs
+from . import secretapi, specs
 from .store import Applied
 
 if TYPE_CHECKING:
@@ -53,9 +53,12 @@ class Assignments:
     node_id: str
     tasks: tuple
     mesh: dict  # the routing mesh's backends (mesh.Table)
+    # What the node's tasks need, and nothing else: {"secret"|"config": {ID: data, base64}}
+    files: dict
 
     def wire_size(self) -> int:
-        return 64 + 512 * len(self.tasks) + 64 * sum(len(e[2]) + 1 for e in self.mesh.values())
+        size = 64 + 512 * len(self.tasks) + 64 * sum(len(e[2]) + 1 for e in self.mesh.values())
+        return size + sum(len(d) for kind in self.files.values() for d in kind.values())
 
 
 STATUS_BATCH = 0.05  # seconds of task status reports written as one entry
@@ -230,7 +233,21 @@ class Dispatcher:
             for t in self.m.store.tasks_on_node(node_id)
             if taskstate.rank(t["Status"]["State"]) >= taskstate.rank("assigned")
         )
-        self.ctx.send(session.addr, Assignments(node_id, tasks, self._mesh))
+        self.ctx.send(session.addr, Assignments(node_id, tasks, self._mesh, self._files(tasks)))
+
+    def _files(self, tasks: tuple) -> dict:
+        """The secrets and configs the node's live tasks refer to (swarm's assignment set:
+        a node never holds one that none of its tasks needs)."""
+        out: dict[str, dict[str, str]] = {"secret": {}, "config": {}}
+        for t in tasks:
+            if taskstate.terminal(t["Status"]["State"]):
+                continue
+            for kind in out:
+                for ref in secretapi.refs(t["Spec"], kind):
+                    obj = self.m.store.get(kind + "s", secretapi.ref_id(ref, kind))
+                    if obj is not None:
+                        out[kind][obj["ID"]] = obj["Spec"].get("Data") or ""
+        return out
 
     def _mesh_table(self) -> dict:
         """Every ingress-published port and the running tasks behind it, by node address."""

@@ -42,6 +42,7 @@ class Container:
     exit_code: int = 0
     logs: list[tuple[float, str, str]] = field(default_factory=list)  # (time, stream, line)
     address: str = ""  # on the network its requests come in by
+    meta: dict = field(default_factory=dict)  # path -> (mode, uid, gid, mtime), for ls -l
     listeners: dict[int, sh.Handler] = field(default_factory=dict)
     on_exit: Callable[[Container], None] | None = None
     _gen: Any = None
@@ -69,6 +70,7 @@ class Runtime:
         files: dict[str, str] | None = None,
         mounts: list[str] | None = None,
         address: str = "",
+        meta: dict | None = None,
     ) -> Container:
         spec = images.find(image_ref)
         if spec is None:
@@ -97,6 +99,7 @@ class Runtime:
             mounts=mounts or [],
             spec=spec,
             address=address or self.address,
+            meta=dict(meta or {}),
         )
         self.containers[cid] = c
         return c
@@ -106,7 +109,7 @@ class Runtime:
             return
         c.state = "running"
         c.started = self.ctx.wallclock()
-        proc = sh.Proc(c.env, c.hostname, c.files, c.mounts, self.ctx.wallclock)
+        proc = sh.Proc(c.env, c.hostname, c.files, c.mounts, self.ctx.wallclock, c.meta)
         proc.log = lambda stream, line: c.logs.append((self.ctx.wallclock(), stream, line))
         proc.address = c.address
         c._gen = programs.program(proc, c.spec, list(c.argv))
@@ -191,7 +194,7 @@ class Runtime:
 
     def exec(self, c: Container, argv: list[str]) -> tuple[str, str, int]:
         """Run a command in the container to its end (or until it would wait)."""
-        proc = sh.Proc(dict(c.env), c.hostname, c.files, c.mounts, self.ctx.wallclock)
+        proc = sh.Proc(dict(c.env), c.hostname, c.files, c.mounts, self.ctx.wallclock, c.meta)
         gen = sh.command(proc, argv)
         out, err = [], []
         status = 0

@@ -32,12 +32,19 @@ class Proc:
     """What a process sees: its environment, hostname and files."""
 
     def __init__(
-        self, env: dict[str, str], hostname: str, files: dict[str, str], mounts: list[str], now
+        self,
+        env: dict[str, str],
+        hostname: str,
+        files: dict[str, str],
+        mounts: list[str],
+        now,
+        meta: dict | None = None,
     ) -> None:
         self.env = env
         self.hostname = hostname
         self.files = files
         self.mounts = mounts
+        self.meta = meta if meta is not None else {}  # path -> (mode, uid, gid, mtime)
         self.now = now  # () -> seconds since the epoch
         self.status = 0
         self.address = ""  # the container's, for servers that tell it
@@ -516,12 +523,14 @@ def _cat(proc: Proc, args: list[str]) -> Program:
 
 
 def _ls(proc: Proc, args: list[str]) -> Program:
-    paths = [a for a in args if not a.startswith("-")] or ["/"]
+    """busybox ls [-l] [PATH...]."""
+    long = any(a.startswith("-") and "l" in a for a in args)
+    paths = sorted(a for a in args if not a.startswith("-")) or ["/"]
     status = 0
     for p in paths:
         prefix = p.rstrip("/") + "/"
         if p in proc.files:
-            yield ("out", p)
+            yield ("out", _long_line(proc, p, p) if long else p)
             continue
         names = sorted(
             {f[len(prefix) :].split("/", 1)[0] for f in proc.files if f.startswith(prefix)}
@@ -529,9 +538,28 @@ def _ls(proc: Proc, args: list[str]) -> Program:
         if not names:
             yield ("err", f"ls: {p}: No such file or directory")
             status = 1
+            continue
+        if long:
+            files = [prefix + n for n in names if prefix + n in proc.files]
+            blocks = sum(4 * max(1, -(-len(proc.files[f]) // 4096)) for f in files)
+            yield ("out", f"total {blocks}")
         for n in names:
-            yield ("out", n)
+            yield ("out", _long_line(proc, prefix + n, n) if long else n)
     return status
+
+
+def _long_line(proc: Proc, path: str, shown: str) -> str:
+    """One line of busybox's `ls -l`: -r--r--r--    1 root     root    2 Nov 25 22:19 x"""
+    from ..gocompat import utc
+
+    if path not in proc.files:  # a directory
+        return f"drwxr-xr-x    2 root     root          4096 Jan  1 00:00 {shown}"
+    mode, uid, gid, mtime = proc.meta.get(path, (0o644, "0", "0", 0.0))
+    perms = "-" + "".join(ch if mode & (1 << (8 - i)) else "-" for i, ch in enumerate("rwxrwxrwx"))
+    user = "root" if str(uid) == "0" else str(uid)
+    group = "root" if str(gid) == "0" else str(gid)
+    when = utc(mtime).strftime("%b %e %H:%M")
+    return f"{perms}    1 {user:<8} {group:<8} {len(proc.files[path]):>9} {when} {shown}"
 
 
 def _env(proc: Proc, args: list[str]) -> Program:
@@ -671,6 +699,28 @@ def _httpd(proc: Proc, args: list[str]) -> Program:
     return 0
 
 
+def _grep(proc: Proc, args: list[str]) -> Program:
+    from .. import grep
+
+    def read(files: list[str]) -> tuple[str, str]:
+        if not files:
+            return proc.files.get("/dev/stdin", ""), ""
+        text, err = "", ""
+        for name in files:
+            if name in proc.files:
+                text += proc.files[name]
+            else:
+                err += f"grep: {name}: No such file or directory\n"
+        return text, err
+
+    out, err, status = grep.grep(args, read)
+    for line in out.splitlines():
+        yield ("out", line)
+    for line in err.splitlines():
+        yield ("err", line)
+    return status
+
+
 def _sh(proc: Proc, args: list[str]) -> Program:
     if len(args) >= 2 and args[0] == "-c":
         status = yield from run_script(proc, args[1])
@@ -701,6 +751,7 @@ COMMANDS = {
     "[": _test,
     "sh": _sh,
     "exec": _exec,
+    "grep": _grep,
     "httpd": _httpd,
     "bash": _sh,
     "ash": _sh,

@@ -78,4 +78,4 @@ def command(*paths: str) -> Callable[[Handler], Handler]:
 
 
 def load_all() -> None:
-    from . import container, node, service, swarm, system  # noqa: F401
+    from . import container, node, secret, service, swarm, system  # noqa: F401

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import csv
 import re
 import shlex
 
@@ -81,8 +82,79 @@ def parse_pref(text: str) -> dict:
     return {"Spread": {"SpreadDescriptor": arg}}
 
 
+def _file_ref(kind: str):
+    """--secret / --config: "NAME", or "source=,target=,uid=,gid=,mode=" (opts.SecretOpt)."""
+
+    def parse(text: str) -> dict:
+        ref = {"source": "", "target": "", "uid": "0", "gid": "0", "mode": 0o444}
+        fields = next(csv.reader([text]))
+        if len(fields) == 1 and "=" not in fields[0]:
+            ref["source"] = ref["target"] = fields[0]
+            return ref
+        for field in fields:
+            key, eq, value = field.partition("=")
+            if not eq or not key:
+                raise gocompat.GoError(f"invalid field '{field}' must be a key=value pair")
+            key = key.lower()
+            if key in ("source", "src"):
+                ref["source"] = value
+            elif key in ("target", "uid", "gid"):
+                ref[key] = value
+            elif key == "mode":
+                try:
+                    ref["mode"] = gocompat.parse_uint(value, 32)
+                except gocompat.GoError as exc:
+                    raise gocompat.GoError(f"invalid mode specified: {exc}") from None
+            else:
+                raise gocompat.GoError(f"invalid field in {kind} request: {key}")
+        if not ref["source"]:
+            raise gocompat.GoError("source is required")
+        ref["target"] = ref["target"] or ref["source"]
+        return ref
+
+    return parse
+
+
 VALUE_TYPES["port"] = parse_port
 VALUE_TYPES["pref"] = parse_pref
+VALUE_TYPES["secret"] = _file_ref("secret")
+VALUE_TYPES["config"] = _file_ref("config")
+
+
+def resolve_refs(ctx: Context, kind: str, wanted: list[dict]) -> list[dict]:
+    """Secret (config) names to references with IDs, as the CLI's ParseSecrets makes them:
+    one per target, in Go's map order."""
+    by_target: dict[str, dict] = {}
+    for ref in wanted:
+        if ref["target"] in by_target:
+            raise CommandError(f"duplicate {kind} target for {ref['source']} not allowed")
+        by_target[ref["target"]] = ref
+    if not by_target:
+        return []
+    names = sorted({r["source"] for r in by_target.values()})
+    found = {
+        o["Spec"]["Name"]: o["ID"]
+        for o in ctx.client.call("api_secret_list", kind, {"name": names})
+    }
+    Kind = kind.capitalize()  # noqa: N806
+    out = []
+    for target in gocompat.map_order(list(by_target), ctx.rng):
+        ref = by_target[target]
+        if ref["source"] not in found:
+            raise CommandError(f"{kind} not found: {ref['source']}")
+        out.append(
+            {
+                "File": {
+                    "Name": ref["target"],
+                    "UID": ref["uid"],
+                    "GID": ref["gid"],
+                    "Mode": ref["mode"],
+                },
+                f"{Kind}ID": found[ref["source"]],
+                f"{Kind}Name": ref["source"],
+            }
+        )
+    return out
 
 
 def _ports(inv: Invocation, name: str) -> list[dict]:
@@ -251,6 +323,11 @@ def _kv(items: list[str]) -> dict[str, str]:
 def create(inv: Invocation, ctx: Context) -> int:
     spec = create_spec(inv)
     _check_values(inv)
+    cs = spec["TaskTemplate"]["ContainerSpec"]
+    for kind, key in (("secret", "Secrets"), ("config", "Configs")):
+        refs = resolve_refs(ctx, kind, inv.values(kind))
+        if refs:
+            cs[key] = refs
     result = ctx.client.call("api_service_create", spec)
     service_id = result["ID"]
     ctx.print(service_id)
@@ -458,6 +535,18 @@ ContainerSpec:
  User: {{ .ContainerUser }}
 {{- end }}
  Init:\t\t{{ .ContainerInit }}
+{{- if .ContainerSecrets }}
+Secrets:
+{{- range $secret := .ContainerSecrets }}
+ Target:\t{{ $secret.File.Name }}
+  Source:\t{{ $secret.SecretName }}
+{{- end }}{{ end }}
+{{- if .ContainerConfigs }}
+Configs:
+{{- range $config := .ContainerConfigs }}
+ Target:\t{{ $config.File.Name }}
+  Source:\t{{ $config.ConfigName }}
+{{- end }}{{ end }}
 Resources:
 {{- if .HasResources }}
 {{- if .HasResourceReservations }}
@@ -538,6 +627,8 @@ class ServicePretty:
         self.ContainerWorkDir = cs.get("Dir", "")
         self.ContainerUser = cs.get("User", "")
         self.ContainerInit = "true" if cs.get("Init") else "false"
+        self.ContainerSecrets = cs.get("Secrets") or []
+        self.ContainerConfigs = cs.get("Configs") or []
         res = tt.get("Resources") or {}
         r, lim = res.get("Reservations") or {}, res.get("Limits") or {}
         self.HasResourceReservations = bool(r.get("NanoCPUs") or r.get("MemoryBytes"))
@@ -774,6 +865,19 @@ def _update(ctx: Context, inv: Invocation, ref: str, rollback: bool) -> int:
         )
     else:
         spec = update_spec(inv, service["Spec"])
+        cs = spec["TaskTemplate"]["ContainerSpec"]
+        for kind, key in (("secret", "Secrets"), ("config", "Configs")):
+            if inv.values(f"{kind}-add") or inv.values(f"{kind}-rm"):
+                removed = set(inv.values(f"{kind}-rm"))
+                name_key = f"{kind.capitalize()}Name"
+                kept = [r for r in cs.get(key) or [] if r[name_key] not in removed]
+                added = resolve_refs(ctx, kind, inv.values(f"{kind}-add"))
+                targets = {r["File"]["Name"] for r in added}
+                refs = [r for r in kept if r["File"]["Name"] not in targets] + added
+                if refs:
+                    cs[key] = refs
+                else:
+                    cs.pop(key, None)
         _check_values(inv)
         ctx.client.call("api_service_update", service["ID"], service["Version"]["Index"], spec)
     ctx.print(ref)

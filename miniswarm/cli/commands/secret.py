@@ -1,0 +1,178 @@
+"""docker secret / docker config: create, ls, inspect, rm (cli/command/secret, config).
+
+The two groups differ in little: a secret's data is never shown, a config's is; `secret
+ls` has a DRIVER column; their --pretty templates are spaced differently."""
+
+from __future__ import annotations
+
+import base64
+
+from ...daemon import DaemonError
+from ...gocompat import human_duration, parse_rfc3339, time_string
+from ..format import inspect_json, pretty
+from ..parse import Invocation
+from ..template import Template, TemplateError
+from . import CommandError, Context, command, for_each
+from .node import format_rows, inspect_options, parse_filters
+
+TABLES = {
+    "secret": "table {{.ID}}\\t{{.Name}}\\t{{.Driver}}\\t{{.CreatedAt}}\\t{{.UpdatedAt}}",
+    "config": "table {{.ID}}\\t{{.Name}}\\t{{.CreatedAt}}\\t{{.UpdatedAt}}",
+}
+HEADERS = {
+    "ID": "ID",
+    "Name": "NAME",
+    "Driver": "DRIVER",
+    "CreatedAt": "CREATED",
+    "UpdatedAt": "UPDATED",
+    "Labels": "LABELS",
+}
+LABELS = """
+{{- if .Labels }}
+Labels:
+{{- range $k, $v := .Labels }}
+ - {{ $k }}{{if $v }}={{ $v }}{{ end }}
+{{- end }}{{ end }}"""
+PRETTY = {
+    "secret": "ID:              {{.ID}}\nName:              {{.Name}}"
+    + LABELS
+    + "\nDriver:            {{.Driver}}\nCreated at:        {{.CreatedAt}}\n"
+    "Updated at:        {{.UpdatedAt}}\n",
+    "config": "ID:\t\t\t{{.ID}}\nName:\t\t\t{{.Name}}"
+    + LABELS
+    + "\nCreated at:            \t{{.CreatedAt}}\nUpdated at:            \t{{.UpdatedAt}}\n"
+    "Data:\n{{.Data}}\n",
+}
+
+
+class Row:
+    """A secret or config as `ls` templates see it."""
+
+    def __init__(self, obj: dict, now: float) -> None:
+        self.o = obj
+        self.now = now
+
+    def ID(self) -> str:  # noqa: N802
+        return self.o["ID"]
+
+    def Name(self) -> str:  # noqa: N802
+        return self.o["Spec"]["Name"]
+
+    def Driver(self) -> str:  # noqa: N802
+        return (self.o["Spec"].get("Driver") or {}).get("Name", "")
+
+    def CreatedAt(self) -> str:  # noqa: N802
+        return human_duration(self.now - parse_rfc3339(self.o["CreatedAt"])) + " ago"
+
+    def UpdatedAt(self) -> str:  # noqa: N802
+        return human_duration(self.now - parse_rfc3339(self.o["UpdatedAt"])) + " ago"
+
+    def Labels(self) -> str:  # noqa: N802
+        return ",".join(f"{k}={v}" for k, v in sorted((self.o["Spec"].get("Labels") or {}).items()))
+
+    def Label(self, name: str) -> str:  # noqa: N802
+        return (self.o["Spec"].get("Labels") or {}).get(name, "")
+
+
+class Pretty:
+    """What the --pretty templates see."""
+
+    def __init__(self, obj: dict) -> None:
+        spec = obj["Spec"]
+        self.ID = obj["ID"]
+        self.Name = spec["Name"]
+        self.Labels = spec.get("Labels") or {}
+        self.Driver = (spec.get("Driver") or {}).get("Name", "")
+        self.CreatedAt = pretty(time_string(parse_rfc3339(obj["CreatedAt"])))
+        self.UpdatedAt = pretty(time_string(parse_rfc3339(obj["UpdatedAt"])))
+        self.Data = base64.b64decode(spec.get("Data") or "").decode(errors="replace")
+
+
+def _labels(values: list[str]) -> dict[str, str]:
+    out = {}
+    for v in values:
+        key, _, value = v.partition("=")
+        out[key] = value
+    return out
+
+
+def _create(kind: str, inv: Invocation, ctx: Context) -> int:
+    name = inv.args[0]
+    source = inv.args[1] if len(inv.args) > 1 else None
+    driver = inv.get("driver") if kind == "secret" else None
+    if driver and source:
+        raise CommandError("when using secret driver secret data must be empty")
+    if source is None and not driver:
+        raise CommandError(f"{kind} file is required")
+    data = b""
+    if source == "-":
+        data = (ctx.stdin or "").encode()
+        if not data:
+            raise CommandError("error reading from STDIN: data is empty")
+    elif source is not None:
+        files = ctx.files or {}
+        if source not in files:
+            raise CommandError(
+                f"error reading from {source}: open {source}: no such file or directory"
+            )
+        data = files[source].encode()
+    spec = {
+        "Name": name,
+        "Labels": _labels(inv.values("label")),
+        "Data": base64.b64encode(data).decode(),
+    }
+    if driver:
+        spec["Driver"] = {"Name": driver}
+    created = ctx.client.call("api_secret_create", kind, spec)
+    ctx.print(created["ID"])
+    return 0
+
+
+def _ls(kind: str, inv: Invocation, ctx: Context) -> int:
+    objs = ctx.client.call("api_secret_list", kind, parse_filters(inv.values("filter")))
+    objs.sort(key=lambda o: o["Spec"]["Name"])
+    if inv.get("quiet"):
+        for o in objs:
+            ctx.print(o["ID"])
+        return 0
+    now = ctx.client.now()
+    format_rows(inv.get("format") or TABLES[kind], [Row(o, now) for o in objs], HEADERS, ctx)
+    return 0
+
+
+def _inspect(kind: str, inv: Invocation, ctx: Context) -> int:
+    fmt, pretty_mode, tmpl = inspect_options(inv)
+    found, errors, texts = [], [], []
+    for ref in inv.args:
+        try:
+            obj = ctx.client.call("api_secret_inspect", kind, ref)
+        except DaemonError as exc:
+            errors.append(f"Error response from daemon: {exc.message}")
+            continue
+        found.append(obj)
+        if tmpl is not None:
+            try:
+                texts.append(tmpl.execute(obj, missing="error") + "\n")
+            except TemplateError as exc:
+                errors.append(f"template parsing error: {exc}")
+    if pretty_mode:
+        for obj in found:
+            ctx.write(Template(PRETTY[kind]).execute(Pretty(obj)))
+    elif tmpl is not None:
+        ctx.write("".join(texts) or "\n")
+    else:
+        ctx.write(inspect_json(found))
+    if errors:
+        raise CommandError("\n".join(errors))
+    return 0
+
+
+def _rm(kind: str, inv: Invocation, ctx: Context) -> int:
+    return for_each(ctx, inv.args, lambda ref: ctx.client.call("api_secret_remove", kind, ref))
+
+
+for _kind in ("secret", "config"):
+    command(f"docker {_kind} create")(lambda inv, ctx, k=_kind: _create(k, inv, ctx))
+    command(f"docker {_kind} ls")(lambda inv, ctx, k=_kind: _ls(k, inv, ctx))
+    command(f"docker {_kind} inspect")(lambda inv, ctx, k=_kind: _inspect(k, inv, ctx))
+    command(f"docker {_kind} rm")(lambda inv, ctx, k=_kind: _rm(k, inv, ctx))

@@ -1,0 +1,171 @@
+"""Secrets and configs: stored by the managers, never shown back, delivered only to the
+nodes whose tasks use them, mounted in memory in those containers — the notes' promises,
+asserted on what the docker commands print (and, where nothing prints, on the hosts)."""
+
+from __future__ import annotations
+
+import pytest
+
+from miniswarm.lab import Lab
+from miniswarm.shell import Shell
+
+SEED = 5
+HOSTS = ["manager1", "manager2", "manager3", "worker1", "worker2"]
+
+
+@pytest.fixture
+def lab():
+    lab = Lab(seed=SEED)
+    lab.form_swarm(HOSTS[:3], HOSTS[3:])
+    yield lab
+    lab.close()
+
+
+def sh(lab: Lab, line: str, host: str = "manager1") -> tuple[str, int]:
+    out = Shell(lab, host).run(line)
+    return out.text, out.status
+
+
+def ok(lab: Lab, line: str, host: str = "manager1") -> str:
+    text, status = sh(lab, line, host)
+    assert status == 0, f"seed {SEED}: {line}: {text}"
+    return text
+
+
+def task_container(lab: Lab, service: str) -> tuple[str, str]:
+    """(host, container ID) of the service's running task"""
+    node = ok(
+        lab, f"docker service ps --filter desired-state=running --format {{{{.Node}}}} {service}"
+    )
+    host = node.split()[0]
+    cid = ok(lab, f"docker ps -q --filter name={service}", host).split()[0]
+    return host, cid
+
+
+def test_a_secret_is_created_from_stdin_or_a_file_and_never_shown_back(lab):
+    ok(lab, "printf 'pw' | docker secret create password -")
+    ok(lab, "printf 'from-a-file' > dbpass.txt")
+    ok(lab, "docker secret create --label env=prod dbpass dbpass.txt")
+    assert ok(lab, "docker secret ls --format {{.Name}}").split() == ["dbpass", "password"]
+    assert ok(lab, "docker secret ls -q --filter label=env=prod").count("\n") == 1
+    shown = ok(lab, "docker secret inspect password dbpass")
+    assert "pw" not in shown.replace("password", "") and "from-a-file" not in shown
+    assert '"Data"' not in shown
+
+
+def test_secret_errors_are_dockers(lab):
+    ok(lab, "printf 'pw' | docker secret create password -")
+    cases = {
+        "printf 'x' | docker secret create password -": "Error response from daemon: rpc error: "
+        "code = AlreadyExists desc = secret password already exists\n",
+        "printf '' | docker secret create empty -": "error reading from STDIN: data is empty\n",
+        "docker secret create onlyname": "secret file is required\n",
+        "docker secret create x nosuchfile": "error reading from nosuchfile: open nosuchfile: "
+        "no such file or directory\n",
+        "docker secret inspect nosuch": "[]\nError response from daemon: secret nosuch not found\n",
+        "printf 'x' | docker secret create bad_name- -": "Error response from daemon: rpc error: "
+        "code = InvalidArgument desc = invalid name, only 64 [a-zA-Z0-9-_.] characters "
+        "allowed, and the start and end character must be [a-zA-Z0-9]\n",
+    }
+    for line, err in cases.items():
+        assert sh(lab, line) == (err, 1), line
+    text, status = sh(lab, "docker secret ls", "worker1")
+    assert status == 1 and "This node is not a swarm manager" in text
+    assert ok(lab, "docker secret ls --format {{.Name}}") == "password\n"
+
+
+def test_the_mysql_example_reads_its_password_from_the_mounted_secret(lab):
+    ok(lab, "printf 'pw' | docker secret create password -")
+    ok(
+        lab,
+        "docker service create -d --name mysql --secret source=password,target=password "
+        "-e MYSQL_ROOT_PASSWORD_FILE=/run/secrets/password mysql:5.7",
+    )
+    lab.sleep(6)
+    host, cid = task_container(lab, "mysql")
+    assert ok(lab, f"docker exec {cid} cat /run/secrets/password", host).strip() == "pw"
+    assert ok(lab, f"docker exec {cid} sh -c 'mount | grep secrets'", host) == (
+        "tmpfs on /run/secrets/password type tmpfs (ro,relatime)\n"
+    )
+    listing = ok(lab, f"docker exec {cid} ls -l /run/secrets", host).splitlines()
+    assert listing[0] == "total 4"
+    assert listing[1].startswith("-r--r--r--    1 root     root             2 ")
+    assert "ready for connections" in ok(lab, "docker service logs mysql")
+    text, status = sh(lab, "docker secret rm password")
+    assert (text, status) == (
+        "Error response from daemon: rpc error: code = InvalidArgument desc = secret "
+        "'password' is in use by the following service: mysql\n",
+        1,
+    )
+
+
+def test_mysql_without_its_password_setting_fails_as_the_real_image_does(lab):
+    ok(lab, "printf 'pw' | docker secret create password -")
+    ok(lab, "docker service create -d --name mysql --secret password mysql:5.7")
+    lab.sleep(4)
+    logs = ok(lab, "docker service logs mysql")
+    assert "Database is uninitialized and password option is not specified" in logs
+    assert "task: non-zero exit (1)" in ok(lab, "docker service ps --no-trunc mysql")
+
+
+def test_only_nodes_running_a_task_that_uses_a_secret_hold_it_and_forget_it_after(lab):
+    ok(lab, "printf 's3cr3t-value' | docker secret create token -")
+    ok(lab, "docker service create -d --name app --secret token busybox sleep 1d")
+    lab.sleep(4)
+    host, _ = task_container(lab, "app")
+    holders = [h for h in HOSTS if lab.kernel.host(h).process.agent.worker.files["secret"]]
+    assert holders == [host]
+    ok(lab, "docker service rm app")
+    lab.sleep(6)
+    assert not any(lab.kernel.host(h).process.agent.worker.files["secret"] for h in HOSTS)
+
+
+def test_secrets_are_added_and_removed_on_a_running_service(lab):
+    ok(lab, "printf 'pw' | docker secret create password -")
+    ok(lab, "printf 'hunter2' | docker secret create dbpass -")
+    ok(lab, "docker service create -d --name app --secret password busybox sleep 1d")
+    lab.sleep(3)
+    ok(lab, "docker service update -d --secret-add source=dbpass,target=db,mode=0400 app")
+    lab.sleep(4)
+    host, cid = task_container(lab, "app")
+    listing = ok(lab, f"docker exec {cid} ls -l /run/secrets", host).splitlines()
+    assert [line.split()[0] for line in listing[1:]] == ["-r--------", "-r--r--r--"]
+    assert ok(lab, f"docker exec {cid} cat /run/secrets/db", host).strip() == "hunter2"
+    ok(lab, "docker service update -d --secret-rm password app")
+    lab.sleep(4)
+    host, cid = task_container(lab, "app")
+    assert ok(lab, f"docker exec {cid} ls /run/secrets", host) == "db\n"
+    assert ok(lab, "docker secret rm password") == "password\n"
+    text, status = sh(lab, "docker service create -d --name bad --secret nosuchsecret nginx")
+    assert (text, status) == ("secret not found: nosuchsecret\n", 1)
+
+
+def test_configs_are_shown_back_and_mounted_at_their_target(lab):
+    ok(lab, "printf 'server { listen 80; }\\n' | docker config create nginx_conf -")
+    assert ok(lab, "docker config inspect --format '{{json .Spec.Data}}' nginx_conf") == (
+        '"c2VydmVyIHsgbGlzdGVuIDgwOyB9Cg=="\n'
+    )
+    pretty = ok(lab, "docker config inspect --pretty nginx_conf")
+    assert pretty.endswith("Data:\nserver { listen 80; }\n\n")
+    ok(
+        lab,
+        "docker service create -d --name webcfg --config "
+        "source=nginx_conf,target=/etc/nginx/conf.d/site.conf --config nginx_conf nginx",
+    )
+    lab.sleep(3)
+    host, cid = task_container(lab, "webcfg")
+    assert ok(lab, f"docker exec {cid} cat /etc/nginx/conf.d/site.conf", host) == (
+        "server { listen 80; }\n"
+    )
+    assert ok(lab, f"docker exec {cid} sh -c 'mount | grep -e site.conf -e nginx_conf'", host) == (
+        "tmpfs on /nginx_conf type tmpfs (ro,relatime)\n"
+        "tmpfs on /etc/nginx/conf.d/site.conf type tmpfs (ro,relatime)\n"
+    )
+    pretty = ok(lab, "docker service inspect --pretty webcfg")
+    assert "Configs:\n Target:\t" in pretty
+    text, status = sh(lab, "docker config rm nginx_conf nosuch")
+    assert status == 1 and text == (
+        "Error response from daemon: rpc error: code = InvalidArgument desc = config "
+        "'nginx_conf' is in use by the following service: webcfg\n"
+        "Error response from daemon: config nosuch not found\n"
+    )
