@@ -26,7 +26,7 @@ from .manager.dispatcher import Assignments, SessionUpdate
 from .manager.raftproxy import RaftProxy
 from .mesh import Mesh
 from .raft import Config
-from .raftnode import Packet, Unreachable
+from .raftnode import Packet, Unreachable, edit_log
 from .rpc import Rpc, RpcError, chain, failed, resolved
 from .runtime.container import Runtime
 from .sim.kernel import HostContext, Process
@@ -120,6 +120,10 @@ class DaemonError(Exception):
         self.message = message
         self.status = status
 
+
+# A manager's Raft state on its disk: the encrypted log, its member ID, the wrapped data
+# key and (without autolock) the key that wraps it.
+RAFT_FILES = ("swarm/raft", "swarm/raft-id", "swarm/raft-dek", "swarm/raft-kek")
 
 # gRPC codes as moby's errdefs turn them into HTTP statuses
 HTTP_STATUS = {"NotFound": 404, "InvalidArgument": 400, "AlreadyExists": 409}
@@ -259,7 +263,7 @@ class Daemon(Process):
         elif role == "worker" and self.manager is not None and self.state["role"] == "manager":
             self.manager.stop()
             self.manager = None
-            for key in ("swarm/raft", "swarm/raft-id"):
+            for key in RAFT_FILES:
                 self.ctx.disk.delete(key)
             self.state["role"] = "worker"
             self.state.pop("member_id", None)
@@ -269,7 +273,7 @@ class Daemon(Process):
         if self.state is None or self.manager is not None or self.state["role"] != "manager":
             return
         member = ids.raft_member_id(self.node_id, self.ctx.rng)
-        for key in ("swarm/raft", "swarm/raft-id"):
+        for key in RAFT_FILES:
             self.ctx.disk.delete(key)
         if self.was_ready:  # promoted while running, not joining as a manager
             self.control_from = self.ctx.now() + PROMOTED_CONTROL_DELAY
@@ -457,9 +461,12 @@ class Daemon(Process):
         member = self.manager.member_id
         self.manager.stop()
         self.manager = None
-        storage = self.ctx.disk.read("swarm/raft")
-        storage.force_new_cluster(member, self.advertise_addr)
-        self.ctx.disk.write("swarm/raft", storage)
+        edit_log(
+            self.ctx.disk,
+            "swarm/raft",
+            self.ctx.stream("raft-crypto"),
+            lambda storage: storage.force_new_cluster(member, self.advertise_addr),
+        )
         self._start_manager()
         self.set_remote_managers([(self.node_id, f"{self.advertise_addr}:2377")])
         node_id = self.node_id

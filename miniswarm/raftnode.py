@@ -7,11 +7,13 @@ proposals wait for their entries to commit (swarm's `ProposeValue`).
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from .encryption import Cipher, new_key, unwrap, wrap
 from .raft import (
     Config,
     Entry,
@@ -19,6 +21,8 @@ from .raft import (
     ProposalRefused,
     Raft,
     RaftStorage,
+    Ready,
+    Snapshot,
     Status,
 )
 from .sim.kernel import HostContext, Process
@@ -120,6 +124,7 @@ class RaftNode:
         disk_key: str = "raft",
         on_leader_change: Callable[[str | None], None] | None = None,
         on_tick: Callable[[], None] | None = None,
+        kek: bytes | None = None,
     ) -> None:
         self.ctx = ctx
         self.machine = machine
@@ -131,14 +136,21 @@ class RaftNode:
         self.peers: dict[str, Peer] = {}
 
         disk = ctx.disk
-        storage = disk.read(disk_key)
-        if storage is None:
+        crypto = ctx.stream("raft-crypto")
+        self.cipher = Cipher(data_key(disk, disk_key, crypto, kek), crypto)
+        sealed = disk.read(disk_key)
+        if sealed is None:
             if member_id is None:
                 raise ValueError("a new Raft member needs an id")
             storage = RaftStorage.bootstrap(bootstrap) if bootstrap else RaftStorage()
+            sealed = RaftStorage()
+            sealed.save(seal_ready(_whole(storage), self.cipher))
             disk.write(disk_key + "-id", member_id)
-            disk.write(disk_key, storage)
+            disk.write(disk_key, sealed)
+        else:
+            storage = unseal(sealed, self.cipher)
         self.storage: RaftStorage = storage
+        self.sealed = sealed  # what lies on the disk: the same log, its contents encrypted
         self.id: str = disk.read(disk_key + "-id")
         self.raft = Raft(
             self.id,
@@ -319,7 +331,8 @@ class RaftNode:
         raft = self.raft
         while raft.has_ready():
             rd = raft.ready()
-            self.storage.save(rd)  # 1. persist
+            self.storage.save(rd)  # 1. persist (encrypted on the disk)
+            self.sealed.save(seal_ready(rd, self.cipher))
             for m in rd.messages:  # 2. send
                 self._send(m)
             if rd.restore and rd.snapshot is not None:  # 3. apply
@@ -412,3 +425,91 @@ class RaftProcess(Process):
     def on_message(self, src: str, msg: Any) -> None:
         if isinstance(msg, (Packet, Unreachable)):
             self.node.receive(src, msg)
+
+
+# -- the log on disk -------------------------------------------------------------------------
+
+
+class Locked(Exception):
+    """The data key is wrapped by a key this manager does not have (autolock)."""
+
+
+def data_key(disk: Any, disk_key: str, rng: Any, kek: bytes | None = None) -> bytes:
+    """The member's DEK, unwrapped with `kek` or, without autolock, with the KEK kept on
+    the disk beside it; a new member makes both."""
+    wrapped = disk.read(disk_key + "-dek")
+    if wrapped is None:
+        dek = new_key(rng)
+        if kek is None:
+            kek = new_key(rng)
+            disk.write(disk_key + "-kek", kek)
+        disk.write(disk_key + "-dek", wrap(kek, dek, rng))
+        return dek
+    kek = kek if kek is not None else disk.read(disk_key + "-kek")
+    if kek is None:
+        raise Locked("the raft data key is locked")
+    return unwrap(kek, wrapped, rng)
+
+
+def unseal(sealed: RaftStorage, cipher: Cipher) -> RaftStorage:
+    """The log as Raft works with it, from its encrypted form on the disk."""
+    out = RaftStorage()
+    out.hard_state = sealed.hard_state
+    out.offset, out.offset_term = sealed.offset, sealed.offset_term
+    out.entries = [
+        Entry(e.term, e.index, None if e.data is None else cipher.open_object(e.data), e.config)
+        for e in sealed.entries
+    ]
+    snap = sealed.snapshot
+    if snap is not None:
+        out.snapshot = Snapshot(snap.index, snap.term, snap.config, cipher.open_object(snap.data))
+    return out
+
+
+def read_log(disk: Any, disk_key: str = "raft", kek: bytes | None = None) -> RaftStorage | None:
+    """A member's log as it is on its disk, decrypted (for tests and inspection)."""
+    sealed = disk.read(disk_key)
+    if sealed is None:
+        return None
+    rng = random.Random(0)  # opening consumes no randomness
+    return unseal(sealed, Cipher(data_key(disk, disk_key, rng, kek), rng))
+
+
+def edit_log(disk: Any, disk_key: str, rng: Any, edit: Callable[[RaftStorage], None]) -> None:
+    """Change a stopped member's log on its disk (swarm's --force-new-cluster)."""
+    cipher = Cipher(data_key(disk, disk_key, rng), rng)
+    storage = unseal(disk.read(disk_key), cipher)
+    edit(storage)
+    sealed = RaftStorage()
+    sealed.save(seal_ready(_whole(storage), cipher))
+    disk.write(disk_key, sealed)
+
+
+def _whole(storage: RaftStorage) -> Ready:
+    """A Ready that writes all of `storage` afresh."""
+    return Ready(
+        hard_state=storage.hard_state,
+        snapshot=storage.snapshot,
+        log_start=(storage.offset, storage.offset_term),
+        entries_from=storage.offset + 1,
+        entries=list(storage.entries),
+    )
+
+
+def seal_ready(rd: Ready, cipher: Cipher) -> Ready:
+    """What `rd` asks to persist, with each command and the snapshot encrypted (index,
+    term and configuration stay clear, as swarm's MaybeEncryptedRecord leaves them)."""
+    snap = rd.snapshot
+    if snap is not None:
+        snap = Snapshot(snap.index, snap.term, snap.config, cipher.seal_object(snap.data))
+    return Ready(
+        hard_state=rd.hard_state,
+        snapshot=snap,
+        log_start=rd.log_start,
+        entries_from=rd.entries_from,
+        entries=[_seal_entry(e, cipher) for e in rd.entries],
+    )
+
+
+def _seal_entry(e: Entry, cipher: Cipher) -> Entry:
+    return Entry(e.term, e.index, None if e.data is None else cipher.seal_object(e.data), e.config)

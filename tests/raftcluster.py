@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from miniswarm.raft import LEADER, Config, ProposalRefused
-from miniswarm.raftnode import RaftProcess
+from miniswarm.raftnode import RaftProcess, read_log
 from miniswarm.sim import HostDown, SimDriver
 
 SCALE = 20.0
@@ -134,7 +134,7 @@ class RaftCluster:
         return node.raft if node is not None else None
 
     def storage(self, i: int):
-        return self.driver.hosts[self.names[i]].disk.read("raft")
+        return read_log(self.driver.hosts[self.names[i]].disk)
 
     def sleep(self, seconds: float) -> None:
         self.driver.run_for(seconds)

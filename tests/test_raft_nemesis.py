@@ -31,7 +31,7 @@ from hypothesis.stateful import (
 )
 
 from miniswarm.raft import LEADER, Config, ConfigChangeRefused, Entry, ProposalRefused
-from miniswarm.raftnode import AppliedLog, RaftProcess
+from miniswarm.raftnode import AppliedLog, RaftProcess, read_log
 from miniswarm.sim import HostDown, SimDriver
 
 ELECTION = 20.0  # seconds: the longest randomised election timeout (10 to 20 ticks of 1 s)
@@ -166,6 +166,7 @@ class RaftNemesis(RuleBasedStateMachine):
         holders = 0
         for h, member in self.member_id.items():
             if member in voters:
+                # Index and term lie in the clear on the disk; only commands are sealed.
                 storage = self.driver.hosts[h].disk.read("raft")
                 if storage is not None and storage.term_at(index) == term:
                     holders += 1
@@ -182,7 +183,7 @@ class RaftNemesis(RuleBasedStateMachine):
     def _stored_logs(self) -> dict[str, tuple[int, list[Entry]]]:
         out = {}
         for h, member in self.member_id.items():
-            storage = self.driver.hosts[h].disk.read("raft")
+            storage = read_log(self.driver.hosts[h].disk)
             if storage is not None:
                 out[member] = (storage.offset, storage.entries)
         return out

@@ -78,13 +78,23 @@ class HostContext:
     One context per life of the host: after a crash, the old context's timers never fire.
     """
 
-    __slots__ = ("_kernel", "host", "incarnation", "rng")
+    __slots__ = ("_kernel", "host", "incarnation", "rng", "_streams")
 
     def __init__(self, kernel: Kernel, host: Host, incarnation: int) -> None:
         self._kernel = kernel
         self.host = host
         self.incarnation = incarnation
         self.rng = Random(f"{kernel.seed}/{host.name}/{incarnation}")
+        self._streams = 0
+
+    def stream(self, purpose: str) -> Random:
+        """Randomness of its own for one purpose (keys, nonces), so that drawing from it
+        leaves every other random choice of the host as it was. Each call gives a new
+        stream: two users never share one (a nonce must never come twice)."""
+        self._streams += 1
+        return Random(
+            f"{self._kernel.seed}/{self.host.name}/{self.incarnation}/{purpose}/{self._streams}"
+        )
 
     @property
     def name(self) -> str:

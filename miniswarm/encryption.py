@@ -1,0 +1,69 @@
+"""Encryption at rest (swarmkit's manager/encryption and manager/deks.go).
+
+A manager's Raft log and snapshots are always encrypted on its disk, with a data
+encryption key (DEK) of 32 random bytes. The DEK itself is stored wrapped — encrypted —
+by a key encryption key (KEK). Without autolock the KEK lies on the same disk, so
+deleting it erases the log ("crypto-erase"); with autolock the KEK is the swarm's unlock
+key and is never written to a manager's disk, so a restarted manager cannot read its own
+state until someone gives it the key.
+
+Records are sealed with ChaCha20-Poly1305 from the `cryptography` package (swarm uses NaCl
+secretbox, XSalsa20-Poly1305, which `cryptography` does not offer): a fresh 12-byte nonce
+per record, then the ciphertext and its tag. Nonces come from the host's seeded
+randomness, so that a simulation replays byte for byte.
+"""
+
+from __future__ import annotations
+
+import pickle
+from random import Random
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+
+KEY_SIZE = 32
+NONCE_SIZE = 12
+
+
+class DecryptError(Exception):
+    """The key does not open the record (a wrong unlock key, or a damaged record)."""
+
+
+def new_key(rng: Random) -> bytes:
+    return rng.randbytes(KEY_SIZE)
+
+
+class Cipher:
+    """Authenticated encryption with one key."""
+
+    def __init__(self, key: bytes, rng: Random) -> None:
+        self._aead = ChaCha20Poly1305(key)
+        self._rng = rng
+
+    def seal(self, plaintext: bytes) -> bytes:
+        nonce = self._rng.randbytes(NONCE_SIZE)
+        return nonce + self._aead.encrypt(nonce, plaintext, None)
+
+    def open(self, sealed: bytes) -> bytes:
+        try:
+            return self._aead.decrypt(sealed[:NONCE_SIZE], sealed[NONCE_SIZE:], None)
+        except (InvalidTag, ValueError):
+            raise DecryptError("cannot decrypt") from None
+
+    def seal_object(self, obj: Any) -> bytes:
+        """A Python object (a Raft entry's command, a snapshot), serialised and sealed."""
+        return self.seal(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def open_object(self, sealed: bytes) -> Any:
+        # Only what this process sealed itself, with its own key, is ever unpickled.
+        return pickle.loads(self.open(sealed))  # noqa: S301
+
+
+def wrap(kek: bytes, dek: bytes, rng: Random) -> bytes:
+    """The DEK as it is stored: sealed by the KEK."""
+    return Cipher(kek, rng).seal(dek)
+
+
+def unwrap(kek: bytes, wrapped: bytes, rng: Random) -> bytes:
+    return Cipher(kek, rng).open(wrapped)
