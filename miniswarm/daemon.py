@@ -20,13 +20,14 @@ from typing import Any
 
 from . import ca, engine, ids
 from .agent import Agent
+from .encryption import DecryptError, InvalidKeyString, new_key, parse_human_key
 from .gocompat import human_duration, rfc3339nano
 from .manager import Manager
 from .manager.dispatcher import Assignments, SessionUpdate
 from .manager.raftproxy import RaftProxy
 from .mesh import Mesh
 from .raft import Config
-from .raftnode import Packet, Unreachable, edit_log
+from .raftnode import Locked, Packet, Unreachable, edit_log
 from .rpc import Rpc, RpcError, chain, failed, resolved
 from .runtime.container import Runtime
 from .sim.kernel import HostContext, Process
@@ -121,6 +122,14 @@ class DaemonError(Exception):
         self.status = status
 
 
+SWARM_LOCKED = (
+    'Swarm is encrypted and needs to be unlocked before it can be used. Please use "docker '
+    'swarm unlock" to unlock it.'
+)
+LEAVE_LOCKED = (
+    "Swarm is encrypted and locked. Please unlock it first or use `--force` to ignore this message."
+)
+
 # A manager's Raft state on its disk: the encrypted log, its member ID, the wrapped data
 # key and (without autolock) the key that wraps it.
 RAFT_FILES = ("swarm/raft", "swarm/raft-id", "swarm/raft-dek", "swarm/raft-kek")
@@ -148,6 +157,7 @@ class Daemon(Process):
         self.manager: Manager | None = None
         self.agent: Agent | None = None
         self.joining = False  # a join is under way
+        self.locked = False  # a manager of an autolocked swarm, restarted: waits for its key
         self.was_ready = False  # the node has been ready since it started
         self.control_from = 0.0  # when the control API connection is up (moby's controlClient)
         self.error = ""
@@ -183,6 +193,8 @@ class Daemon(Process):
         """The local node state `docker info` shows: inactive, pending, active."""
         if self.state is None:
             return "pending" if self.joining else "inactive"
+        if self.locked:
+            return "locked"
         return "active" if self.was_ready else "pending"
 
     def node_description(self) -> dict:
@@ -227,16 +239,27 @@ class Daemon(Process):
             if self.agent is not None:
                 self.agent.assignments(msg)
 
-    def _start_node(self) -> None:
+    def _start_node(self, kek: bytes | None = None) -> None:
         """Run this node's parts, as its persisted state says (after init, join, or a
-        restart of the daemon)."""
+        restart of the daemon). A manager whose data key is locked runs nothing until
+        `swarm unlock` gives it the key (`kek`)."""
         if self.state["role"] == "manager":
-            self._start_manager()
+            try:
+                self._start_manager(kek=kek)
+            except Locked:
+                self.locked = True
+                return
+        self.locked = False
         self.agent = Agent(self)
         self.agent.start()
 
-    def _start_manager(self, member_id: str | None = None, bootstrap: Config | None = None) -> None:
-        self.manager = Manager(self, member_id=member_id, bootstrap=bootstrap)
+    def _start_manager(
+        self,
+        member_id: str | None = None,
+        bootstrap: Config | None = None,
+        kek: bytes | None = None,
+    ) -> None:
+        self.manager = Manager(self, member_id=member_id, bootstrap=bootstrap, kek=kek)
         self.manager.start()
         if self.manager.raft.raft.config.voters == {self.manager.member_id}:
             self.manager.raft.campaign()  # the only member: no need to wait for a timeout
@@ -360,6 +383,8 @@ class Daemon(Process):
         """A cluster request on behalf of the API: errors become DaemonErrors."""
         if self.state is None:
             return failed(DaemonError(NOT_IN_SWARM, 503))
+        if self.locked:
+            return failed(DaemonError(SWARM_LOCKED, 503))
         if self.state["role"] != "manager" or self.manager is None:
             return failed(DaemonError(NOT_MANAGER, 503))
         if self.ctx.now() < self.control_from:
@@ -394,6 +419,7 @@ class Daemon(Process):
         for key, value in (req.get("Spec") or {}).items():
             if isinstance(value, dict):
                 spec.setdefault(key, {}).update({k: v for k, v in value.items() if v is not None})
+        spec["EncryptionConfig"] = {"AutoLockManagers": bool(req.get("AutoLockManagers"))}
         stamp = rfc3339nano(now)
         self._init_cluster = {
             "cluster": {
@@ -411,6 +437,7 @@ class Daemon(Process):
                     "Manager": ca.generate_join_token(rng, root),
                 },
                 "_ca_key": root.key_pem,
+                **({"_unlock_key": new_key(rng)} if req.get("AutoLockManagers") else {}),
             },
             "node": {
                 "ID": node_id,
@@ -547,6 +574,8 @@ class Daemon(Process):
     def api_swarm_leave(self, force: bool) -> Future:
         if self.state is None:
             return failed(DaemonError(NO_SWARM, 503))
+        if self.locked and not force:
+            return failed(DaemonError(LEAVE_LOCKED, 503))
         if self.manager is not None and not force:
             return self._refuse_leave()
         self._leave()
@@ -644,6 +673,7 @@ class Daemon(Process):
         spec: dict | None,
         rotate_worker: bool = False,
         rotate_manager: bool = False,
+        rotate_unlock_key: bool = False,
     ) -> Future:
         return self._cluster_call(
             "swarm.update",
@@ -652,8 +682,26 @@ class Daemon(Process):
                 "spec": spec,
                 "rotate_worker_token": rotate_worker,
                 "rotate_manager_token": rotate_manager,
+                "rotate_unlock_key": rotate_unlock_key,
             },
         )
+
+    def api_swarm_unlock_key(self) -> Future:
+        return self._cluster_call("swarm.unlock_key")
+
+    def api_swarm_unlock(self, text: str) -> Future:
+        """The unlock key, given to a locked manager: it can read its state again."""
+        if not self.locked:
+            return failed(DaemonError("swarm is not locked", 503))
+        try:
+            kek = parse_human_key(text)
+        except InvalidKeyString as exc:
+            return failed(DaemonError(str(exc), 400))
+        try:
+            self._start_node(kek=kek)
+        except DecryptError:
+            return failed(DaemonError("swarm could not be unlocked: invalid key provided", 400))
+        return resolved(None)
 
     # -- nodes and tasks --------------------------------------------------------------------------
 

@@ -15,6 +15,8 @@ randomness, so that a simulation replays byte for byte.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import pickle
 from random import Random
 from typing import Any
@@ -66,4 +68,33 @@ def wrap(kek: bytes, dek: bytes, rng: Random) -> bytes:
 
 
 def unwrap(kek: bytes, wrapped: bytes, rng: Random) -> bytes:
-    return Cipher(kek, rng).open(wrapped)
+    try:
+        cipher = Cipher(kek, rng)
+    except ValueError:  # not even a key's length
+        raise DecryptError("cannot decrypt") from None
+    return cipher.open(wrapped)
+
+
+UNLOCK_KEY_PREFIX = "SWMKEY-1-"
+
+
+class InvalidKeyString(ValueError):
+    pass
+
+
+def human_key(key: bytes) -> str:
+    """The unlock key as docker shows it: SWMKEY-1- and unpadded standard base64."""
+    return UNLOCK_KEY_PREFIX + base64.b64encode(key).decode().rstrip("=")
+
+
+def parse_human_key(text: str) -> bytes:
+    """swarmkit's ParseHumanReadableKey: the prefix, then base64 without padding (its
+    length is not checked here: a wrong key is found out when it fails to decrypt)."""
+    text = text.strip()
+    if not text.startswith(UNLOCK_KEY_PREFIX):
+        raise InvalidKeyString("invalid key string")
+    body = text[len(UNLOCK_KEY_PREFIX) :]
+    try:
+        return base64.b64decode(body + "=" * (-len(body) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidKeyString("invalid key string") from None

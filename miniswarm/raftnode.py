@@ -136,8 +136,10 @@ class RaftNode:
         self.peers: dict[str, Peer] = {}
 
         disk = ctx.disk
-        crypto = ctx.stream("raft-crypto")
-        self.cipher = Cipher(data_key(disk, disk_key, crypto, kek), crypto)
+        self._crypto = ctx.stream("raft-crypto")
+        self._disk_key = disk_key
+        self._dek = data_key(disk, disk_key, self._crypto, kek)
+        self.cipher = Cipher(self._dek, self._crypto)
         sealed = disk.read(disk_key)
         if sealed is None:
             if member_id is None:
@@ -186,6 +188,17 @@ class RaftNode:
             self._ticker.cancel()
             self._ticker = None
         self._fail_pending(LostLeadership("raft member stopped", None))
+
+    def rewrap(self, kek: bytes | None) -> None:
+        """Wrap the data key with `kek` (autolock: that key is never written here), or,
+        with None, with a new KEK kept on the disk beside it (no autolock)."""
+        disk, key = self.ctx.disk, self._disk_key
+        if kek is None:
+            kek = new_key(self._crypto)
+            disk.write(key + "-kek", kek)
+        else:
+            disk.delete(key + "-kek")
+        disk.write(key + "-dek", wrap(kek, self._dek, self._crypto))
 
     # -- inputs ------------------------------------------------------------------------------
 

@@ -79,7 +79,7 @@ def test_a_minority_of_managers_cut_off_cannot_do_anything(seed):
 
 @pytest.mark.parametrize(
     "argv",
-    [["swarm", "update", "--autolock=true"], ["swarm", "ca", "--rotate"]],
+    [["swarm", "ca", "--rotate"]],
 )
 def test_what_the_lab_cannot_do_yet_it_says_so_rather_than_pretend(argv):
     lab = Lab()

@@ -16,7 +16,7 @@ from ..ids import node_of_member
 from ..raft import Config, ConfigChangeRefused, Entry, ProposalRefused
 from ..raftnode import LostLeadership, RaftNode
 from ..rpc import RpcError
-from .store import Batch, Store, StoreError
+from .store import Applied, Batch, Store, StoreError
 from .writer import Writer
 
 if TYPE_CHECKING:
@@ -57,6 +57,7 @@ class Manager:
         *,
         member_id: str | None = None,
         bootstrap: Config | None = None,
+        kek: bytes | None = None,
     ) -> None:
         self.daemon = daemon
         self.ctx = daemon.ctx
@@ -69,7 +70,10 @@ class Manager:
             disk_key="swarm/raft",
             on_leader_change=self._leader_changed,
             on_tick=self._tick,
+            kek=kek,
         )
+        self._unlock_key = kek  # what wraps this manager's data key now (None: on disk)
+        self.store.watchers.append(self._keys)
         self.writer = Writer(self)
         self.ticks_without_leader = 0
         self.leading = False  # the controllers run
@@ -101,6 +105,16 @@ class Manager:
             self.ticks_without_leader += 1
         else:
             self.ticks_without_leader = 0
+
+    def _keys(self, applied: Applied) -> None:
+        """Autolock turned on, rotated or off (on every manager): wrap the data key anew."""
+        if not any(ch.kind == "clusters" for ch, _, _ in applied.changes):
+            return
+        cluster = self.store.cluster
+        key = cluster.get("_unlock_key") if cluster else None
+        if key != self._unlock_key:
+            self._unlock_key = key
+            self.raft.rewrap(key)
 
     def _leader_changed(self, lead: str | None) -> None:
         if lead != self.member_id:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
-from .. import ca, ids, taskstate
+from .. import ca, encryption, ids, taskstate
 from ..gocompat import rfc3339nano
 from ..names import task_name
 from ..rpc import RpcError, plain_error
@@ -112,10 +112,19 @@ class ControlAPI(ServiceAPI, SecretAPI):
                 new["JoinTokens"]["Worker"] = ca.generate_join_token(self.m.ctx.rng, root)
             if body.get("rotate_manager_token"):
                 new["JoinTokens"]["Manager"] = ca.generate_join_token(self.m.ctx.rng, root)
+            autolock = (new["Spec"].get("EncryptionConfig") or {}).get("AutoLockManagers")
+            if autolock and (not new.get("_unlock_key") or body.get("rotate_unlock_key")):
+                new["_unlock_key"] = encryption.new_key(self.m.ctx.rng)
+            elif not autolock:
+                new.pop("_unlock_key", None)
             new["UpdatedAt"] = rfc3339nano(tx.now)
             tx.update("clusters", new)
 
         return self.m.update(write)
+
+    def do_swarm_unlock_key(self, body: dict) -> dict:
+        key = self.cluster().get("_unlock_key")
+        return {"UnlockKey": encryption.human_key(key) if key else ""}
 
     # -- nodes ------------------------------------------------------------------------------------
 

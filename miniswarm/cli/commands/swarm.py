@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 
+from ...daemon import DaemonError
 from ..parse import Invocation
 from . import CommandError, Context, command
 
@@ -42,17 +43,19 @@ def join_command(role: str, token: str, addr: str) -> str:
     )
 
 
-def _no_autolock_yet(inv: Invocation) -> None:
-    # Autolock comes with encryption at rest (the secrets issue); until then say so
-    # rather than pretend the managers are locked.
-    if inv.get("autolock"):
-        raise CommandError("miniswarm: autolock is not part of this lab yet")
+def unlock_block(key: str) -> str:
+    return (
+        "To unlock a swarm manager after it restarts, run the `docker swarm unlock`\n"
+        "command and provide the following key:\n\n"
+        f"    {key}\n\n"
+        "Remember to store this key in a password manager, since without it you\n"
+        "will not be able to restart the manager.\n"
+    )
 
 
 @command("docker swarm init")
 def init(inv: Invocation, ctx: Context) -> int:
     _check_availability(inv.get("availability"))
-    _no_autolock_yet(inv)
     req = {
         "ListenAddr": inv.get("listen-addr", "0.0.0.0:2377"),
         "AdvertiseAddr": inv.get("advertise-addr", ""),
@@ -70,6 +73,8 @@ def init(inv: Invocation, ctx: Context) -> int:
         "To add a manager to this swarm, run 'docker swarm join-token manager' and follow "
         "the instructions."
     )
+    if req["AutoLockManagers"]:
+        ctx.write(unlock_block(ctx.client.call("api_swarm_unlock_key")["UnlockKey"]))
     return 0
 
 
@@ -128,13 +133,56 @@ def update(inv: Invocation, ctx: Context) -> int:
 
         ctx.write(help_text(inv.command, ctx.width))
         return 0
-    _no_autolock_yet(inv)
     swarm = ctx.client.call("api_swarm_inspect")
     spec = copy.deepcopy(swarm["Spec"])
     for section, values in _spec_flags(inv).items():
         spec.setdefault(section, {}).update(values)
+    was_locked = (swarm["Spec"].get("EncryptionConfig") or {}).get("AutoLockManagers")
+    if inv.has("autolock"):
+        spec["EncryptionConfig"] = {"AutoLockManagers": bool(inv.get("autolock"))}
     ctx.client.call("api_swarm_update", swarm["Version"]["Index"], spec)
     ctx.print("Swarm updated.")
+    if inv.get("autolock") and not was_locked:
+        ctx.write(unlock_block(ctx.client.call("api_swarm_unlock_key")["UnlockKey"]))
+    return 0
+
+
+@command("docker swarm unlock-key")
+def unlock_key(inv: Invocation, ctx: Context) -> int:
+    client = ctx.client
+    if inv.get("rotate"):
+        swarm = client.call("api_swarm_inspect")
+        if not (swarm["Spec"].get("EncryptionConfig") or {}).get("AutoLockManagers"):
+            raise CommandError("cannot rotate because autolock is not turned on")
+        client.call("api_swarm_update", swarm["Version"]["Index"], None, False, False, True)
+    try:
+        key = client.call("api_swarm_unlock_key")["UnlockKey"]
+    except DaemonError as exc:
+        raise CommandError(
+            f"could not fetch unlock key: Error response from daemon: {exc.message}"
+        ) from None
+    if not key:
+        raise CommandError("no unlock key is set")
+    if inv.get("quiet"):
+        ctx.print(key)
+        return 0
+    if inv.get("rotate"):
+        ctx.print("Successfully rotated manager unlock key.")
+    ctx.write(unlock_block(key))
+    return 0
+
+
+@command("docker swarm unlock")
+def unlock(inv: Invocation, ctx: Context) -> int:
+    state = ctx.client.call("api_info")["Swarm"]["LocalNodeState"]
+    if state == "inactive":
+        raise CommandError("Error: This node is not part of a swarm")
+    if state != "locked":
+        raise CommandError("Error: swarm is not locked")
+    key = (ctx.stdin or "").split("\n", 1)[0]
+    if ctx.stdin is None and ctx.tty:
+        ctx.write("Enter unlock key: ")
+    ctx.client.call("api_swarm_unlock", key)
     return 0
 
 

@@ -1,0 +1,129 @@
+"""Autolock: a restarted manager of a locked swarm cannot read its own state until it is
+given the unlock key — because its data key is wrapped by that key and the key is on no
+manager's disk — with docker's prompts, outputs and errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from miniswarm.lab import Lab
+from miniswarm.shell import Shell
+
+SEED = 3
+HOSTS = ["manager1", "manager2", "manager3", "worker1", "worker2"]
+LOCKED = (
+    "Error response from daemon: Swarm is encrypted and needs to be unlocked before it can be "
+    'used. Please use "docker swarm unlock" to unlock it.\n'
+)
+
+
+@pytest.fixture
+def lab():
+    lab = Lab(seed=SEED)
+    lab.form_swarm(HOSTS[:3], HOSTS[3:])
+    yield lab
+    lab.close()
+
+
+def sh(lab: Lab, line: str, host: str = "manager1") -> tuple[str, int]:
+    out = Shell(lab, host).run(line)
+    return out.text, out.status
+
+
+def ok(lab: Lab, line: str, host: str = "manager1") -> str:
+    text, status = sh(lab, line, host)
+    assert status == 0, f"seed {SEED}: {line}: {text}"
+    return text
+
+
+def restart(lab: Lab, host: str) -> None:
+    lab.stop(host)
+    lab.sleep(3)
+    lab.start(host)
+    lab.sleep(1)
+
+
+def test_autolock_on_prints_the_key_and_a_restarted_manager_is_locked_until_unlocked(lab):
+    assert sh(lab, "docker swarm unlock-key") == ("no unlock key is set\n", 1)
+    out = ok(lab, "docker swarm update --autolock=true")
+    key = ok(lab, "docker swarm unlock-key -q").strip()
+    assert key.startswith("SWMKEY-1-") and len(key) == len("SWMKEY-1-") + 43
+    assert out == (
+        "Swarm updated.\n"
+        "To unlock a swarm manager after it restarts, run the `docker swarm unlock`\n"
+        "command and provide the following key:\n\n"
+        f"    {key}\n\n"
+        "Remember to store this key in a password manager, since without it you\n"
+        "will not be able to restart the manager.\n"
+    )
+    lab.sleep(1)
+    assert not any("swarm/raft-kek" in lab.kernel.host(h).disk for h in HOSTS[:3])
+    restart(lab, "manager2")
+    assert sh(lab, "docker node ls", "manager2") == (LOCKED, 1)
+    assert ok(lab, "docker info --format {{.Swarm.LocalNodeState}}", "manager2") == "locked\n"
+    assert sh(lab, "echo SWMKEY-1-wrongwrongwrong | docker swarm unlock", "manager2") == (
+        "Error response from daemon: swarm could not be unlocked: invalid key provided\n",
+        1,
+    )
+    assert sh(lab, "echo garbage | docker swarm unlock", "manager2") == (
+        "Error response from daemon: invalid key string\n",
+        1,
+    )
+    assert ok(lab, f"echo {key} | docker swarm unlock", "manager2") == ""
+    assert ok(lab, "docker info --format {{.Swarm.LocalNodeState}}", "manager2") == "active\n"
+    lab.sleep(5)
+    assert "manager2" in ok(lab, "docker node ls", "manager2")
+    assert sh(lab, f"echo {key} | docker swarm unlock", "manager2") == (
+        "Error: swarm is not locked\n",
+        1,
+    )
+
+
+def test_a_rotated_key_replaces_the_old_one_and_autolock_off_unlocks_for_good(lab):
+    ok(lab, "docker swarm update --autolock=true")
+    old = ok(lab, "docker swarm unlock-key -q").strip()
+    out = ok(lab, "docker swarm unlock-key --rotate")
+    new = ok(lab, "docker swarm unlock-key -q").strip()
+    assert new != old and out.startswith("Successfully rotated manager unlock key.\n")
+    lab.sleep(1)
+    restart(lab, "manager3")
+    assert sh(lab, f"echo {old} | docker swarm unlock", "manager3")[1] == 1
+    assert ok(lab, f"echo {new} | docker swarm unlock", "manager3") == ""
+    lab.sleep(5)
+    ok(lab, "docker swarm update --autolock=false")
+    assert sh(lab, "docker swarm unlock-key") == ("no unlock key is set\n", 1)
+    lab.sleep(1)
+    restart(lab, "manager3")
+    lab.sleep(5)
+    assert ok(lab, "docker info --format {{.Swarm.LocalNodeState}}", "manager3") == "active\n"
+    assert sh(lab, "docker swarm unlock-key --rotate") == (
+        "cannot rotate because autolock is not turned on\n",
+        1,
+    )
+
+
+def test_init_with_autolock_and_workers_cannot_fetch_the_key():
+    lab = Lab(seed=SEED)
+    out = ok(lab, "docker swarm init --autolock --advertise-addr 192.168.0.104", "worker2")
+    key = ok(lab, "docker swarm unlock-key -q", "worker2").strip()
+    assert out.endswith(
+        "follow the instructions.\n"
+        "To unlock a swarm manager after it restarts, run the `docker swarm unlock`\n"
+        f"command and provide the following key:\n\n    {key}\n\n"
+        "Remember to store this key in a password manager, since without it you\n"
+        "will not be able to restart the manager.\n"
+    )
+    assert sh(lab, "docker swarm leave", "worker2")[1] == 1
+    restart(lab, "worker2")
+    text, status = sh(lab, "docker swarm leave", "worker2")
+    assert (text, status) == (
+        "Error response from daemon: Swarm is encrypted and locked. Please unlock it first or "
+        "use `--force` to ignore this message.\n",
+        1,
+    )
+    assert ok(lab, "docker swarm leave --force", "worker2") == "Node left the swarm.\n"
+    assert sh(lab, "echo x | docker swarm unlock", "worker2") == (
+        "Error: This node is not part of a swarm\n",
+        1,
+    )
+    lab.close()
