@@ -19,6 +19,7 @@ from .worker import Worker
 if TYPE_CHECKING:
     from .daemon import Daemon
 
+NODE_CERT = "swarm/certificates/swarm-node.crt"
 INITIAL_BACKOFF = 0.1
 MAX_BACKOFF = 8.0
 REGISTER_TIMEOUT = 5.0
@@ -146,4 +147,6 @@ class Agent:
         if self.stopped or msg.node_id != self.d.node_id:
             return
         self.d.set_remote_managers(msg.managers)
+        if msg.certificate and self.d.ctx.disk.read(NODE_CERT) != msg.certificate:
+            self.d.ctx.disk.write(NODE_CERT, msg.certificate)
         self.d.role_changed(msg.role)

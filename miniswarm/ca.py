@@ -103,6 +103,46 @@ class RootCA:
         }
 
 
+NODE_CERT_DAYS = 90  # swarm's DefaultNodeCertExpiration (2160h)
+ROLE_OU = {"manager": "swarm-manager", "worker": "swarm-worker"}
+
+
+def issue_node_certificate(
+    root: RootCA, node_id: str, role: str, cluster_id: str, rng: Random, now: float
+) -> str:
+    """The node's TLS certificate, signed by the root CA (swarm's IssueNodeCertificate):
+    CN the node ID, OU its role, O the cluster ID; ECDSA P-256, valid 90 days. The node's
+    own key is derived from the CA's randomness here — in swarm the node makes it and
+    sends a CSR; the certificate is what the simulation needs."""
+    ca_key = serialization.load_pem_private_key(root.key_pem.encode(), None)
+    key = ec.derive_private_key(1 + rng.randrange(_P256_ORDER - 1), ec.SECP256R1())
+    start = dt.datetime.fromtimestamp(int(now) // 60 * 60, dt.UTC) - BACKDATE
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, cluster_id),
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, ROLE_OU[role]),
+            x509.NameAttribute(NameOID.COMMON_NAME, node_id),
+        ]
+    )
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(root.certificate.subject)
+        .public_key(key.public_key())
+        .serial_number(rng.getrandbits(159) | 1)
+        .not_valid_before(start)
+        .not_valid_after(start + dt.timedelta(days=NODE_CERT_DAYS))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName(ROLE_OU[role]), x509.DNSName(node_id), x509.DNSName("swarm-ca")]
+            ),
+            False,
+        )
+        .sign(ca_key, hashes.SHA256(), ecdsa_deterministic=True)  # type: ignore[arg-type]
+    )
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
 def generate_join_token(rng: Random, root: RootCA) -> str:
     digest = base36(int(root.digest, 16), 50)
     secret = base36(rng.getrandbits(128), 25)

@@ -19,7 +19,7 @@ from concurrent.futures import Future
 from typing import Any
 
 from . import ca, engine, ids
-from .agent import Agent
+from .agent import NODE_CERT, Agent
 from .encryption import DecryptError, InvalidKeyString, new_key, parse_human_key
 from .gocompat import human_duration, rfc3339nano
 from .manager import Manager
@@ -449,6 +449,14 @@ class Daemon(Process):
                 "_role": "manager",
             },
         }
+        self._init_cluster["node"]["_certificate"] = ca.issue_node_certificate(
+            root,
+            node_id,
+            "manager",
+            self._init_cluster["cluster"]["ID"],
+            self.ctx.stream("ca"),
+            now,
+        )
         self.state = {
             "node_id": node_id,
             "cluster_id": self._init_cluster["cluster"]["ID"],
@@ -459,6 +467,7 @@ class Daemon(Process):
             "member_id": member,
         }
         self._save()
+        self.ctx.disk.write(NODE_CERT, self._init_cluster["node"]["_certificate"])
         self._start_manager(member, Config(frozenset({member}), ((member, advertise),)))
         self.agent = Agent(self)
         self.agent.start()
@@ -544,6 +553,7 @@ class Daemon(Process):
             }
             self._remotes = list(reply["managers"])
             self._save()
+            self.ctx.disk.write(NODE_CERT, reply["certificate"])
             self.agent = Agent(self)
             self.agent.start()
             if reply["role"] == "manager":

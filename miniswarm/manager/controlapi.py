@@ -262,6 +262,7 @@ class ControlAPI(ServiceAPI, SecretAPI):
                 "InvalidArgument", "A valid join token is necessary to join this cluster"
             )
         node_id = ids.new_id(self.m.ctx.rng)
+        certificate = self.node_certificate(node_id, role)
 
         def write(tx: Tx) -> dict:
             now = rfc3339nano(tx.now)
@@ -279,6 +280,7 @@ class ControlAPI(ServiceAPI, SecretAPI):
                     "Description": {"Hostname": body.get("hostname", "")},
                     "Status": {"State": "unknown", "Addr": body["addr"]},
                     "_role": role,
+                    "_certificate": certificate,
                 },
             )
             return {
@@ -287,9 +289,17 @@ class ControlAPI(ServiceAPI, SecretAPI):
                 "cluster_id": c["ID"],
                 "ca_cert": c["TLSInfo"]["TrustRoot"],
                 "managers": self.m.daemon.manager_peers(),
+                "certificate": certificate,
             }
 
         return self.m.update(write)
+
+    def node_certificate(self, node_id: str, role: str) -> str:
+        c = self.cluster()
+        root = ca.RootCA(c["TLSInfo"]["TrustRoot"], c["_ca_key"])
+        return ca.issue_node_certificate(
+            root, node_id, role, c["ID"], self.m.ctx.stream("ca"), self.m.ctx.wallclock()
+        )
 
     def do_raft_join(self, body: dict) -> Future:
         """A manager's Raft member asks to be a voter (swarmkit's raft Join)."""

@@ -40,9 +40,10 @@ class SessionUpdate:
     node_id: str
     role: str
     managers: list[tuple[str, str]]
+    certificate: str = ""  # the node's TLS certificate (PEM), renewed with its role
 
     def wire_size(self) -> int:
-        return 128
+        return 128 + len(self.certificate)
 
 
 @dataclass(slots=True)
@@ -320,7 +321,11 @@ class Dispatcher:
                 continue
             if ch.kind != "nodes" or new is None:
                 continue
-            if old is None or old.get("_role") != new.get("_role"):
+            if (
+                old is None
+                or old.get("_role") != new.get("_role")
+                or old.get("_certificate") != new.get("_certificate")
+            ):
                 self.push(new["ID"])
         if dirty and self._dirty_nodes:
             self.ctx.after(0.0, self._push_dirty)
@@ -331,7 +336,12 @@ class Dispatcher:
         if session is None or node is None:
             return
         role = node.get("_role", node["Spec"]["Role"])
-        self.ctx.send(session.addr, SessionUpdate(node_id, role, self.m.daemon.manager_peers()))
+        self.ctx.send(
+            session.addr,
+            SessionUpdate(
+                node_id, role, self.m.daemon.manager_peers(), node.get("_certificate", "")
+            ),
+        )
 
     def push_all(self) -> None:
         for node_id in list(self.sessions):

@@ -93,6 +93,7 @@ class RoleManager:
                 return
             new = dict(node)
             new["_role"] = role
+            new["_certificate"] = self.m.control.node_certificate(node_id, role)  # renewed
             new["UpdatedAt"] = rfc3339nano(tx.now)
             tx.update("nodes", new)
 
