@@ -77,9 +77,11 @@ class Lab:
         width: int = 80,
         height: int = 24,
         deadline: float | None = None,
+        read_input=None,
     ) -> Result:
         """Run `docker ARGV...` on `host`, as a student at its prompt would. A deadline
-        (simulated time) stops the command there, as `timeout` does."""
+        (simulated time) stops the command there, as `timeout` does; `read_input` reads
+        what the student types when the command asks (see commands.Context)."""
         ctx = Context(
             Client(self.kernel, host, deadline),
             stdin=stdin,
@@ -88,6 +90,7 @@ class Lab:
             height=height,
             files=self.files[host],
             rng=self.cli_rng,
+            read_input=read_input,
         )
 
         def connect(spec: str) -> bool:

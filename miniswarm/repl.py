@@ -79,6 +79,7 @@ class Session:
         self.tty = tty
         self.pending = ""  # a line continued with a backslash
         self.done = False
+        self.read_input = None  # the terminal's, when a command asks for typed input
 
     @property
     def host(self) -> str:
@@ -121,9 +122,14 @@ class Session:
             )
         if cmd == "lab":
             return self._lab(words[1:])
-        out = Shell(self.lab, self.host, tty=self.tty, width=self.width, height=self.height).run(
-            line
-        )
+        out = Shell(
+            self.lab,
+            self.host,
+            tty=self.tty,
+            width=self.width,
+            height=self.height,
+            read_input=self.read_input,
+        ).run(line)
         return "".join(text for _, text in out.chunks)
 
     def _ssh(self, args: list[str]) -> str:
@@ -232,6 +238,22 @@ def _interactive(session: Session) -> int:
         complete_while_typing=False,
         bottom_toolbar=lambda: _toolbar(session),
     )
+
+    def read_input(text: str, secret: bool) -> str | None:
+        """A key at a prompt, without echo; or lines until Ctrl-D (what `-` reads)."""
+        try:
+            if secret:
+                return prompt.prompt(text, is_password=True, completer=None)
+            lines = []
+            while True:
+                try:
+                    lines.append(prompt.prompt(text, completer=None) + "\n")
+                except EOFError:
+                    return "".join(lines)
+        except KeyboardInterrupt:
+            return None
+
+    session.read_input = read_input
     print("miniswarm: a lab of simulated hosts running Docker Engine. Type 'help' to start.")
     while not session.done:
         try:

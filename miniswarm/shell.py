@@ -179,8 +179,17 @@ def builtin(name: str) -> Callable[[Builtin], Builtin]:
 class Shell:
     """Runs command lines on one host of a lab."""
 
-    def __init__(self, lab: Lab, host: str, tty: bool = False, width: int = 80, height: int = 24):
+    def __init__(
+        self,
+        lab: Lab,
+        host: str,
+        tty: bool = False,
+        width: int = 80,
+        height: int = 24,
+        read_input=None,
+    ):
         self.lab = lab
+        self.read_input = read_input  # typed input, for a command that asks (the REPL's)
         self.host = host
         self.tty = tty
         self.width = width
@@ -278,6 +287,7 @@ class Shell:
                 width=self.width,
                 height=self.height,
                 deadline=self.deadline,
+                read_input=self.read_input if to_terminal else None,
             )
             return r.out, r.err, r.status
         fn = BUILTINS.get(name)

@@ -127,3 +127,19 @@ def test_init_with_autolock_and_workers_cannot_fetch_the_key():
         1,
     )
     lab.close()
+
+
+def test_at_the_repl_the_key_is_typed_at_dockers_prompt_without_echo(lab):
+    from miniswarm.repl import Session
+
+    ok(lab, "docker swarm update --autolock=true")
+    key = ok(lab, "docker swarm unlock-key -q").strip()
+    lab.sleep(1)
+    restart(lab, "manager2")
+    session = Session(lab, tty=True)
+    asked = []
+    session.read_input = lambda prompt, secret: asked.append((prompt, secret)) or key
+    session.feed("ssh manager2")
+    assert session.feed("docker swarm unlock") == ""
+    assert asked == [("Enter unlock key: ", True)]
+    assert ok(lab, "docker info --format {{.Swarm.LocalNodeState}}", "manager2") == "active\n"

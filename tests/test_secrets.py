@@ -169,3 +169,17 @@ def test_configs_are_shown_back_and_mounted_at_their_target(lab):
         "'nginx_conf' is in use by the following service: webcfg\n"
         "Error response from daemon: config nosuch not found\n"
     )
+
+
+def test_at_the_repl_a_secret_can_be_typed_and_ended_with_ctrl_d(lab):
+    import base64
+
+    from miniswarm.repl import Session
+
+    session = Session(lab, tty=True)
+    session.read_input = lambda prompt, secret: "typed line one\ntyped line two\n"
+    out = session.feed("docker secret create typed -")
+    assert len(out.strip()) == 25
+    store = lab.kernel.host("manager1").process.manager.store
+    (secret,) = [s for s in store.all("secrets") if s["Spec"]["Name"] == "typed"]
+    assert base64.b64decode(secret["Spec"]["Data"]) == b"typed line one\ntyped line two\n"

@@ -25,6 +25,9 @@ class Context:
     err: list[str] = field(default_factory=list)
     files: dict[str, str] | None = None  # the host's files, for `secret create NAME FILE`
     connect: Callable[[str], bool] | None = None  # -H HOST: talk to another host's daemon
+    # Typed input when nothing is piped in (the REPL's terminal): read_input(prompt, secret)
+    # gives the text, or None if the student gave up (Ctrl-C).
+    read_input: Callable[[str, bool], str | None] | None = None
     # The CLI process's own randomness (Go's map order), apart from the cluster's.
     rng: random.Random = field(default_factory=lambda: random.Random(0))
 

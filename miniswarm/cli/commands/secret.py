@@ -106,7 +106,8 @@ def _create(kind: str, inv: Invocation, ctx: Context) -> int:
         raise CommandError(f"{kind} file is required")
     data = b""
     if source == "-":
-        data = (ctx.stdin or "").encode()
+        typed = ctx.read_input("", False) if ctx.stdin is None and ctx.read_input else None
+        data = (ctx.stdin if ctx.stdin is not None else typed or "").encode()
         if not data:
             raise CommandError("error reading from STDIN: data is empty")
     elif source is not None:

@@ -179,9 +179,11 @@ def unlock(inv: Invocation, ctx: Context) -> int:
         raise CommandError("Error: This node is not part of a swarm")
     if state != "locked":
         raise CommandError("Error: swarm is not locked")
-    key = (ctx.stdin or "").split("\n", 1)[0]
-    if ctx.stdin is None and ctx.tty:
-        ctx.write("Enter unlock key: ")
+    if ctx.stdin is None and ctx.read_input is not None:
+        typed = ctx.read_input("Enter unlock key: ", True)  # read without echo
+        key = typed or ""
+    else:
+        key = (ctx.stdin or "").split("\n", 1)[0]
     ctx.client.call("api_swarm_unlock", key)
     return 0
 
