@@ -593,6 +593,7 @@ class Daemon(Process):
 
     def _leave(self) -> None:
         self._stop_node()
+        self.locked = False
         self.mesh.clear()
         for c in list(self.runtime.containers.values()):
             if "com.docker.swarm.task.id" in c.labels:

@@ -126,6 +126,8 @@ def test_init_with_autolock_and_workers_cannot_fetch_the_key():
         "Error: This node is not part of a swarm\n",
         1,
     )
+    ok(lab, "docker swarm init --advertise-addr 192.168.0.104", "worker2")  # a new swarm
+    assert "worker2" in ok(lab, "docker node ls", "worker2")
     lab.close()
 
 
