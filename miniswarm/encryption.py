@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import pickle
+import threading
 from random import Random
 from typing import Any
 
@@ -55,11 +56,31 @@ class Cipher:
 
     def seal_object(self, obj: Any) -> bytes:
         """A Python object (a Raft entry's command, a snapshot), serialised and sealed."""
-        return self.seal(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+        return self.seal(serialise(obj))
 
     def open_object(self, sealed: bytes) -> Any:
         # Only what this process sealed itself, with its own key, is ever unpickled.
         return pickle.loads(self.open(sealed))  # noqa: S301
+
+
+_recent: dict[int, tuple[Any, bytes]] = {}  # id(obj) -> (obj, its bytes)
+_lock = threading.Lock()
+_RECENT = 64
+
+
+def serialise(obj: Any) -> bytes:
+    """pickle, done once per object: in the simulator every manager persists the very
+    same entry object, and each seals the same bytes with its own key."""
+    with _lock:  # the REPL's hosts are threads
+        hit = _recent.get(id(obj))
+        if hit is not None and hit[0] is obj:
+            return hit[1]
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    with _lock:
+        if len(_recent) >= _RECENT:
+            _recent.pop(next(iter(_recent)))
+        _recent[id(obj)] = (obj, data)
+    return data
 
 
 def wrap(kek: bytes, dek: bytes, rng: Random) -> bytes:

@@ -42,6 +42,9 @@ class Change:
     id: str | None = None
     version: int | None = None
 
+    def __reduce__(self) -> tuple:  # pickled in every Raft entry: keep it quick
+        return (Change, (self.action, self.kind, self.obj, self.id, self.version))
+
     @staticmethod
     def create(kind: str, obj: dict) -> Change:
         return Change("create", kind, obj)
@@ -60,6 +63,9 @@ class Batch:
     """What one Raft entry carries: changes applied together, or refused together."""
 
     changes: tuple[Change, ...]
+
+    def __reduce__(self) -> tuple:
+        return (Batch, (self.changes,))
 
     def wire_size(self) -> int:
         return 200 * len(self.changes)
