@@ -191,14 +191,28 @@ class RaftNode:
 
     def rewrap(self, kek: bytes | None) -> None:
         """Wrap the data key with `kek` (autolock: that key is never written here), or,
-        with None, with a new KEK kept on the disk beside it (no autolock)."""
+        with None, with a new KEK kept on the disk beside it (no autolock). Turning
+        autolock on also rotates the data key, as swarm does: whoever copied the disk
+        (and its clear KEK) before cannot read what is written from now on."""
         disk, key = self.ctx.disk, self._disk_key
         if kek is None:
             kek = new_key(self._crypto)
             disk.write(key + "-kek", kek)
         else:
+            if disk.read(key + "-kek") is not None:
+                self._rotate_data_key()
             disk.delete(key + "-kek")
         disk.write(key + "-dek", wrap(kek, self._dek, self._crypto))
+
+    def _rotate_data_key(self) -> None:
+        """A new DEK, and the whole log sealed again with it. (The new log and the new
+        wrapped key reach the disk in the same event, so no crash falls between them.)"""
+        self._dek = new_key(self._crypto)
+        self.cipher = Cipher(self._dek, self._crypto)
+        sealed = RaftStorage()
+        sealed.save(seal_ready(_whole(self.storage), self.cipher))
+        self.sealed = sealed
+        self.ctx.disk.write(self._disk_key, sealed)
 
     # -- inputs ------------------------------------------------------------------------------
 

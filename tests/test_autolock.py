@@ -145,3 +145,20 @@ def test_at_the_repl_the_key_is_typed_at_dockers_prompt_without_echo(lab):
     assert session.feed("docker swarm unlock") == ""
     assert asked == [("Enter unlock key: ", True)]
     assert ok(lab, "docker info --format {{.Swarm.LocalNodeState}}", "manager2") == "active\n"
+
+
+def test_turning_autolock_on_rotates_each_managers_data_key(lab):
+    before = {h: lab.kernel.host(h).disk.read("swarm/raft-dek") for h in HOSTS[:3]}
+    kek = {h: lab.kernel.host(h).disk.read("swarm/raft-kek") for h in HOSTS[:3]}
+    ok(lab, "docker swarm update --autolock=true")
+    key = ok(lab, "docker swarm unlock-key -q").strip()
+    lab.sleep(1)
+    from miniswarm.encryption import parse_human_key, unwrap
+    from miniswarm.raftnode import read_log
+
+    for h in HOSTS[:3]:
+        disk = lab.kernel.host(h).disk
+        new_dek = unwrap(parse_human_key(key), disk.read("swarm/raft-dek"), None)
+        old_dek = unwrap(kek[h], before[h], None)
+        assert new_dek != old_dek  # what an old copy of the disk knew no longer opens it
+        assert read_log(disk, "swarm/raft", parse_human_key(key)) is not None
