@@ -139,7 +139,8 @@ class Agent:
 
     def assignments(self, msg: Assignments) -> None:
         if not self.stopped and msg.node_id == self.d.node_id:
-            self.worker.files = msg.files  # before the tasks that need them
+            # before the tasks that need them; the worker's own copy
+            self.worker.files = {kind: dict(held) for kind, held in msg.files.items()}
             self.worker.assign(msg.tasks)
             self.d.mesh.table = msg.mesh
 

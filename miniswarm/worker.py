@@ -71,6 +71,8 @@ class TaskRunner:
             status["PortStatus"] = {"Ports": ports}
         self.status = status
         self.w.report(self.id, status)
+        if taskstate.terminal(state):
+            self.w.forget_unused()
 
     def host_ports(self) -> list[dict]:
         """The ports it publishes in host mode: bound on this node while it runs."""
@@ -171,6 +173,14 @@ class TaskRunner:
         if self.container is not None:
             self.w.runtime.remove(self.container)
 
+    def needs(self, kind: str) -> set[str]:
+        """The secrets (configs) this task uses, while it may still run."""
+        if taskstate.terminal(self.state):
+            return set()
+        cs = self.task["Spec"].get("ContainerSpec") or {}
+        refs = cs.get("Secrets" if kind == "secret" else "Configs") or []
+        return {r.get(f"{kind.capitalize()}ID", "") for r in refs}
+
 
 class Worker:
     def __init__(self, agent: Agent, runtime: Runtime) -> None:
@@ -203,6 +213,7 @@ class Worker:
             runner.update(task)
         for tid in [t for t in self.runners if t not in seen]:
             self.runners.pop(tid).remove()
+        self.forget_unused()  # the managers' view may lag behind what stopped here
 
     def create_container(self, task: dict) -> Container:
         cs = task["Spec"].get("ContainerSpec") or {}
@@ -241,6 +252,14 @@ class Worker:
                 "",
             ),
         )
+
+    def forget_unused(self) -> None:
+        """Drop what no task here may still need — at once, not when the managers next
+        say so: with no leader, that could be never."""
+        for kind, held in self.files.items():
+            needed = set().union(*(r.needs(kind) for r in self.runners.values()))
+            if any(k not in needed for k in held):
+                self.files[kind] = {k: v for k, v in held.items() if k in needed}
 
     def _mounted(self, cs: dict) -> tuple[dict, dict, list[str]]:
         """A task's secrets at /run/secrets/TARGET and configs at TARGET, each a file on

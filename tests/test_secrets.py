@@ -183,3 +183,18 @@ def test_at_the_repl_a_secret_can_be_typed_and_ended_with_ctrl_d(lab):
     store = lab.kernel.host("manager1").process.manager.store
     (secret,) = [s for s in store.all("secrets") if s["Spec"]["Name"] == "typed"]
     assert base64.b64decode(secret["Spec"]["Data"]) == b"typed line one\ntyped line two\n"
+
+
+def test_a_worker_forgets_a_secret_when_its_last_task_using_it_stops_even_without_managers(lab):
+    ok(lab, "printf 's3cr3t-value' | docker secret create token -")
+    ok(lab, "docker service create -d --name app --replicas 5 --secret token busybox sleep 1d")
+    lab.sleep(4)
+    assert lab.kernel.host("worker2").process.agent.worker.files["secret"]
+    ok(lab, "docker service scale -d app=0")
+    lab.sleep(0.5)  # the workers are told to stop their tasks, which takes them a second
+    lab.stop("manager1")  # the leader goes before it can tell the workers what to forget
+    lab.stop("manager2")
+    lab.stop("manager3")
+    lab.sleep(5)
+    for host in ("worker1", "worker2"):
+        assert not lab.kernel.host(host).process.agent.worker.files["secret"], host
