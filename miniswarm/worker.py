@@ -67,8 +67,8 @@ class TaskRunner:
             }
         status["PortStatus"] = {}
         ports = self.host_ports() if state == "running" else None
-        if ports:
-            status["PortStatus"] = {"Ports": ports}
+        if ports:  # each bound twice, on IPv4 and on IPv6, as docker 20.10 reports them
+            status["PortStatus"] = {"Ports": [p for p in ports for _ in (0, 1)]}
         self.status = status
         self.w.report(self.id, status)
         if taskstate.terminal(state):

@@ -224,8 +224,8 @@ class Scheduler:
             if info is not None and pipeline.passes(info):
                 self._assign(tx, t, info, "scheduler confirmed task can run on preassigned node")
                 placed += 1
-            else:
-                self._unplaced(tx, t, pipeline.explain())
+            else:  # swarm's taskFitNode: the explanation alone, no "no suitable node"
+                self._unplaced(tx, t, pipeline.explain(), preassigned=True)
         for key in sorted(groups, key=lambda k: (k[0], str(k[1]))):
             placed += self._schedule_group(tx, groups[key], infos)
         return placed
@@ -343,8 +343,8 @@ class Scheduler:
         tx.update("tasks", new)
         info.add(new)
 
-    def _unplaced(self, tx: Tx, task: dict, explanation: str) -> None:
-        err = no_suitable_node(explanation)
+    def _unplaced(self, tx: Tx, task: dict, explanation: str, preassigned: bool = False) -> None:
+        err = explanation if preassigned else no_suitable_node(explanation)
         if task["Status"].get("Err") == err:
             return
         new = dict(task)

@@ -81,7 +81,7 @@ class TaskRow:
 
     def Ports(self) -> str:  # noqa: N802
         ports = self.t["Status"].get("PortStatus", {}).get("Ports") or []
-        return ", ".join(
+        return ",".join(  # docker/cli's taskContext.Ports joins with a bare comma
             f"*:{p['PublishedPort']}->{p['TargetPort']}/{p.get('Protocol', 'tcp')}" for p in ports
         )
 
