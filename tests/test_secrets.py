@@ -63,6 +63,8 @@ def test_secret_errors_are_dockers(lab):
         "docker secret create x nosuchfile": "error reading from nosuchfile: open nosuchfile: "
         "no such file or directory\n",
         "docker secret inspect nosuch": "[]\nError response from daemon: secret nosuch not found\n",
+        "docker secret create -d vault token": "Error response from daemon: rpc error: code = "
+        "InvalidArgument desc = error during lookup of plugin vault\n",
         "printf 'x' | docker secret create bad_name- -": "Error response from daemon: rpc error: "
         "code = InvalidArgument desc = invalid name, only 64 [a-zA-Z0-9-_.] characters "
         "allowed, and the start and end character must be [a-zA-Z0-9]\n",

@@ -71,6 +71,14 @@ class SecretAPI:
                 "invalid name, only 64 [a-zA-Z0-9-_.] characters allowed, and the start and "
                 "end character must be [a-zA-Z0-9]",
             )
+        driver = (spec.get("Driver") or {}) if kind == "secret" else {}
+        if spec.get("Driver") is not None and kind == "secret":
+            if not driver.get("Name"):
+                raise RpcError(
+                    "InvalidArgument", "driver name: if driver is specified name is required"
+                )
+            # The lab's engines have no secret-provider plugins installed.
+            raise RpcError("InvalidArgument", f"error during lookup of plugin {driver['Name']}")
         size = len(base64.b64decode(spec.get("Data") or ""))
         if not 0 < size < MAX_SIZE[kind]:
             raise RpcError(
