@@ -87,6 +87,8 @@ class Mesh:
             forwarded.add_done_callback(done)
             return answer
         for runner in self._runners():
+            if runner.container is None or not runner.container.running:
+                continue  # a stopped task's binding went with its container
             for p in runner.host_ports():
                 if p.get("PublishedPort") == port and p.get("Protocol", "tcp") == "tcp":
                     return self._answer(runner.container, p["TargetPort"], path, client)

@@ -134,3 +134,15 @@ def test_curl_fails_as_curl_does(lab):
     assert lab.now() - start == pytest.approx(2.0, abs=0.05)
     text, status = sh(lab, "curl worker1")
     assert status == 7 and "after 3000 ms: Couldn't connect to server" in text
+
+
+def test_a_host_mode_port_answers_from_the_replacement_after_its_task_died(lab):
+    port = "-p mode=host,target=80,published=8081"
+    ok(lab, f"docker service create -d --name hm --mode global {port} nginx {SERVE_HOSTNAME}")
+    lab.sleep(4)
+    (first,) = [c for c, h in running_containers(lab, "hm").items() if h == "worker1"]
+    ok(lab, f"docker rm -f {first}", "worker1")
+    lab.sleep(10)  # the restart delay, then the replacement runs where the old one did
+    (second,) = [c for c, h in running_containers(lab, "hm").items() if h == "worker1"]
+    assert second != first
+    assert ok(lab, "curl -s worker1:8081").strip() == second
