@@ -5,12 +5,11 @@ manager's disk — with docker's prompts, outputs and errors."""
 from __future__ import annotations
 
 import pytest
+from labshell import HOSTS, ok, sh, swarm_lab
 
 from miniswarm.lab import Lab
-from miniswarm.shell import Shell
 
 SEED = 3
-HOSTS = ["manager1", "manager2", "manager3", "worker1", "worker2"]
 LOCKED = (
     "Error response from daemon: Swarm is encrypted and needs to be unlocked before it can be "
     'used. Please use "docker swarm unlock" to unlock it.\n'
@@ -19,21 +18,7 @@ LOCKED = (
 
 @pytest.fixture
 def lab():
-    lab = Lab(seed=SEED)
-    lab.form_swarm(HOSTS[:3], HOSTS[3:])
-    yield lab
-    lab.close()
-
-
-def sh(lab: Lab, line: str, host: str = "manager1") -> tuple[str, int]:
-    out = Shell(lab, host).run(line)
-    return out.text, out.status
-
-
-def ok(lab: Lab, line: str, host: str = "manager1") -> str:
-    text, status = sh(lab, line, host)
-    assert status == 0, f"seed {SEED}: {line}: {text}"
-    return text
+    yield from swarm_lab(SEED)
 
 
 def restart(lab: Lab, host: str) -> None:

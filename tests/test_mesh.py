@@ -5,32 +5,17 @@ where a task runs; and curl fails as curl fails when nothing answers."""
 from __future__ import annotations
 
 import pytest
+from labshell import HOSTS, ok, sh, swarm_lab
 
 from miniswarm.lab import Lab
-from miniswarm.shell import Shell
 
 SEED = 11
-HOSTS = ["manager1", "manager2", "manager3", "worker1", "worker2"]
 SERVE_HOSTNAME = "sh -c 'hostname > /www/index.html; exec httpd -f -p 80 -h /www'"
 
 
 @pytest.fixture
 def lab():
-    lab = Lab(seed=SEED)
-    lab.form_swarm(HOSTS[:3], HOSTS[3:])
-    yield lab
-    lab.close()
-
-
-def sh(lab: Lab, line: str, host: str = "manager1") -> tuple[str, int]:
-    out = Shell(lab, host).run(line)
-    return out.text, out.status
-
-
-def ok(lab: Lab, line: str, host: str = "manager1") -> str:
-    text, status = sh(lab, line, host)
-    assert status == 0, f"seed {SEED}: {line}: {text}"
-    return text
+    yield from swarm_lab(SEED)
 
 
 def running_containers(lab: Lab, service: str) -> dict[str, str]:
