@@ -23,17 +23,27 @@ def main(argv: list[str] | None = None) -> int:
         help="the lab's hosts: NAME=ADDR,... or a number (default: "
         "manager1..3 and worker1..2 at 192.168.0.100-104)",
     )
-    parser.add_argument("--seed", type=int, default=None, help="the lab's random seed")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="the lab's random seed: the same seed gives the same lab (default: a new one)",
+    )
     parser.add_argument(
         "--speed",
         type=float,
         default=1.0,
         help="how much faster than real time the lab runs (default 1)",
     )
+    parser.add_argument(
+        "--lang",
+        choices=["en", "ko"],
+        help="the language of miniswarm's own messages (default: from the locale)",
+    )
     args = parser.parse_args(argv)
     from .repl import repl
 
-    return repl(hosts=args.hosts, seed=args.seed, speed=args.speed)
+    return repl(hosts=args.hosts, seed=args.seed, speed=args.speed, lang=args.lang)
 
 
 def run_main(argv: list[str]) -> int:

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 from .cli import main as cli
 from .cli.client import Client
-from .cli.commands import Context
+from .cli.commands import Context, Terminal, Writer
 from .daemon import Daemon
+from .job import Job
 from .mesh import FORWARD_TIMEOUT
 from .sim import Kernel, SimDriver, ThreadDriver
 
@@ -76,21 +77,39 @@ class Lab:
         tty: bool = False,
         width: int = 80,
         height: int = 24,
-        deadline: float | None = None,
-        read_input=None,
+        job: Job | None = None,
+        terminal: Terminal | None = None,
+        stdout: Writer | None = None,
+        stderr: Writer | None = None,
+        env: dict[str, str] | None = None,
     ) -> Result:
-        """Run `docker ARGV...` on `host`, as a student at its prompt would. A deadline
-        (simulated time) stops the command there, as `timeout` does; `read_input` reads
-        what the student types when the command asks (see commands.Context)."""
+        """Run `docker ARGV...` on `host`, as a student at its prompt would. What it
+        prints goes to `stdout`/`stderr` as it is printed (and into the Result); `job`
+        is how it waits and is stopped (Ctrl-C, `timeout`); `terminal` is the keyboard
+        when nothing is piped in; `env` is the shell's (DOCKER_HOST picks the daemon)."""
+        job = job if job is not None else Job(self.kernel)
+        out: list[str] = []
+        err: list[str] = []
+
+        def tee(into: list[str], then: Writer | None) -> Writer:
+            def write(text: str) -> None:
+                into.append(text)
+                if then is not None:
+                    then(text)
+
+            return write
+
         ctx = Context(
-            Client(self.kernel, host, deadline),
+            Client(self.kernel, host, job),
+            stdout=tee(out, stdout),
+            stderr=tee(err, stderr),
             stdin=stdin,
             tty=tty,
             width=width,
             height=height,
             files=self.files[host],
             rng=self.cli_rng,
-            read_input=read_input,
+            terminal=terminal,
         )
 
         def connect(spec: str) -> bool:
@@ -98,20 +117,26 @@ class Lab:
             target = spec.split("://", 1)[-1].rsplit(":", 1)[0] if ":" in spec else spec
             for name, address in self.hosts:
                 if target in (name, address):
-                    ctx.client = Client(self.kernel, name, deadline)
+                    ctx.client = Client(self.kernel, name, job)
                     return True
             return False
 
         ctx.connect = connect
+        docker_host = (env or {}).get("DOCKER_HOST")
+        if docker_host and not connect(docker_host):
+            ctx.eprint(
+                f"Cannot connect to the Docker daemon at {docker_host}. "
+                "Is the docker daemon running?"
+            )
+            return Result("".join(out), "".join(err), 1)
         status = cli.run(argv, ctx)
-        return Result("".join(ctx.out), "".join(ctx.err), status)
+        return Result("".join(out), "".join(err), status)
 
-    def http_get(
-        self, host: str, address: str, port: int, path: str, deadline: float | None
-    ) -> tuple[int, str]:
+    def http_get(self, host: str, address: str, port: int, path: str, job: Job) -> tuple[int, str]:
         """GET http://ADDRESS:PORT/PATH from `host` (curl): (status, body). Fails with the
-        network's RpcError, DaemonUnreachable, or Stopped when the deadline passes."""
-        client = Client(self.kernel, host, deadline)
+        network's RpcError or DaemonUnreachable; the job's Killed when it is stopped."""
+        client = Client(self.kernel, host, job)
+        deadline = job.deadline
         timeout = FORWARD_TIMEOUT if deadline is None else max(0.001, deadline - self.now())
         return client.call("api_http_get", address, port, path, timeout)
 
@@ -137,12 +162,7 @@ class Lab:
         self.kernel.heal()
 
     def sleep(self, seconds: float) -> None:
-        if isinstance(self.kernel, SimDriver):
-            self.kernel.run_for(seconds)
-        else:
-            import time
-
-            time.sleep(seconds / self.kernel.speed)
+        Job(self.kernel).sleep(seconds)
 
     def now(self) -> float:
         return self.kernel.now()

@@ -1,50 +1,40 @@
-"""The lab's REPL: a prompt on a simulated host where students type docker commands.
+"""The lab's terminal: a prompt on a simulated host where students type docker commands.
 
     manager1 $ docker swarm init --advertise-addr 192.168.0.100
     manager1 $ ssh worker1
     worker1 $ docker swarm join --token SWMTKN-1-... 192.168.0.100:2377
     worker1 $ exit
+    logout
+    Connection to worker1 closed.
     manager1 $ lab stop worker1
 
-`Session` is the REPL without its terminal: it takes lines and gives back what to print,
-so that tests, and `miniswarm < commands.txt`, run exactly what the REPL runs.
+`Session` is the terminal session without the terminal: a login on the lab's first host
+and the ssh sessions nested in it; it takes typed lines and runs them, their output
+streamed to whatever writes it. `Repl` puts it on a real terminal with prompt_toolkit:
+line editing, history, completion, and — while a command runs — the keyboard, so that
+Ctrl-C stops it as a terminal's SIGINT stops a process. Tests drive `Repl` through
+prompt_toolkit's pipe input; `miniswarm < commands.txt` runs lines as if typed.
 """
 
 from __future__ import annotations
 
+import select
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
+from . import shlang
+from .i18n import t
+from .job import Interrupted, Job
 from .lab import DEFAULT_HOSTS, Lab
-from .shell import Shell
-from .transcript import lab_action
+from .shell import ExitShell, Shell
 
-HELP = """\
-miniswarm: Docker Swarm mode on a lab of simulated hosts.
+if TYPE_CHECKING:
+    from prompt_toolkit.input import Input
+    from prompt_toolkit.key_binding import KeyPress
+    from prompt_toolkit.output import Output
 
-Type docker commands as you would on a real host:
-  docker swarm init --advertise-addr 192.168.0.100
-  docker node ls | grep Leader
-  docker -H worker1 info           (one command on another host)
-
-Moving between hosts:
-  ssh HOST                         go to HOST (its prompt shows where you are)
-  exit                             back to where you came from
-  hosts                            the lab's hosts and their addresses
-
-Breaking things on purpose (the `lab` commands):
-  lab stop HOST                    the host's daemon dies: it stops answering and
-                                   loses everything it had not saved to disk
-  lab start HOST                   start it again, from what it had saved
-  lab partition A B / C D          cut the network into groups that cannot reach
-                                   each other (hosts not named form one more group)
-  lab heal                         mend the network
-  lab sleep SECONDS                let time pass
-  lab status                       which hosts are up, and each manager's Raft state
-
-The shell understands |, &&, ||, ;, > FILE, < FILE, <<< 'text', 2>&1, and
-echo, printf, cat, grep, head, tail, wc, sort, uniq, cut, sed, tr, tee, timeout, sleep.
-A line ending in \\ continues on the next. Ctrl-C stops a command, Ctrl-D leaves."""
+Writer = Callable[[str], None]
 
 
 def parse_hosts(spec: str | None) -> list[tuple[str, str]]:
@@ -69,208 +59,279 @@ def parse_hosts(spec: str | None) -> list[tuple[str, str]]:
 
 
 class Session:
-    """What a student's terminal session holds: the lab and where they are in it."""
+    """What a student's terminal session holds: the lab, the login on its first host and
+    the ssh sessions nested in it (each a Shell with its own variables), and history."""
 
-    def __init__(self, lab: Lab, width: int = 80, height: int = 24, tty: bool = False) -> None:
+    def __init__(
+        self,
+        lab: Lab,
+        width: int = 80,
+        height: int = 24,
+        tty: bool = False,
+        job: Job | None = None,
+    ) -> None:
         self.lab = lab
-        self.stack = [lab.names[0]]
         self.width = width
         self.height = height
         self.tty = tty
-        self.pending = ""  # a line continued with a backslash
-        self.done = False
-        self.read_input = None  # the terminal's, when a command asks for typed input
+        self.job = job if job is not None else Job(lab.kernel)
+        self.terminal: Any = None  # the keyboard, for commands that read it (Repl)
+        self.shells: list[Shell] = []
+        self.shells.append(self._login(lab.names[0]))
+        self.pending = ""  # the first lines of a command that goes on (`\`, quotes, `|`)
+        self.done = False  # the first host was logged out of
+        self.history: list[str] = []
+
+    def _login(self, host: str) -> Shell:
+        return Shell(
+            self.lab,
+            host,
+            tty=self.tty,
+            width=self.width,
+            height=self.height,
+            job=self.job,
+            terminal=self.terminal,
+            hooks=self,
+        )
+
+    @property
+    def shell(self) -> Shell:
+        return self.shells[-1]
 
     @property
     def host(self) -> str:
-        return self.stack[-1]
+        return self.shell.host
 
     @property
     def prompt(self) -> str:
         return "> " if self.pending else f"{self.host} $ "
 
+    # -- lines ---------------------------------------------------------------------------
+
     def feed(self, line: str) -> str:
-        """Take one typed line; return what to print (empty while a line continues)."""
-        if line.endswith("\\") and not line.endswith("\\\\"):
-            self.pending += line[:-1]
-            return ""
-        line, self.pending = self.pending + line, ""
+        """Take one typed line; return what it printed (nothing while a line goes on)."""
+        out: list[str] = []
+        self.run(line, out.append, out.append)
+        return "".join(out)
+
+    def run(self, line: str, out: Writer, err: Writer) -> int | None:
+        """Run one typed line, its output streamed to `out` and `err`. None while the
+        command goes on to the next line (the prompt becomes `> `)."""
+        text = self.pending + line
         try:
-            return self.execute(line.strip())
+            shlang.parse(text)
+        except shlang.Incomplete:
+            self.pending = text + "\n"
+            return None
+        except shlang.ShellSyntaxError:
+            pass  # the shell says what is wrong with it
+        self.pending = ""
+        if text.strip():
+            self.history.append(text)
+        for sh in self.shells:  # the terminal may have been resized
+            sh.width, sh.height, sh.terminal = self.width, self.height, self.terminal
+        try:
+            return self.shell.run(text, out, err).status
+        except ExitShell as exc:
+            self.logout(out, err)
+            return exc.status
         except Exception as exc:  # the REPL survives anything; report, change nothing
-            return f"miniswarm: internal error: {type(exc).__name__}: {exc}\n"
+            err(f"miniswarm: internal error: {type(exc).__name__}: {exc}\n")
+            return 1
 
-    def execute(self, line: str) -> str:
-        if not line or line.startswith("#"):
-            return ""
-        words = line.split()
-        cmd = words[0]
-        if cmd == "help" or cmd == "?":
-            return HELP + "\n"
-        if cmd in ("exit", "logout"):
-            if len(self.stack) > 1:
-                left = self.stack.pop()
-                return f"Connection to {left} closed.\n"
-            self.done = True
-            return ""
-        if cmd == "ssh":
-            return self._ssh(words[1:])
-        if cmd == "hosts":
-            return "".join(
-                f"{n:<12} {a:<16} {'up' if self.lab.kernel.hosts[n].up else 'down'}\n"
-                for n, a in self.lab.hosts
-            )
-        if cmd == "lab":
-            return self._lab(words[1:])
-        out = Shell(
-            self.lab,
-            self.host,
-            tty=self.tty,
-            width=self.width,
-            height=self.height,
-            read_input=self.read_input,
-        ).run(line)
-        return "".join(text for _, text in out.chunks)
+    def eof(self, out: Writer, err: Writer) -> None:
+        """Ctrl-D at the prompt."""
+        if self.pending:
+            self.pending = ""
+            err("-bash: syntax error: unexpected end of file\n")
+            return
+        self.logout(out, err)
 
-    def _ssh(self, args: list[str]) -> str:
-        if len(args) != 1:
-            return "usage: ssh HOST\n"
-        target = args[0].split("@")[-1]
-        for name, addr in self.lab.hosts:
-            if target in (name, addr):
-                if not self.lab.kernel.hosts[name].up:
-                    return f"ssh: connect to host {target} port 22: No route to host\n"
-                self.stack.append(name)
-                return ""
-        return f"ssh: Could not resolve hostname {target}: Name or service not known\n"
+    def logout(self, out: Writer, err: Writer) -> None:
+        if len(self.shells) > 1:
+            left = self.shells.pop()
+            out("logout\n")
+            err(f"Connection to {left.host} closed.\n")
+            return
+        self.done = True
 
-    def _lab(self, args: list[str]) -> str:
-        if not args:
-            return (
-                "usage: lab stop|start HOST, lab partition A B / C D, lab heal, "
-                "lab sleep N, lab status\n"
-            )
-        if args[0] == "status":
-            return self.status()
-        for name in args[1:] if args[0] in ("stop", "start") else []:
-            if name not in self.lab.names:
-                return f"lab: no such host: {name}\n"
-        if args[0] == "partition":
-            named = [w for w in args[1:] if w != "/"]
-            unknown = [w for w in named if w not in self.lab.names]
-            if unknown:
-                return f"lab: no such host: {unknown[0]}\n"
-        try:
-            lab_action(self.lab, " ".join(args))
-        except ValueError as exc:
-            return f"lab: {exc}\n"
-        return ""
+    # -- what the session gives its shells (shell.Hooks) ---------------------------------
 
-    def status(self) -> str:
-        """Each host: up or down, its swarm role, and for managers their Raft view."""
-        rows = []
-        for name, addr in self.lab.hosts:
-            host = self.lab.kernel.hosts[name]
-            if not host.up:
-                rows.append(f"{name:<12} {addr:<16} down")
-                continue
-            info = self.lab.kernel.call(name, _status_of)
-            rows.append(f"{name:<12} {addr:<16} up    {info}")
-        return "\n".join(rows) + "\n"
+    def enter(self, host: str) -> None:
+        """`ssh HOST`: a login on HOST, nested in this one."""
+        self.shells.append(self._login(host))
 
 
-def _status_of(daemon) -> str:
-    if daemon.state is None:
-        return "not in a swarm"
-    if daemon.manager is None:
-        return f"{daemon.role} ({daemon.status})"
-    r = daemon.manager.raft.raft
-    lead = r.lead.split(".")[0][:12] if r.lead else "none"
-    return (
-        f"manager ({daemon.status})  raft: {r.state}, term {r.term}, "
-        f"commit {r.commit}, leader {lead}"
-    )
+# -- lines from a pipe --------------------------------------------------------------------------
 
 
-# -- the terminal -----------------------------------------------------------------------------
+def run_lines(session: Session, lines: Iterable[str], out: Any) -> int:
+    """Feed lines to a session as if typed, echoing each after its prompt; what they
+    print is written as it is printed."""
+    status = 0
 
+    def write(text: str) -> None:
+        out.write(text)
+        out.flush()
 
-def repl(hosts: str | None = None, seed: int | None = None, speed: float = 1.0) -> int:
-    """Run the interactive REPL (or, when standard input is not a terminal, read commands
-    from it and print what the REPL would)."""
-    try:
-        host_list = parse_hosts(hosts)
-    except ValueError as exc:
-        print(f"miniswarm: {exc}", file=sys.stderr)
-        return 2
-    if not sys.stdin.isatty():
-        lab = Lab(host_list, seed=seed or 0)
-        return run_lines(Session(lab), sys.stdin, sys.stdout)
-    lab = Lab(host_list, driver="thread", seed=seed or 0, speed=speed)
-    try:
-        return _interactive(Session(lab, tty=True))
-    finally:
-        lab.close()
-
-
-def run_lines(session: Session, lines: Iterable[str], out) -> int:
-    """Feed lines to a session as if typed, echoing each after its prompt."""
     for raw in lines:
         line = raw.rstrip("\n")
-        out.write(f"{session.prompt}{line}\n")
-        out.write(session.feed(line))
+        write(f"{session.prompt}{line}\n")
+        result = session.run(line, write, write)
+        status = result if result is not None else status
         if session.done:
             break
-    return 0
+    return status
 
 
-def _interactive(session: Session) -> int:
-    import shutil
+# -- the terminal ---------------------------------------------------------------------------
 
-    from prompt_toolkit import PromptSession
-    from prompt_toolkit.history import InMemoryHistory
 
-    from .completion import DockerCompleter
+class Repl:
+    """The session on a terminal (prompt_toolkit's input and output): the prompt with
+    editing, history and completion; and, while a command runs, the keyboard — Ctrl-C
+    stops the command, other keys are kept for the next prompt, as a terminal does."""
 
-    prompt = PromptSession(
-        history=InMemoryHistory(),
-        completer=DockerCompleter(session),
-        complete_while_typing=False,
-        bottom_toolbar=lambda: _toolbar(session),
-    )
+    def __init__(
+        self,
+        session: Session,
+        input: Input | None = None,
+        output: Output | None = None,
+        write: Writer | None = None,
+    ) -> None:
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.history import InMemoryHistory
+        from prompt_toolkit.input import create_input
+        from prompt_toolkit.output import create_output
 
-    def read_input(text: str, secret: bool) -> str | None:
-        """A key at a prompt, without echo; or lines until Ctrl-D (what `-` reads)."""
+        from .completion import DockerCompleter
+
+        self.session = session
+        self.input = input if input is not None else create_input()
+        self.output = output if output is not None else create_output()
+        self.write = write if write is not None else _stdout_write
+        self.typeahead: list[KeyPress] = []
+        self.caught = False  # Ctrl-C was typed while the last line ran
+        self.main: PromptSession[str] = PromptSession(
+            input=self.input,
+            output=self.output,
+            history=InMemoryHistory(),
+            completer=DockerCompleter(session),
+            complete_while_typing=False,
+            bottom_toolbar=lambda: _toolbar(session),
+        )
+        session.terminal = self
+        session.tty = True
+        session.job.interrupted = self.interrupted
+        for sh in session.shells:
+            sh.tty = True
+
+    def run(self) -> int:
+        s = self.session
+        self.write(t("banner", hosts=len(s.lab.names), seed=s.lab.kernel.seed) + "\n")
+        while True:
+            try:
+                line = self._prompt(s.prompt)
+            except KeyboardInterrupt:
+                s.pending = ""  # Ctrl-C at the prompt: a fresh line, as bash gives
+                continue
+            except EOFError:
+                s.eof(self.write, self.write)
+                if s.done and not self._really_leave():
+                    s.done = False
+                    continue
+                if s.done:
+                    break
+                continue
+            size = self.output.get_size()
+            s.width, s.height = size.columns, size.rows
+            self.caught = False
+            with self.input.raw_mode():
+                status = s.run(line, self.write, self.write)
+            if self.caught and status == Interrupted.status:
+                self.write("\n")  # bash ends the line after a job killed by Ctrl-C
+            if s.done and not self._really_leave():
+                s.done = False
+                continue
+            if s.done:
+                break
+        self.write(t("exit.bye", seed=s.lab.kernel.seed) + "\n")
+        return 0
+
+    def _prompt(self, text: str) -> str:
+        from prompt_toolkit.input.typeahead import store_typeahead
+
+        if self.typeahead:  # keys typed while the last command ran
+            store_typeahead(self.input, self.typeahead)
+            self.typeahead = []
+        return self.main.prompt(text)
+
+    def _really_leave(self) -> bool:
+        """Logging out of the lab's first host ends the lab: ask first."""
         try:
-            if secret:
-                return prompt.prompt(text, is_password=True, completer=None)
-            lines = []
-            while True:
-                try:
-                    lines.append(prompt.prompt(text, completer=None) + "\n")
-                except EOFError:
-                    return "".join(lines)
+            answer = self._fresh_prompt(t("exit.confirm"))
+        except EOFError:  # Ctrl-D again, or the input has ended: nothing more will come
+            return True
         except KeyboardInterrupt:
-            return None
+            answer = ""
+        if answer.strip().lower() in ("y", "yes", "예", "네", "ㅇ", "응"):
+            return True
+        self.write(t("exit.kept") + "\n")
+        return False
 
-    session.read_input = read_input
-    print("miniswarm: a lab of simulated hosts running Docker Engine. Type 'help' to start.")
-    while not session.done:
+    def _fresh_prompt(self, text: str, secret: bool = False) -> str:
+        """A prompt of its own (a password prompt must never change how the next line
+        is typed)."""
+        from prompt_toolkit import PromptSession
+
+        return PromptSession(input=self.input, output=self.output).prompt(text, is_password=secret)
+
+    # -- for commands (the docker CLI's Terminal, the Job's keyboard) -------------------
+
+    def read_line(self, prompt: str, secret: bool = False) -> str:
+        """A line a command asks for (an unlock key, a secret typed in, a container's
+        shell). Ctrl-C stops the command; Ctrl-D is the end of input (EOFError)."""
         try:
-            line = prompt.prompt(session.prompt)
+            return self._fresh_prompt(prompt, secret)
         except KeyboardInterrupt:
-            session.pending = ""
-            continue
+            raise Interrupted() from None
         except EOFError:
-            break
-        size = shutil.get_terminal_size()
-        session.width, session.height = size.columns, size.lines
+            if not prompt:
+                # Ctrl-D on an empty line ends the input where it is: a terminal moves
+                # no further down (prompt_toolkit has; go back up).
+                self.write("\x1b[A")
+            raise
+
+    def interrupted(self) -> bool:
+        """Look at the keys typed while a command runs: whether Ctrl-C was one of them.
+        The keys before a Ctrl-C are dropped, as a terminal flushes its input on SIGINT;
+        the others are kept for the next prompt."""
+        from prompt_toolkit.input.typeahead import get_typeahead
+        from prompt_toolkit.keys import Keys
+
+        keys = get_typeahead(self.input)
         try:
-            sys.stdout.write(session.feed(line))
-        except KeyboardInterrupt:
-            sys.stdout.write("^C\n")
-        sys.stdout.flush()
-    return 0
+            ready = select.select([self.input.fileno()], [], [], 0)[0]
+        except (OSError, ValueError):
+            ready = []
+        if ready:
+            keys += self.input.read_keys()
+        hit = False
+        for key in keys:
+            if key.key == Keys.ControlC:
+                hit = True
+                self.typeahead = []
+            else:
+                self.typeahead.append(key)
+        if hit:
+            self.write("^C")  # what the terminal echoes
+            self.caught = True
+        return hit
+
+
+def _stdout_write(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
 
 
 def _toolbar(session: Session) -> str:
@@ -278,3 +339,31 @@ def _toolbar(session: Session) -> str:
     hosts = "  ".join(f"{n}{'' if k.hosts[n].up else ' (down)'}" for n in session.lab.names)
     seconds = int(k.now())
     return f" {hosts}   lab time {seconds // 60:02d}:{seconds % 60:02d}   'help' for help"
+
+
+def repl(
+    hosts: str | None = None, seed: int | None = None, speed: float = 1.0, lang: str | None = None
+) -> int:
+    """Run the interactive REPL (or, when standard input is not a terminal, read commands
+    from it and print what the REPL would). A lab without a seed draws one."""
+    import secrets
+
+    from .i18n import set_language
+
+    if lang:
+        set_language(lang)
+    try:
+        host_list = parse_hosts(hosts)
+    except ValueError as exc:
+        print(f"miniswarm: {exc}", file=sys.stderr)
+        return 2
+    if seed is None:
+        seed = secrets.randbelow(1_000_000)
+    if not sys.stdin.isatty():
+        lab = Lab(host_list, seed=seed)
+        return run_lines(Session(lab), sys.stdin, sys.stdout)
+    lab = Lab(host_list, driver="thread", seed=seed, speed=speed)
+    try:
+        return Repl(Session(lab, tty=True)).run()
+    finally:
+        lab.close()

@@ -1,30 +1,44 @@
-"""The little shell around docker that students' notes use.
+"""The shell a student types into on a lab host: bash in small, around `docker`.
 
-One command line: commands joined by `|`, `&&`, `||` and `;`; quotes and backslashes as
-sh reads them; redirections `> FILE`, `>> FILE`, `< FILE`, `2>&1`, `2>/dev/null`, and
-here-strings `<<< 'text'`. Commands: docker, and echo, printf, cat, grep, head, tail, wc,
-sort, uniq, cut, sed, tr, tee, timeout, sleep, true, false — enough for
-`docker info | grep Swarm`, `echo pw | docker secret create s -`,
-`docker info | sed -n '/Swarm:/,/Runtimes:/p'`, `timeout 5 docker service logs -f web`.
+    docker info | grep Swarm
+    TOKEN=$(docker swarm join-token -q worker)
+    docker service rm $(docker service ls -q) 2>/dev/null || echo "no services"
+    lab stop worker1; lab sleep 30; docker service ps web
+    timeout 10 docker service logs -f web | grep GET
 
-Files live on the simulated host the student is on (`lab.files[host]`).
+The language is shlang's (shared with the containers' shell). What this module adds is
+how a lab host runs it: commands block while the cluster works (in simulated time under
+SimDriver, real time under ThreadDriver), their output streams as it is produced — to
+the terminal, or down a pipe into the next command, a line at a time — and the command
+line's Job stops them (Ctrl-C: status 130 and the rest of the line is dropped, as bash
+does; `timeout`: 124; `| head`: 141).
+
+Files live on the simulated host the student is on (`lab.files[host]`), one flat
+directory. Commands: docker, the lab's own (`lab`, `hosts`, `help`; `ssh`, `exit`,
+`history` where a terminal session gives them), the shell's builtins here, and the text
+tools of coreutils.py, curl.py and grep.py.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from . import grep
+from . import shlang
+from .job import BrokenPipe, Interrupted, Job, Killed, TimedOut
 
 if TYPE_CHECKING:
+    from .cli.commands import Terminal
     from .lab import Lab
 
+Writer = Callable[[str], None]
 
-class ShellError(Exception):
-    pass
+
+class ExitShell(Exception):  # noqa: N818 - not an error: `exit` was typed
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
 
 
 @dataclass
@@ -52,132 +66,67 @@ class Output:
 
 
 @dataclass
-class Redirect:
-    op: str  # ">", ">>", "<", "<<<", "2>&1", "2>", "&>"
-    target: str
+class IO:
+    """A command's standard streams: all of its input (None when nothing is piped or
+    redirected in: the terminal), and writers for its output."""
+
+    stdin: str | None
+    out: Writer
+    err: Writer
+    tty: bool = False  # standard output is the student's terminal
 
 
-@dataclass
-class Simple:
-    argv: list[str]
-    redirects: list[Redirect] = field(default_factory=list)
+class Filter(Protocol):
+    """A command that reads its input as it comes (grep, head, cut …): a pipeline feeds
+    it what the command before it prints, and closes it when that command ends."""
+
+    def feed(self, text: str) -> None: ...
+
+    def close(self) -> int: ...
 
 
-# -- parsing ----------------------------------------------------------------------------------
-
-_OPERATORS = ["<<<", "2>&1", "2>>", "&>", "2>", ">>", "&&", "||", ">", "<", "|", ";"]
-
-
-def tokenize(line: str) -> list[tuple[str, str]]:
-    """("word", text) and ("op", text) tokens, with sh's quoting: '...' literally, "..."
-    with backslash escapes, a backslash outside quotes escaping the next character."""
-    tokens: list[tuple[str, str]] = []
-    word: str | None = None
-    i, n = 0, len(line)
-    while i < n:
-        c = line[i]
-        if c in " \t":
-            if word is not None:
-                tokens.append(("word", word))
-                word = None
-            i += 1
-            continue
-        op = next((o for o in _OPERATORS if line.startswith(o, i)), None)
-        if op is not None and not (op[0] == "2" and word is not None):
-            if word is not None:
-                tokens.append(("word", word))
-                word = None
-            tokens.append(("op", op))
-            i += len(op)
-            continue
-        if c == "&":
-            raise ShellError("syntax error near unexpected token `&'")
-        if c == "'":
-            end = line.find("'", i + 1)
-            if end < 0:
-                raise ShellError("unexpected EOF while looking for matching `''")
-            word = (word or "") + line[i + 1 : end]
-            i = end + 1
-            continue
-        if c == '"':
-            j, text = i + 1, ""
-            while j < n and line[j] != '"':
-                if line[j] == "\\" and j + 1 < n and line[j + 1] in '"\\$`':
-                    text += line[j + 1]
-                    j += 2
-                else:
-                    text += line[j]
-                    j += 1
-            if j >= n:
-                raise ShellError("unexpected EOF while looking for matching `\"'")
-            word = (word or "") + text
-            i = j + 1
-            continue
-        if c == "\\" and i + 1 < n:
-            word = (word or "") + line[i + 1]
-            i += 2
-            continue
-        word = (word or "") + c
-        i += 1
-    if word is not None:
-        tokens.append(("word", word))
-    return tokens
-
-
-def parse(line: str) -> list[tuple[str, list[Simple]]]:
-    """A list of (connector, pipeline): connector is "" for the first, else ";", "&&" or
-    "||" — how it follows the previous one."""
-    tokens = tokenize(line)
-    seq: list[tuple[str, list[Simple]]] = []
-    connector = ""
-    pipeline: list[Simple] = []
-    cur = Simple([])
-    i = 0
-    while i < len(tokens):
-        kind, text = tokens[i]
-        if kind == "word":
-            cur.argv.append(text)
-        elif text in ("|", ";", "&&", "||"):
-            if not cur.argv and not cur.redirects:
-                raise ShellError(f"syntax error near unexpected token `{text}'")
-            pipeline.append(cur)
-            cur = Simple([])
-            if text != "|":
-                seq.append((connector, pipeline))
-                pipeline, connector = [], text
-        elif text == "2>&1":
-            cur.redirects.append(Redirect("2>&1", ""))
-        else:
-            if i + 1 >= len(tokens) or tokens[i + 1][0] != "word":
-                raise ShellError("syntax error near unexpected token `newline'")
-            cur.redirects.append(Redirect(text, tokens[i + 1][1]))
-            i += 1
-        i += 1
-    if cur.argv or cur.redirects:
-        pipeline.append(cur)
-    elif pipeline or connector in ("&&", "||"):
-        raise ShellError("syntax error: unexpected end of line")
-    if pipeline:
-        seq.append((connector, pipeline))
-    return seq
-
-
-# -- running ----------------------------------------------------------------------------------
-
-Builtin = Callable[["Shell", list[str], str], tuple[str, str, int]]
+Builtin = Callable[["Shell", list[str], IO], int]
+FilterFactory = Callable[["Shell", list[str], IO], "Filter | int"]
 BUILTINS: dict[str, Builtin] = {}
+FILTERS: dict[str, FilterFactory] = {}
 
 
-def builtin(name: str) -> Callable[[Builtin], Builtin]:
+def builtin(*names: str) -> Callable[[Builtin], Builtin]:
     def register(fn: Builtin) -> Builtin:
-        BUILTINS[name] = fn
+        for name in names:
+            BUILTINS[name] = fn
         return fn
 
     return register
 
 
+def line_filter(*names: str) -> Callable[[FilterFactory], FilterFactory]:
+    """A command that can read a pipe a line at a time. Given all its input at once (or
+    files to read), it is fed that and closed."""
+
+    def register(fn: FilterFactory) -> FilterFactory:
+        for name in names:
+            FILTERS[name] = fn
+        return fn
+
+    return register
+
+
+class Hooks(Protocol):
+    """What a terminal session gives the shells of its logins: `ssh HOST` nests a new
+    login in it, `history` lists what was typed."""
+
+    history: list[str]
+
+    def enter(self, host: str) -> None: ...
+
+
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
 class Shell:
-    """Runs command lines on one host of a lab."""
+    """Runs command lines on one host of a lab, keeping its variables and `$?` from one
+    line to the next (one Shell is one login on that host)."""
 
     def __init__(
         self,
@@ -186,125 +135,400 @@ class Shell:
         tty: bool = False,
         width: int = 80,
         height: int = 24,
-        read_input=None,
+        job: Job | None = None,
+        terminal: Terminal | None = None,
+        hooks: Hooks | None = None,
     ):
         self.lab = lab
-        self.read_input = read_input  # typed input, for a command that asks (the REPL's)
         self.host = host
         self.tty = tty
         self.width = width
         self.height = height
-        self.deadline: float | None = None  # set by `timeout`
+        self.job = job if job is not None else Job(lab.kernel)
+        self.terminal = terminal  # the keyboard, for a command that reads it
+        self.hooks = hooks
+        self.status = 0
+        self.vars: dict[str, str] = {
+            "HOME": "/root",
+            "USER": "root",
+            "HOSTNAME": host,
+            "PATH": DEFAULT_PATH,
+            "SHELL": "/bin/bash",
+            "PWD": "/root",
+        }
+        self.exported: set[str] = {"HOME", "USER", "HOSTNAME", "PATH", "SHELL", "PWD"}
+        self._err_now: Writer = _discard  # where a $(…)'s errors go: the line's stderr
+        self._substituted: int | None = None  # the status of the last $(…), for `X=$(…)`
 
     @property
     def files(self) -> dict[str, str]:
         return self.lab.files[self.host]
 
-    def run(self, line: str) -> Output:
-        out = Output()
-        try:
-            seq = parse(line)
-        except ShellError as exc:
-            out.emit("err", f"miniswarm: {exc}\n")
-            out.status = 2
-            return out
-        status = 0
-        for connector, pipeline in seq:
-            if connector == "&&" and status != 0:
-                continue
-            if connector == "||" and status == 0:
-                continue
-            status = self._pipeline(pipeline, out)
-        out.status = status
-        return out
+    # -- shlang's Environment --------------------------------------------------------------
 
-    def _pipeline(self, pipeline: list[Simple], out: Output) -> int:
-        data = ""
+    def var(self, name: str) -> str | None:
+        if name == "$":
+            return "4242"
+        if name == "#":
+            return "0"
+        if name == "0":
+            return "-bash"
+        if name == "RANDOM":
+            return str(self.lab.cli_rng.randrange(32768))
+        if name == "SECONDS":
+            return str(int(self.lab.now()))
+        return self.vars.get(name)
+
+    def set_var(self, name: str, value: str) -> None:
+        self.vars[name] = value
+
+    def substitute(self, script: str) -> str:
+        """$(…): run `script` in a subshell and give its standard output; what it says on
+        standard error goes to the terminal, as bash's does."""
+        out: list[str] = []
+        saved = dict(self.vars)
+        try:
+            self._script(script, IO(None, out.append, self._err_now, tty=False))
+        except ExitShell as exc:  # exit in $(…) ends only the subshell
+            self.status = exc.status
+        finally:
+            self.vars = saved
+        self._substituted = self.status
+        return "".join(out)
+
+    # -- running a line --------------------------------------------------------------------
+
+    def run(self, line: str, stdout: Writer | None = None, stderr: Writer | None = None) -> Output:
+        """Run one command line. Its output goes to `stdout`/`stderr` as it is printed
+        (the terminal), and is collected in the Output too. Raises ExitShell after
+        `exit`."""
+        result = Output()
+
+        def writer(stream: str, then: Writer | None) -> Writer:
+            def write(text: str) -> None:
+                result.emit(stream, text)
+                if then is not None:
+                    then(text)
+
+            return write
+
+        io = IO(None, writer("out", stdout), writer("err", stderr), tty=self.tty)
+        self._err_now = io.err
+        try:
+            self._script(line, io)
+        except Interrupted:
+            self.status = 130  # Ctrl-C: the rest of the line is dropped, as bash does
+        except Killed as exc:  # a `timeout` or pipe no longer there: it ends the line
+            self.status = exc.status
+        result.status = self.status
+        return result
+
+    def _script(self, text: str, io: IO) -> None:
+        try:
+            tree = shlang.parse(text)
+        except shlang.ShellSyntaxError as exc:
+            io.err(f"-bash: {exc}\n")
+            self.status = 2
+            return
+        self._list(tree, io)
+
+    def _list(self, items: list[shlang.AndOr], io: IO) -> int:
+        for item in items:
+            self._and_or(item, io)
+        return self.status
+
+    def _and_or(self, node: shlang.AndOr, io: IO) -> int:
+        self._pipeline(node.first, io)
+        for op, pipeline in node.rest:
+            if (self.status == 0) == (op == "&&"):
+                self._pipeline(pipeline, io)
+        return self.status
+
+    def _pipeline(self, p: shlang.Pipeline, io: IO) -> int:
+        """Every command of a pipeline is set up before the first runs; what each prints
+        is fed to the next as it is printed. A command that cannot read a pipe a line at
+        a time gets all of it when the one before has ended."""
+        n = len(p.commands)
+        stages: list[_Stage] = []
+        out = io.out
+        for k in reversed(range(n)):
+            stage = _Stage(self, p.commands[k], out, io, last=k == n - 1, first=k == 0)
+            stages.insert(0, stage)
+            out = stage.feed
         status = 0
-        for i, cmd in enumerate(pipeline):
-            last = i == len(pipeline) - 1
-            stdin = data if i > 0 else ""
-            stdout, stderr, status = self._simple(cmd, stdin, i > 0, last)
-            data = stdout
-            if not last:
-                out.emit("err", stderr)
-            else:
-                out.emit("out", stdout)
-                out.emit("err", stderr)
+        for stage in stages:
+            try:
+                status = stage.close()
+            except BrokenPipe:
+                status = BrokenPipe.status
+            except ExitShell as exc:
+                if n == 1:
+                    raise
+                status = exc.status  # each command of a pipeline is a subshell
+            except shlang.ShellSyntaxError as exc:  # found while expanding a word
+                io.err(f"-bash: {exc}\n")
+                status = 1
+        if p.negate:
+            status = int(status == 0)
+        self.status = status
         return status
 
-    def _simple(self, cmd: Simple, stdin: str, piped: bool, last: bool) -> tuple[str, str, int]:
-        stdin_given = piped
-        to_file: tuple[str, bool] | None = None
-        err_to_out = err_null = False
-        for r in cmd.redirects:
-            if r.op == "<<<":
-                stdin, stdin_given = r.target + "\n", True
-            elif r.op == "<":
-                if r.target not in self.files:
-                    return "", f"miniswarm: {r.target}: No such file or directory\n", 1
-                stdin, stdin_given = self.files[r.target], True
-            elif r.op in (">", ">>", "&>"):
-                to_file = (r.target, r.op == ">>")
-                err_to_out = err_to_out or r.op == "&>"
-            elif r.op == "2>&1":
-                err_to_out = True
-            elif r.op in ("2>", "2>>"):
-                err_null = r.target == "/dev/null"
-                if not err_null:
-                    to_err = r.target
-                    self.files.setdefault(to_err, "")
-        if not cmd.argv:
-            stdout, stderr, status = "", "", 0
-        else:
-            to_terminal = self.tty and last and to_file is None
-            stdout, stderr, status = self.execute(
-                cmd.argv, stdin if stdin_given else None, to_terminal
-            )
-        if err_null:
-            stderr = ""
-        if err_to_out:
-            stdout, stderr = stdout + stderr, ""
-        if to_file is not None:
-            name, append = to_file
-            if name != "/dev/null":
-                self.files[name] = (self.files.get(name, "") if append else "") + stdout
-            stdout = ""
-        return stdout, stderr, status
+    # -- one command ----------------------------------------------------------------------------
 
-    def execute(
-        self, argv: list[str], stdin: str | None, to_terminal: bool = False
-    ) -> tuple[str, str, int]:
-        """One command: (stdout, stderr, status). stdin is None when nothing is piped in;
-        to_terminal says whether its output goes to the terminal."""
-        name = argv[0]
+    def command(self, node: shlang.Command, io: IO) -> int:
+        """Run one command (simple or compound) with its redirections."""
+        try:
+            io = self._redirect(node.redirects, io)
+        except _RedirectFailed:
+            self.status = 1
+            return 1
+        if isinstance(node, shlang.Simple):
+            return self._simple(node, io)
+        if isinstance(node, shlang.Group):
+            if not node.subshell:
+                return self._list(node.body, io)
+            saved = dict(self.vars)
+            try:
+                return self._list(node.body, io)
+            except ExitShell as exc:  # ( exit 3 ) ends only the subshell
+                self.status = exc.status
+                return exc.status
+            finally:
+                self.vars = saved
+        if isinstance(node, shlang.If):
+            for cond, body in node.branches:
+                self._list(cond, io)
+                if self.status == 0:
+                    return self._list(body, io)
+            self.status = 0
+            if node.otherwise is not None:
+                return self._list(node.otherwise, io)
+            return 0
+        if isinstance(node, shlang.Loop):
+            status = 0
+            while True:
+                self.job.check()
+                self._list(node.condition, io)
+                if (self.status == 0) == node.until:
+                    break
+                status = self._list(node.body, io)
+            self.status = status
+            return status
+        words = [x for w in node.words or [] for x in shlang.expand(w, self)]
+        status = 0
+        for w in words:
+            self.vars[node.var] = w
+            status = self._list(node.body, io)
+        self.status = status
+        return status
+
+    def _simple(self, node: shlang.Simple, io: IO) -> int:
+        self._substituted = None
+        argv = [x for w in node.words for x in shlang.expand(w, self)]
+        values = [(name, shlang.expand_one(word, self)) for name, word in node.assigns]
+        if not argv:
+            for name, value in values:
+                self.vars[name] = value
+            # X=$(cmd) has cmd's status, as in bash
+            self.status = self._substituted if self._substituted is not None else 0
+            return self.status
+        env = {k: v for k, v in self.vars.items() if k in self.exported}
+        env.update(values)
+        self.status = self.execute(argv, io, env)
+        return self.status
+
+    def execute(self, argv: list[str], io: IO, env: dict[str, str] | None = None) -> int:
+        """Run one command by name: a lab command, a builtin, or a text tool."""
+        name, args = argv[0], argv[1:]
+        if env is None:
+            env = {k: v for k, v in self.vars.items() if k in self.exported}
         if name == "docker":
             r = self.lab.docker(
                 self.host,
-                argv[1:],
-                stdin=stdin,
-                tty=to_terminal,
+                args,
+                stdin=io.stdin,
+                tty=io.tty,
                 width=self.width,
                 height=self.height,
-                deadline=self.deadline,
-                read_input=self.read_input if to_terminal else None,
+                job=self.job,
+                terminal=self.terminal if io.stdin is None else None,
+                stdout=io.out,
+                stderr=io.err,
+                env=env,
             )
-            return r.out, r.err, r.status
+            return r.status
         fn = BUILTINS.get(name)
-        if fn is None:
-            return "", f"miniswarm: {name}: command not found\n", 127
-        return fn(self, argv[1:], stdin or "")
+        if fn is not None:
+            return fn(self, args, io)
+        factory = FILTERS.get(name)
+        if factory is not None:
+            f = factory(self, args, io)
+            if isinstance(f, int):
+                return f
+            if io.stdin:
+                f.feed(io.stdin)
+            return f.close()
+        hint = NOT_HERE.get(name)
+        if hint is not None:
+            from .i18n import t
+
+            io.err(t(hint, name=name) + "\n")
+            return 127
+        io.err(f"-bash: {name}: command not found\n")
+        return 127
+
+    def _redirect(self, redirects: list[shlang.Redirect], io: IO) -> IO:
+        """The streams a command runs with once its redirections are made (left to
+        right, as bash makes them: `2>&1 >f` and `>f 2>&1` differ)."""
+        if not redirects:
+            return io
+        fds: dict[int, Writer] = {1: io.out, 2: io.err}
+        stdin = io.stdin
+        tty = io.tty
+        for r in redirects:
+            if r.heredoc is not None:
+                stdin = shlang.expand_heredoc(r.heredoc, self)
+                continue
+            target = shlang.expand_one(r.target, self)
+            if r.op == "<<<":
+                stdin = target + "\n"
+            elif r.op == "<":
+                if target not in self.files and target != "/dev/null":
+                    io.err(f"-bash: {target}: No such file or directory\n")
+                    raise _RedirectFailed()
+                stdin = self.files.get(target, "")
+            elif r.op in (">&", "<&"):
+                if target == "-":
+                    fds[r.fd] = _discard
+                elif target.isdigit() and int(target) in fds:
+                    fds[r.fd] = fds[int(target)]
+                    if r.fd == 1:
+                        tty = False
+                else:
+                    io.err(f"-bash: {target}: ambiguous redirect\n")
+                    raise _RedirectFailed()
+            else:
+                writer = self._file_writer(target, append=r.op.endswith(">>"))
+                for fd in (1, 2) if r.op.startswith("&") else (r.fd,):
+                    fds[fd] = writer
+                    if fd == 1:
+                        tty = False
+        return IO(stdin, fds.get(1, _discard), fds.get(2, _discard), tty=tty and io.tty)
+
+    def _file_writer(self, name: str, append: bool) -> Writer:
+        if name == "/dev/null":
+            return _discard
+        if name in ("/dev/stdout", "/dev/stderr"):
+            return self._err_now if name == "/dev/stderr" else _discard
+        files = self.files
+        if not append or name not in files:
+            files[name] = ""
+
+        def write(text: str) -> None:
+            files[name] = files.get(name, "") + text
+
+        return write
+
+    def run_captured(self, line: str) -> tuple[str, str, int]:
+        """Run a command line in a subshell and give what it printed: (out, err, status)
+        (watch's, xargs's and ssh's commands)."""
+        out: list[str] = []
+        err: list[str] = []
+        saved = dict(self.vars)
+        try:
+            self._script(line, IO(None, out.append, err.append))
+        except ExitShell as exc:
+            self.status = exc.status
+        finally:
+            self.vars = saved
+        return "".join(out), "".join(err), self.status
 
 
-# -- the text tools ------------------------------------------------------------------------------
+class _RedirectFailed(Exception):
+    pass
 
 
-def _lines(text: str) -> list[str]:
-    return text.splitlines(keepends=True)
+def _discard(text: str) -> None:
+    pass
 
 
-def _join(lines: list[str]) -> str:
-    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+class _Stage:
+    """One command of a pipeline: fed what the command before it prints; closed (and so
+    run, unless it reads a line at a time) when that one ends."""
+
+    def __init__(
+        self, sh: Shell, node: shlang.Command, out: Writer, io: IO, last: bool, first: bool
+    ) -> None:
+        self.sh = sh
+        self.node = node
+        self.io = IO(io.stdin if first else "", out, io.err, tty=io.tty and last)
+        self.first = first
+        self.buffer: list[str] = []
+        self.filter: Filter | None = None
+        self.filter_status: int | None = None
+        self.closed = False
+        if not first and isinstance(node, shlang.Simple) and not node.redirects:
+            self._start_filter()
+
+    def _start_filter(self) -> None:
+        """A text tool that reads a pipe a line at a time starts before the command
+        that feeds it, so each line goes through as soon as it is printed."""
+        node = self.node
+        assert isinstance(node, shlang.Simple)
+        if node.assigns or not node.words:
+            return
+        name = shlang.expand(node.words[0], self.sh)
+        if not name or name[0] not in FILTERS:
+            return
+        argv = [x for w in node.words for x in shlang.expand(w, self.sh)]
+        made = FILTERS[argv[0]](self.sh, argv[1:], self.io)
+        if isinstance(made, int):
+            self.filter_status = made
+        else:
+            self.filter = made
+
+    def feed(self, text: str) -> None:
+        if self.closed:
+            raise BrokenPipe()
+        if self.filter_status is not None:
+            raise BrokenPipe()  # it never started: nothing reads the pipe
+        if self.filter is not None:
+            if getattr(self.filter, "done", False):
+                raise BrokenPipe()  # it has read all it will (head)
+            self.filter.feed(text)
+        else:
+            self.buffer.append(text)
+
+    def close(self) -> int:
+        self.closed = True
+        if self.filter_status is not None:
+            return self.filter_status
+        if self.filter is not None:
+            return self.filter.close()
+        if not self.first:
+            self.io.stdin = "".join(self.buffer)
+        return self.sh.command(self.node, self.io)
+
+
+# -- commands that are not here ------------------------------------------------------------------
+
+# A student may type these from habit or from a tutorial: say what to use in the lab.
+NOT_HERE = {
+    "systemctl": "lab.not_here.systemctl",
+    "service": "lab.not_here.systemctl",
+    "dockerd": "lab.not_here.systemctl",
+    "docker-compose": "lab.not_here.compose",
+    "vi": "lab.not_here.editor",
+    "vim": "lab.not_here.editor",
+    "nano": "lab.not_here.editor",
+    "apt": "lab.not_here.packages",
+    "apt-get": "lab.not_here.packages",
+    "yum": "lab.not_here.packages",
+    "dnf": "lab.not_here.packages",
+}
+
+
+# -- the shell's own builtins -------------------------------------------------------------------
 
 
 def _escapes(s: str) -> str:
@@ -314,12 +538,13 @@ def _escapes(s: str) -> str:
         .replace("\\t", "\t")
         .replace("\\r", "\r")
         .replace("\\a", "\a")
+        .replace("\\e", "\x1b")
         .replace("\x00", "\\")
     )
 
 
 @builtin("echo")
-def _echo(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
+def _echo(sh: Shell, args: list[str], io: IO) -> int:
     newline, interpret = True, False
     while args and args[0] in ("-n", "-e", "-ne", "-en", "-E"):
         flag = args.pop(0)
@@ -328,13 +553,17 @@ def _echo(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
     text = " ".join(args)
     if interpret:
         text = _escapes(text)
-    return text + ("\n" if newline else ""), "", 0
+    io.out(text + ("\n" if newline else ""))
+    return 0
 
 
 @builtin("printf")
-def _printf(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
+def _printf(sh: Shell, args: list[str], io: IO) -> int:
+    import re
+
     if not args:
-        return "", "printf: usage: printf format [arguments]\n", 2
+        io.err("-bash: printf: usage: printf [-v var] format [arguments]\n")
+        return 2
     fmt, values = _escapes(args[0]), list(args[1:])
     out = []
     while True:
@@ -360,475 +589,253 @@ def _printf(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
         values = values[used:]
         if not values or used == 0:
             break
-    return "".join(out), "", 0
+    io.out("".join(out))
+    return 0
 
 
-@builtin("cat")
-def _cat(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
-    if not args or args == ["-"]:
-        return stdin, "", 0
-    out, err, status = "", "", 0
-    for name in args:
-        if name in sh.files:
-            out += sh.files[name]
-        else:
-            err += f"cat: {name}: No such file or directory\n"
-            status = 1
-    return out, err, status
-
-
-def _input(sh: Shell, files: list[str], stdin: str, tool: str) -> tuple[str, str]:
-    if not files:
-        return stdin, ""
-    text, err = "", ""
-    for name in files:
-        if name in sh.files:
-            text += sh.files[name]
-        else:
-            err += f"{tool}: {name}: No such file or directory\n"
-    return text, err
-
-
-@builtin("grep")
-def _grep(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
-    return grep.grep(args, lambda files: _input(sh, files, stdin, "grep"))
-
-
-def _count_arg(args: list[str], default: int) -> tuple[int, bool, list[str]]:
-    """-n N, -nN, -N, and tail's +N. Returns (count, from_start, files)."""
-    n, plus, files = default, False, []
-    i = 0
-    while i < len(args):
-        a = args[i]
-        if a in ("-n", "--lines") and i + 1 < len(args):
-            v = args[i + 1]
-            i += 1
-        elif a.startswith("-n"):
-            v = a[2:]
-        elif re.fullmatch(r"-\d+", a):
-            v = a[1:]
-        else:
-            files.append(a)
-            i += 1
-            continue
-        plus = v.startswith("+")
-        n = int(v.lstrip("+-") or 0)
-        i += 1
-    return n, plus, files
-
-
-@builtin("head")
-def _head(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
-    n, _, files = _count_arg(args, 10)
-    text, err = _input(sh, files, stdin, "head")
-    return "".join(_lines(text)[:n]), err, 0
-
-
-@builtin("tail")
-def _tail(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
-    n, plus, files = _count_arg([a for a in args if a != "-f"], 10)
-    text, err = _input(sh, files, stdin, "tail")
-    lines = _lines(text)
-    return "".join(lines[n - 1 :] if plus else (lines[-n:] if n else [])), err, 0
-
-
-@builtin("wc")
-def _wc(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
-    opts = "".join(a[1:] for a in args if a.startswith("-"))
-    files = [a for a in args if not a.startswith("-")]
-    text, err = _input(sh, files, stdin, "wc")
-    counts = {"l": text.count("\n"), "w": len(text.split()), "c": len(text.encode())}
-    chosen = [k for k in "lwc" if k in opts] or ["l", "w", "c"]
-    if len(chosen) == 1 and not files:
-        return f"{counts[chosen[0]]}\n", err, 0
-    return " ".join(f"{counts[k]:7d}" for k in chosen) + "\n", err, 0
-
-
-@builtin("sort")
-def _sort(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
-    opts = "".join(a[1:] for a in args if a.startswith("-") and not a.startswith("-k"))
-    files = [a for a in args if not a.startswith("-")]
-    text, err = _input(sh, files, stdin, "sort")
-    lines = [line.rstrip("\n") for line in _lines(text)]
-    if "n" in opts:
-
-        def num(s: str) -> float:
-            m = re.match(r"\s*-?\d+(\.\d+)?", s)
-            return float(m.group(0)) if m else 0.0
-
-        lines.sort(key=num, reverse="r" in opts)
-    else:
-        lines.sort(reverse="r" in opts)
-    if "u" in opts:
-        lines = list(dict.fromkeys(lines))
-    return _join(lines), err, 0
-
-
-@builtin("uniq")
-def _uniq(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
-    text, err = _input(sh, [a for a in args if not a.startswith("-")], stdin, "uniq")
-    out, prev = [], None
-    counts: list[int] = []
-    for line in _lines(text):
-        if line != prev:
-            out.append(line)
-            counts.append(1)
-        else:
-            counts[-1] += 1
-        prev = line
-    if "-c" in args:
-        out = [f"{c:7d} {line}" for c, line in zip(counts, out, strict=True)]
-    return _join(out), err, 0
-
-
-def _ranges(spec: str) -> Callable[[int], bool]:
-    """cut's LIST: N, N-M, N-, -M, separated by commas (1-based)."""
-    parts = []
-    for part in spec.split(","):
-        lo, dash, hi = part.partition("-")
-        if not (lo or hi) or not (lo or "1").isdigit() or not (hi or "1").isdigit():
-            raise ValueError(part)
-        parts.append((int(lo or 1), int(hi) if hi else (None if dash else int(lo))))
-    return lambda n: any(lo <= n and (hi is None or n <= hi) for lo, hi in parts)
-
-
-@builtin("cut")
-def _cut(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
-    """cut -c LIST, or -f LIST with -d DELIM (tab by default)."""
-    delim, mode, spec, files = "\t", "", "", []
-    i = 0
-    while i < len(args):
-        a = args[i]
-        if a[:2] in ("-d", "-f", "-c") and len(a) >= 2:
-            value = a[2:] if len(a) > 2 else (args[i + 1] if i + 1 < len(args) else "")
-            i += 1 if len(a) == 2 else 0
-            if a[1] == "d":
-                delim = value
-            else:
-                mode, spec = a[1], value
-        else:
-            files.append(a)
-        i += 1
-    if not mode:
-        return "", "cut: you must specify a list of bytes, characters, or fields\n", 1
-    try:
-        wanted = _ranges(spec)
-    except ValueError:
-        return "", f"cut: invalid field value '{spec}'\n", 1
-    text, err = _input(sh, files, stdin, "cut")
-    out = []
-    for line in _lines(text):
-        line = line.rstrip("\n")
-        if mode == "c":
-            out.append("".join(ch for n, ch in enumerate(line, 1) if wanted(n)))
-            continue
-        cols = line.split(delim)
-        out.append(
-            delim.join(c for n, c in enumerate(cols, 1) if wanted(n)) if len(cols) > 1 else line
-        )
-    return _join(out), err, 1 if err else 0
-
-
-_TR_CLASSES = {
-    "[:lower:]": "abcdefghijklmnopqrstuvwxyz",
-    "[:upper:]": "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
-    "[:digit:]": "0123456789",
-    "[:space:]": " \t\n\r\f\v",
-}
-
-
-def _tr_set(text: str) -> str:
-    """tr's SET: escapes, ranges (a-z) and the common classes ([:upper:])."""
-    for name, chars in _TR_CLASSES.items():
-        text = text.replace(name, chars)
-    text = _escapes(text)
-    out, i = [], 0
-    while i < len(text):
-        if i + 2 < len(text) and text[i + 1] == "-" and text[i] <= text[i + 2]:
-            out.extend(chr(c) for c in range(ord(text[i]), ord(text[i + 2]) + 1))
-            i += 3
-        else:
-            out.append(text[i])
-            i += 1
-    return "".join(out)
-
-
-@builtin("tr")
-def _tr(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
-    if args and args[0] == "-d" and len(args) == 2:
-        gone = set(_tr_set(args[1]))
-        return "".join(c for c in stdin if c not in gone), "", 0
-    if len(args) != 2:
-        return "", "tr: missing operand\n", 1
-    src, dst = _tr_set(args[0]), _tr_set(args[1])
-    dst = dst.ljust(len(src), dst[-1:] or " ")
-    return stdin.translate(str.maketrans(src, dst[: len(src)])), "", 0
-
-
-@builtin("tee")
-def _tee(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
-    for name in args:
-        if not name.startswith("-"):
-            sh.files[name] = stdin
-    return stdin, "", 0
-
-
-@builtin("sed")
-def _sed(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
-    quiet, scripts, files = False, [], []
-    it = iter(args)
-    for a in it:
-        if a == "-n":
-            quiet = True
-        elif a == "-e":
-            scripts.append(next(it, ""))
-        elif a.startswith("-") and a != "-":
-            return "", f"sed: unknown option -- '{a[1:]}'\n", 1
-        elif not scripts:
-            scripts.append(a)
-        else:
-            files.append(a)
-    text, err = _input(sh, files, stdin, "sed")
-    try:
-        program = [c for s in scripts for c in _sed_parse(s)]
-    except ValueError as exc:
-        return "", f"sed: -e expression #1, char 1: {exc}\n", 1
-    lines = [line.rstrip("\n") for line in _lines(text)]
-    out: list[str] = []
-    active = [False] * len(program)
-    for n, line in enumerate(lines, 1):
-        last = n == len(lines)
-        deleted = False
-        for k, (a1, a2, cmd, arg) in enumerate(program):
-            if not _sed_selected(a1, a2, n, line, last, active, k):
-                continue
-            if cmd == "p":
-                out.append(line)
-            elif cmd == "d":
-                deleted = True
-                break
-            elif cmd == "s":
-                rx, repl, flags = arg
-                new = rx.sub(repl, line, count=0 if "g" in flags else 1)
-                if new != line and "p" in flags:
-                    out.append(new)
-                line = new
-            elif cmd == "q":
-                if not quiet:
-                    out.append(line)
-                return _join(out), err, 0
-        if not quiet and not deleted:
-            out.append(line)
-    return _join(out), err, 0
-
-
-def _sed_address(s: str) -> tuple[object, str]:
-    if s.startswith("/"):
-        end = s.index("/", 1)
-        return re.compile(grep.bre(s[1:end])), s[end + 1 :]
-    m = re.match(r"\d+|\$", s)
-    if m:
-        return m.group(0), s[m.end() :]
-    return None, s
-
-
-def _sed_parse(script: str) -> list[tuple]:
-    program = []
-    for part in script.split(";"):
-        s = part.strip()
-        if not s:
-            continue
-        a1, s = _sed_address(s)
-        a2 = None
-        if s.startswith(","):
-            a2, s = _sed_address(s[1:])
-        s = s.strip()
-        if not s:
-            raise ValueError("missing command")
-        cmd = s[0]
-        if cmd == "s":
-            delim = s[1]
-            parts = s[2:].split(delim)
-            if len(parts) < 3:
-                raise ValueError("unterminated `s' command")
-            repl = re.sub(r"\\(\d)", r"\\\1", parts[1]).replace("&", r"\g<0>")
-            program.append((a1, a2, "s", (re.compile(grep.bre(parts[0])), repl, parts[2])))
-        elif cmd in "pdq":
-            program.append((a1, a2, cmd, None))
-        else:
-            raise ValueError(f"unknown command: `{cmd}'")
-    return program
-
-
-def _sed_match(addr: object, n: int, line: str, last: bool) -> bool:
-    if addr is None:
-        return True
-    if addr == "$":
-        return last
-    if isinstance(addr, str):
-        return n == int(addr)
-    return bool(addr.search(line))  # type: ignore[attr-defined]
-
-
-def _sed_selected(a1, a2, n, line, last, active, k) -> bool:
-    if a2 is None:
-        return _sed_match(a1, n, line, last)
-    if active[k]:
-        if _sed_match(a2, n, line, last) or (isinstance(a2, str) and a2 != "$" and n >= int(a2)):
-            active[k] = False
-        return True
-    if _sed_match(a1, n, line, last):
-        active[k] = not (isinstance(a2, str) and a2 != "$" and n >= int(a2))
-        return True
-    return False
-
-
-@builtin("true")
-def _true(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
-    return "", "", 0
+@builtin("true", ":")
+def _true(sh: Shell, args: list[str], io: IO) -> int:
+    return 0
 
 
 @builtin("false")
-def _false(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
-    return "", "", 1
+def _false(sh: Shell, args: list[str], io: IO) -> int:
+    return 1
+
+
+@builtin("export")
+def _export(sh: Shell, args: list[str], io: IO) -> int:
+    for a in args:
+        if a.startswith("-"):
+            continue
+        name, eq, value = a.partition("=")
+        if eq:
+            sh.vars[name] = value
+        sh.exported.add(name)
+    if not args:
+        for name in sorted(sh.exported):
+            if name in sh.vars:
+                io.out(f'declare -x {name}="{sh.vars[name]}"\n')
+    return 0
+
+
+@builtin("unset")
+def _unset(sh: Shell, args: list[str], io: IO) -> int:
+    for name in args:
+        sh.vars.pop(name, None)
+        sh.exported.discard(name)
+    return 0
+
+
+@builtin("env", "printenv")
+def _env(sh: Shell, args: list[str], io: IO) -> int:
+    shown = {k: v for k, v in sh.vars.items() if k in sh.exported}
+    if args:
+        if args[0] in shown:
+            io.out(shown[args[0]] + "\n")
+            return 0
+        return 1
+    for k in sorted(shown):
+        io.out(f"{k}={shown[k]}\n")
+    return 0
+
+
+@builtin("sudo")
+def _sudo(sh: Shell, args: list[str], io: IO) -> int:
+    """The lab's user may run docker already; sudo just runs the command."""
+    while args and args[0].startswith("-"):
+        args = args[1:]
+    if not args:
+        io.err("usage: sudo command\n")
+        return 1
+    return sh.execute(args, io)
+
+
+def _seconds(text: str) -> float | None:
+    """sleep's and timeout's durations: 5, 2.5, 10s, 1m, 1h, 1d."""
+    import re
+
+    m = re.fullmatch(r"(\d+(?:\.\d*)?|\.\d+)([smhd]?)", text)
+    if not m:
+        return None
+    return float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
 
 
 @builtin("sleep")
-def _sleep(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
-    try:
-        seconds = float(args[0].rstrip("s"))
-    except (IndexError, ValueError):
-        return "", "sleep: invalid time interval\n", 1
-    if sh.deadline is not None and sh.lab.now() + seconds > sh.deadline:
-        sh.lab.sleep(max(0.0, sh.deadline - sh.lab.now()))
-        return "", "", 124  # `timeout` killed it
-    sh.lab.sleep(seconds)
-    return "", "", 0
+def _sleep(sh: Shell, args: list[str], io: IO) -> int:
+    if not args:
+        io.err("sleep: missing operand\nTry 'sleep --help' for more information.\n")
+        return 1
+    total = 0.0
+    for a in args:
+        value = float("inf") if a == "infinity" else _seconds(a)
+        if value is None:
+            io.err(
+                f"sleep: invalid time interval '{a}'\nTry 'sleep --help' for more information.\n"
+            )
+            return 1
+        total += value
+    sh.job.sleep(min(total, 10 * 365 * 86400.0))
+    return 0
 
 
 @builtin("timeout")
-def _timeout(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
-    """timeout N COMMAND...: stop COMMAND after N seconds (exit 124), as coreutils does."""
+def _timeout(sh: Shell, args: list[str], io: IO) -> int:
+    """timeout DURATION COMMAND...: stop COMMAND after DURATION (exit 124), as coreutils."""
+    while args and args[0].startswith("-") and args[0] not in ("-", "--"):
+        flag = args.pop(0)
+        if flag in ("-s", "-k", "--signal", "--kill-after") and args:
+            args.pop(0)
+    if args[:1] == ["--"]:
+        args = args[1:]
     if len(args) < 2:
-        return "", "timeout: missing operand\n", 125
-    try:
-        seconds = float(args[0].rstrip("s"))
-    except ValueError:
-        return "", f"timeout: invalid time interval '{args[0]}'\n", 125
-    previous = sh.deadline
-    sh.deadline = sh.lab.now() + seconds
-    if previous is not None:
-        sh.deadline = min(sh.deadline, previous)
-    try:
-        out, err, status = sh.execute(args[1:], stdin or None)
-        if sh.lab.now() >= sh.deadline and status != 0:
-            status = 124  # killed when its time ran out
-        return out, err, status
-    finally:
-        sh.deadline = previous
+        io.err("timeout: missing operand\nTry 'timeout --help' for more information.\n")
+        return 125
+    seconds = _seconds(args[0])
+    if seconds is None:
+        io.err(
+            f"timeout: invalid time interval '{args[0]}'\n"
+            "Try 'timeout --help' for more information.\n"
+        )
+        return 125
+    with sh.job.timeout(seconds) as deadline:
+        try:
+            return sh.execute(args[1:], io)
+        except TimedOut as exc:
+            if exc.deadline != deadline:
+                raise  # an outer timeout's: not ours to catch
+            return 124
 
 
-# -- curl ----------------------------------------------------------------------------------------
+@builtin("clear")
+def _clear(sh: Shell, args: list[str], io: IO) -> int:
+    io.out("\x1b[H\x1b[2J\x1b[3J")
+    return 0
 
-CURL_HELP = "curl: try 'curl --help' or 'curl --manual' for more information\n"
-CONNECT_FAILS_AFTER = 3.0  # seconds: no host answers for that address (ARP gives up)
-REASONS = {200: "OK", 404: "Not Found"}
 
-
-@builtin("curl")
-def _curl(sh: Shell, args: list[str], stdin: str) -> tuple[str, str, int]:
-    """curl [-sSfi] [-m SECONDS] URL: an HTTP GET from this host, through the routing mesh
-    when the port is published in ingress mode."""
-    from .cli.client import DaemonUnreachable, Stopped
-    from .rpc import RpcError
-
-    silent = show_error = fail = include = False
-    max_time: float | None = None
-    url = None
-    it = iter(args)
-    for a in it:
-        if a in ("-m", "--max-time", "--connect-timeout") or (a.startswith("-m") and a != "-m"):
-            value = a[2:] if a.startswith("-m") and len(a) > 2 else next(it, None)
-            try:
-                max_time = float(value)
-            except (TypeError, ValueError):
-                return (
-                    "",
-                    f"curl: option {a}: expected a proper numerical parameter\n" + (CURL_HELP),
-                    2,
-                )
-        elif a in ("--silent", "--show-error", "--fail", "--include"):
-            silent |= a == "--silent"
-            show_error |= a == "--show-error"
-            fail |= a == "--fail"
-            include |= a == "--include"
-        elif a.startswith("-") and len(a) > 1 and not a.startswith("--"):
-            for flag in a[1:]:
-                if flag not in "sSfiL":
-                    return "", f"curl: option -{flag}: is unknown\n{CURL_HELP}", 2
-                silent |= flag == "s"
-                show_error |= flag == "S"
-                fail |= flag == "f"
-                include |= flag == "i"
-        elif a.startswith("--"):
-            return "", f"curl: option {a}: is unknown\n{CURL_HELP}", 2
+@builtin("watch")
+def _watch(sh: Shell, args: list[str], io: IO) -> int:
+    """watch [-n SECONDS] [-t] COMMAND: run COMMAND every SECONDS (2 by default), the
+    screen redrawn in place, until Ctrl-C."""
+    interval, title = 2.0, True
+    while args and args[0].startswith("-"):
+        flag = args.pop(0)
+        if flag in ("-n", "--interval") and args:
+            value = _seconds(args.pop(0))
+        elif flag.startswith("-n") and len(flag) > 2:
+            value = _seconds(flag[2:])
+        elif flag.startswith("--interval="):
+            value = _seconds(flag.split("=", 1)[1])
+        elif flag in ("-t", "--no-title"):
+            title = False
+            continue
+        elif flag == "--":
+            break
         else:
-            url = a
-    if url is None:
-        return "", f"curl: no URL specified\n{CURL_HELP}", 2
-
-    def error(code: int, text: str) -> tuple[str, str, int]:
-        return "", ("" if silent and not show_error else f"curl: ({code}) {text}\n"), code
-
-    scheme, _, rest = url.rpartition("://")
-    if scheme not in ("", "http"):
-        return error(1, f'Protocol "{scheme}" not supported')
-    hostport, _, path = rest.partition("/")
-    name, _, port_text = hostport.partition(":")
-    if port_text and not port_text.isdigit():
-        return error(3, "URL rejected: Port number was not a decimal number between 0 and 65535")
-    port = int(port_text or 80)
-    address = sh.lab.address(sh.host) if name == "localhost" else sh.lab.resolve(name)
-    if address is None:
-        return error(6, f"Could not resolve host: {name}")
-    start = sh.lab.now()
-    deadline = sh.deadline
-    if max_time is not None:
-        deadline = min(deadline or float("inf"), start + max_time)
-
-    def elapsed_ms() -> int:
-        return int((sh.lab.now() - start) * 1000)
-
-    def cannot_connect(code: int = 7) -> tuple[str, str, int]:
-        return error(
-            code, f"Failed to connect to {name} port {port} after {elapsed_ms()} ms: "
-            "Couldn't connect to server",
-        )  # fmt: skip
-
-    def timed_out() -> tuple[str, str, int]:
-        if max_time is None:
-            return cannot_connect(28)
-        return error(28, f"Connection timed out after {elapsed_ms()} milliseconds")
-
+            io.err(
+                f"watch: invalid option -- '{flag.lstrip('-')[:1]}'\n"
+                "Usage:\n watch [options] command\n"
+            )
+            return 1
+        if value is None:
+            io.err("watch: failed to parse argument\n")
+            return 1
+        interval = max(0.1, value)
+    if not args:
+        io.err("Usage:\n watch [options] command\n")
+        return 1
+    line = " ".join(args)
     try:
-        status, body = sh.lab.http_get(sh.host, address, port, "/" + path, deadline)
-    except (DaemonUnreachable, RpcError) as exc:
-        if isinstance(exc, RpcError) and exc.code == "Refused":
-            return cannot_connect()
-        if isinstance(exc, RpcError) and exc.code == "DeadlineExceeded":
-            return timed_out()
-        # Nothing answers for that address: the connect fails once ARP gives up.
-        wait = start + CONNECT_FAILS_AFTER - sh.lab.now()
-        if deadline is not None and sh.lab.now() + max(wait, 0) >= deadline:
-            sh.lab.sleep(max(0.0, deadline - sh.lab.now()))
-            return timed_out()
-        sh.lab.sleep(max(0.0, wait))
-        return cannot_connect()
-    except Stopped:
-        return timed_out()
-    if fail and status >= 400:
-        return error(22, f"The requested URL returned error: {status}")
-    head = ""
-    if include:
-        head = f"HTTP/1.1 {status} {REASONS.get(status, '')}\r\nContent-Length: {len(body)}\r\n\r\n"
-    return head + body, "", 0
+        while True:
+            out, err, _ = sh.run_captured(line)
+            screen = out + err
+            head = ""
+            if title:
+                left = f"Every {interval:.1f}s: {line}"
+                right = f"{sh.host}: {_ctime(sh.lab.kernel.epoch + sh.lab.now())}"
+                gap = max(1, sh.width - len(left) - len(right))
+                head = f"{left}{' ' * gap}{right}\n\n"
+            if io.tty:
+                rows = screen.splitlines()[: max(0, sh.height - (2 if title else 0) - 1)]
+                io.out("\x1b[H\x1b[2J" + head + "".join(r[: sh.width] + "\n" for r in rows))
+            else:
+                io.out(head + screen)
+            sh.job.sleep(interval)
+    except Interrupted:
+        return 0  # watch ends cleanly on Ctrl-C, leaving its last screen
+
+
+def _ctime(epoch: float) -> str:
+    from .gocompat import utc
+
+    return utc(epoch).strftime("%a %b %e %H:%M:%S %Y")
+
+
+@builtin("hosts")
+def _hosts(sh: Shell, args: list[str], io: IO) -> int:
+    for name, address in sh.lab.hosts:
+        up = sh.lab.kernel.hosts[name].up
+        io.out(f"{name:<12} {address:<16} {'up' if up else 'down'}\n")
+    return 0
+
+
+@builtin("help")
+def _help(sh: Shell, args: list[str], io: IO) -> int:
+    from .i18n import t
+
+    io.out(t("help") + "\n")
+    return 0
+
+
+@builtin("ls")
+def _ls(sh: Shell, args: list[str], io: IO) -> int:
+    names = [a for a in args if not a.startswith("-")]
+    status = 0
+    for name in names:
+        if name not in sh.files:
+            io.err(f"ls: cannot access '{name}': No such file or directory\n")
+            status = 2
+    shown = [n for n in names if n in sh.files] if names else sorted(sh.files)
+    for n in shown:
+        io.out(n + "\n")
+    return status
+
+
+@builtin("rm")
+def _rm(sh: Shell, args: list[str], io: IO) -> int:
+    force = any(a.startswith("-") and "f" in a for a in args)
+    status = 0
+    for name in [a for a in args if not a.startswith("-")]:
+        if name in sh.files:
+            del sh.files[name]
+        elif not force:
+            io.err(f"rm: cannot remove '{name}': No such file or directory\n")
+            status = 1
+    return status
+
+
+@builtin("date")
+def _date(sh: Shell, args: list[str], io: IO) -> int:
+    from .gocompat import utc
+
+    io.out(utc(sh.lab.kernel.epoch + sh.lab.now()).strftime("%a %b %e %H:%M:%S UTC %Y") + "\n")
+    return 0
+
+
+@builtin("hostname")
+def _hostname(sh: Shell, args: list[str], io: IO) -> int:
+    io.out(sh.host + "\n")
+    return 0
+
+
+@builtin("lab")
+def _lab(sh: Shell, args: list[str], io: IO) -> int:
+    from .labcmd import lab_command
+
+    return lab_command(sh, args, io)
+
+
+# The text tools, curl and the login commands register themselves here.
+from . import coreutils, curl, login  # noqa: E402,F401
+
+__all__ = ["Shell", "Output", "IO", "ExitShell", "BUILTINS", "FILTERS"]

@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass, field
 
 from .lab import Lab
+from .labcmd import lab_action
+from .screen import render
 from .shell import Shell
 
 # -- reading ---------------------------------------------------------------------------------
@@ -291,9 +293,12 @@ def _play(t: Transcript, lab: Lab, check: bool) -> Outcome:
                 lab, step.host, tty=step.tty is not None, width=cols, height=rows
             )
         result = shell.run(line)
-        actual = result.text.split("\n")
-        if actual and actual[-1] == "":
-            actual.pop()
+        if step.tty:  # what it leaves on the terminal: progress drawn in place
+            actual = render(result.stdout, cols, rows) + render(result.stderr, cols, rows)
+        else:
+            actual = result.text.split("\n")
+            if actual and actual[-1] == "":
+                actual.pop()
         out.append(f"$ {step.host}: {line}")
         out.extend(actual)
         out.append(f"[exit {result.status}]")
@@ -316,25 +321,3 @@ def _difference(step: Step, line: str, want: list[str], got: list[str], status: 
         head += f"  (exit {status}, expected {step.status})"
     body = "\n".join(difflib.unified_diff(want, got, "expected", "actual", lineterm="", n=1))
     return head + ("\n" + body if body else "")
-
-
-def lab_action(lab: Lab, action: str) -> None:
-    """stop HOST | start HOST | partition A B / C D | heal | sleep SECONDS"""
-    words = action.split()
-    if not words:
-        raise ValueError("empty lab action")
-    verb, args = words[0], words[1:]
-    if verb == "stop" and len(args) == 1:
-        lab.stop(args[0])
-    elif verb == "start" and len(args) == 1:
-        lab.start(args[0])
-    elif verb == "partition":
-        groups = [g.split() for g in " ".join(args).split("/")]
-        lab.heal()  # a new partition replaces the last one
-        lab.partition(*[g for g in groups if g])
-    elif verb == "heal" and not args:
-        lab.heal()
-    elif verb in ("sleep", "wait") and len(args) == 1:
-        lab.sleep(float(args[0].rstrip("s")))
-    else:
-        raise ValueError(f"unknown lab action: {action}")

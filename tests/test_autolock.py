@@ -117,19 +117,44 @@ def test_init_with_autolock_and_workers_cannot_fetch_the_key():
 
 
 def test_at_the_repl_the_key_is_typed_at_dockers_prompt_without_echo(lab):
-    from miniswarm.repl import Session
+    from terminal import CTRL_C, Student
 
     ok(lab, "docker swarm update --autolock=true")
     key = ok(lab, "docker swarm unlock-key -q").strip()
     lab.sleep(1)
     restart(lab, "manager2")
-    session = Session(lab, tty=True)
-    asked = []
-    session.read_input = lambda prompt, secret: asked.append((prompt, secret)) or key
-    session.feed("ssh manager2")
-    assert session.feed("docker swarm unlock") == ""
-    assert asked == [("Enter unlock key: ", True)]
-    assert ok(lab, "docker info --format {{.Swarm.LocalNodeState}}", "manager2") == "active\n"
+    student = Student(lab)
+    student.line("ssh manager2")
+    student.line("docker swarm unlock")
+    student.type(CTRL_C)  # gives up at the key prompt: the command stops
+    student.line("echo $?")
+    student.line("docker swarm unlock")
+    student.line("not-the-key")
+    student.line("docker swarm unlock")
+    student.line(key)
+    student.line("docker info --format '{{.Swarm.LocalNodeState}}'")
+    student.run()
+    assert student.screen()[1:-1] == [
+        "manager1 $ ssh manager2",
+        "manager2 $ docker swarm unlock",
+        "Enter unlock key:",
+        "manager2 $ echo $?",
+        "130",
+        "manager2 $ docker swarm unlock",
+        "Enter unlock key:",
+        "Error response from daemon: invalid key string",
+        "manager2 $ docker swarm unlock",
+        "Enter unlock key:",
+        "manager2 $ docker info --format '{{.Swarm.LocalNodeState}}'",
+        "active",
+        "manager2 $",
+        "logout",
+        "Connection to manager2 closed.",
+        "manager1 $",
+        "This is the lab's first host: logging out ends miniswarm, and the lab with it. "
+        "Leave? [y/N]",
+    ]
+    assert key not in student.output  # never echoed
 
 
 def test_turning_autolock_on_rotates_each_managers_data_key(lab):

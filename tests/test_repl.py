@@ -12,7 +12,8 @@ from prompt_toolkit.document import Document
 
 from miniswarm.completion import DockerCompleter
 from miniswarm.lab import Lab
-from miniswarm.repl import HELP, Session, parse_hosts, run_lines
+from miniswarm.i18n import t
+from miniswarm.repl import Session, parse_hosts, run_lines
 
 
 def session() -> Session:
@@ -37,7 +38,7 @@ def test_the_prompt_shows_the_host_and_ssh_moves_between_hosts():
     assert s.feed("ssh worker1") == ""
     assert s.prompt == "worker1 $ "
     assert s.feed("docker info --format '{{.Name}}'") == "worker1\n"
-    assert s.feed("exit") == "Connection to worker1 closed.\n"
+    assert s.feed("exit") == "logout\nConnection to worker1 closed.\n"
     assert s.prompt == "manager1 $ "
     assert s.feed("ssh 192.168.0.104") == "" and s.host == "worker2"
     assert s.feed("ssh nowhere") == (
@@ -75,6 +76,7 @@ def test_lab_commands_crash_restart_partition_and_let_time_pass():
     s.feed("exit")
     assert s.feed("lab stop worker1") == ""
     assert s.feed("ssh worker1") == "ssh: connect to host worker1 port 22: No route to host\n"
+    assert s.feed("echo $?") == "255\n"
     assert s.feed("lab sleep 20") == ""
     assert "worker1    Down" in s.feed("docker node ls")
     s.feed("lab start worker1")
@@ -88,23 +90,59 @@ def test_lab_commands_crash_restart_partition_and_let_time_pass():
     assert "worker1    Ready" in s.feed("docker node ls")
     status = s.feed("lab status")
     assert "manager1     192.168.0.100    up    manager (active)  raft: leader" in status
+    assert "leader manager1" in status
     assert "worker1      192.168.0.103    up    worker (active)" in status
+    assert status.startswith(f"seed {s.lab.kernel.seed} ")
 
 
-def test_lab_commands_explain_their_mistakes():
+def test_lab_commands_explain_their_mistakes_with_a_usage_line_and_change_nothing():
     s = session()
-    assert s.feed("lab").startswith("usage: lab stop|start HOST")
-    assert s.feed("lab stop nosuch") == "lab: no such host: nosuch\n"
-    assert s.feed("lab partition manager1 / nosuch") == "lab: no such host: nosuch\n"
-    assert s.feed("lab dance") == "lab: unknown lab action: dance\n"
-    assert s.feed("help") == HELP + "\n"
+    hosts = "manager1 manager2 manager3 worker1 worker2"
+    assert s.feed("lab").startswith("usage: lab stop HOST...")
+    assert s.feed("echo $?") == "2\n"
+    assert s.feed("lab stop nosuch") == f"lab stop: no such host: nosuch (the lab has {hosts})\n"
+    assert s.feed("lab stop") == (
+        "lab stop: name at least one host\nusage: lab stop HOST...  (the hosts lose power)\n"
+    )
+    assert s.feed("lab partition manager1 / nosuch").startswith("lab partition: no such host")
+    assert s.feed("lab partition manager1 / manager1").startswith(
+        "lab partition: a host can be in only one group: manager1\n"
+    )
+    assert s.feed("lab sleep abc") == (
+        "lab sleep: invalid time interval 'abc'\n"
+        "usage: lab sleep SECONDS  (let time pass: 30, 2.5, 1m)\n"
+    )
+    assert s.feed("lab heal now") == (
+        "lab heal: unexpected argument 'now'\nusage: lab heal  (mend the network)\n"
+    )
+    assert s.feed("lab dance").startswith("lab: unknown action 'dance'\nusage: lab stop")
+    assert s.feed("lab start manager1") == "lab start: manager1 is already running\n"
+    assert all(s.lab.kernel.hosts[h].up for h in s.lab.names)
+    assert s.feed("help") == t("help") + "\n"
+
+
+def test_lab_actions_are_shell_commands_several_hosts_at_once():
+    s = session()
+    s.feed("docker swarm init --advertise-addr 192.168.0.100")
+    assert s.feed("lab stop manager2 manager3 && echo both down; lab status | grep -c down") == (
+        "both down\n2\n"
+    )
+    start = s.lab.now()
+    assert s.feed("lab sleep 30; docker node ls -q | wc -l") == "1\n"
+    assert 30 <= s.lab.now() - start < 31
+    assert s.feed("docker service ls; lab status | grep -c up") == (
+        "ID        NAME      MODE      REPLICAS   IMAGE     PORTS\n3\n"
+    )
+    assert s.feed("timeout 5 lab sleep 60; echo $?") == "124\n"
 
 
 def test_commands_piped_in_run_as_if_typed():
     out = io.StringIO()
-    run_lines(Session(Lab()), ["docker info | grep Swarm\n", "exit\n", "echo never\n"], out)
+    lines = ["docker info | grep Swarm\n", "echo 'a\n", "b'\n", "exit\n", "echo never\n"]
+    run_lines(Session(Lab()), lines, out)
     assert out.getvalue() == (
-        "manager1 $ docker info | grep Swarm\n Swarm: inactive\nmanager1 $ exit\n"
+        "manager1 $ docker info | grep Swarm\n Swarm: inactive\n"
+        "manager1 $ echo 'a\n> b'\na\nb\nmanager1 $ exit\n"
     )
 
 

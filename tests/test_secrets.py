@@ -161,12 +161,22 @@ def test_configs_are_shown_back_and_mounted_at_their_target(lab):
 def test_at_the_repl_a_secret_can_be_typed_and_ended_with_ctrl_d(lab):
     import base64
 
-    from miniswarm.repl import Session
+    from terminal import CTRL_D, Student
 
-    session = Session(lab, tty=True)
-    session.read_input = lambda prompt, secret: "typed line one\ntyped line two\n"
-    out = session.feed("docker secret create typed -")
-    assert len(out.strip()) == 25
+    student = Student(lab)
+    student.line("docker secret create typed -")
+    student.line("typed line one")
+    student.line("typed line two")
+    student.type(CTRL_D)
+    student.line("echo $?")
+    student.run()
+    screen = student.screen()
+    assert screen[1:4] == [
+        "manager1 $ docker secret create typed -",
+        "typed line one",  # the terminal echoes what docker reads, as a real one does
+        "typed line two",
+    ]
+    assert len(screen[4]) == 25 and screen[5:7] == ["manager1 $ echo $?", "0"]
     store = lab.kernel.host("manager1").process.manager.store
     (secret,) = [s for s in store.all("secrets") if s["Spec"]["Name"] == "typed"]
     assert base64.b64decode(secret["Spec"]["Data"]) == b"typed line one\ntyped line two\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import engine
 from ..daemon import DaemonError
-from .client import DaemonUnreachable, Stopped
+from .client import DaemonUnreachable
 from .commands import HANDLERS, CommandError, Context, load_all
 from .help import help_text
 from .parse import CliError, parse
@@ -13,8 +13,9 @@ load_all()
 
 
 def run(argv: list[str], ctx: Context) -> int:
-    """Run `docker ARGV...`; what it prints goes to ctx.out and ctx.err; its exit status
-    is returned."""
+    """Run `docker ARGV...`; what it prints goes to ctx.stdout and ctx.stderr as it is
+    printed; its exit status is returned. A job's Killed (Ctrl-C, `timeout`, a closed
+    pipe) goes through, as a signal kills the docker process: what it printed stays."""
     try:
         inv = parse(argv)
     except CliError as exc:
@@ -24,7 +25,7 @@ def run(argv: list[str], ctx: Context) -> int:
         ctx.print(notice)
     if inv.help:
         text = help_text(inv.command, ctx.width)
-        (ctx.err if inv.help_to_stderr else ctx.out).append(text)
+        (ctx.ewrite if inv.help_to_stderr else ctx.write)(text)
         return 0
     if inv.command.parent is None:  # docker --version
         ctx.print(f"Docker version {engine.CLIENT_VERSION}, build {engine.CLIENT_GIT_COMMIT}")
@@ -49,8 +50,6 @@ def run(argv: list[str], ctx: Context) -> int:
     except DaemonUnreachable as exc:
         ctx.eprint(str(exc))
         return 1
-    except Stopped:
-        return 124  # what it printed so far stays printed
     except CommandError as exc:
         if exc.message:
             ctx.eprint(exc.message)

@@ -5,40 +5,67 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from ..client import Client
     from ..parse import Invocation
 
 
+Writer = Callable[[str], None]
+
+
+class Terminal(Protocol):
+    """The student's keyboard, when a command reads from it (nothing piped in)."""
+
+    def read_line(self, prompt: str, secret: bool = False) -> str:
+        """One typed line, without its newline (not echoed when `secret`). EOFError on
+        Ctrl-D; the job's Interrupted on Ctrl-C."""
+        ...
+
+
 @dataclass
 class Context:
-    """What a command runs with: a client, its input, and where its output goes."""
+    """What a command runs with: a client, its input, and where its output goes — as it
+    is produced (a progress display, `logs -f`), not when the command ends."""
 
     client: Client
+    stdout: Writer
+    stderr: Writer
     stdin: str | None = None
     tty: bool = False
     width: int = 80
     height: int = 24
-    out: list[str] = field(default_factory=list)
-    err: list[str] = field(default_factory=list)
     files: dict[str, str] | None = None  # the host's files, for `secret create NAME FILE`
     connect: Callable[[str], bool] | None = None  # -H HOST: talk to another host's daemon
-    # Typed input when nothing is piped in (the REPL's terminal): read_input(prompt, secret)
-    # gives the text, or None if the student gave up (Ctrl-C).
-    read_input: Callable[[str, bool], str | None] | None = None
+    # The keyboard, when standard input is the student's terminal (nothing piped in).
+    terminal: Terminal | None = None
     # The CLI process's own randomness (Go's map order), apart from the cluster's.
     rng: random.Random = field(default_factory=lambda: random.Random(0))
 
     def print(self, text: str = "") -> None:
-        self.out.append(text + "\n")
+        self.stdout(text + "\n")
 
     def write(self, text: str) -> None:
-        self.out.append(text)
+        self.stdout(text)
 
     def eprint(self, text: str = "") -> None:
-        self.err.append(text + "\n")
+        self.stderr(text + "\n")
+
+    def ewrite(self, text: str) -> None:
+        self.stderr(text)
+
+
+def typed_lines(ctx: Context) -> str:
+    """What the student types at the terminal until Ctrl-D (`-` with nothing piped in)."""
+    if ctx.terminal is None:
+        return ""
+    lines = []
+    while True:
+        try:
+            lines.append(ctx.terminal.read_line("") + "\n")
+        except EOFError:
+            return "".join(lines)
 
 
 class CommandError(Exception):

@@ -138,7 +138,7 @@ def exec_(inv: Invocation, ctx: Context) -> int:
     ref, *argv = inv.args
     out, err, status = ctx.client.call("api_container_exec", ref, argv)
     ctx.write(out)
-    ctx.err.append(err)
+    ctx.ewrite(err)
     return status
 
 

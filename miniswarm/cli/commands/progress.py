@@ -9,7 +9,7 @@ every new message is a new line, and messages carrying a bar are left out.
 
 from __future__ import annotations
 
-from ...daemon import DaemonError
+from ...job import Interrupted
 from . import CommandError, Context
 
 POLL = 0.2
@@ -24,13 +24,16 @@ LONGEST_STATE = 9
 
 
 class Output:
-    """jsonmessage's rendering, on a terminal or not."""
+    """jsonmessage's rendering of progress messages (DisplayJSONMessagesStream). On a
+    terminal each ID keeps a line of its own, redrawn in place as its progress moves:
+    the cursor goes up to it, erases it, writes, and comes back down. Piped, a message
+    that carries a bar is left out and every other one is a new line."""
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.tty = ctx.tty
         self.bars = ctx.tty and ctx.width > 110
-        self.lines: dict[str, str] = {}
+        self.ids: dict[str, int] = {}  # ID -> its line, counted from the first
 
     def write(self, id: str, action: str, current: int = 0, total: int = 0) -> None:
         if not self.tty:
@@ -42,12 +45,19 @@ class Output:
         if current and self.bars:
             p = int(current / total * 100) // 2
             bar = "[" + "=" * p + ">" + " " * (50 - p) + "] "
-        self.lines[id] = f"{id}: {action} {bar}"
+        line = self.ids.get(id)
+        out = ""
+        if line is None:
+            line = self.ids[id] = len(self.ids)
+            out += "\n"
+        diff = len(self.ids) - line
+        out += f"\x1b[{diff}A\x1b[2K\r{id}: {action} {bar}\r\x1b[{diff}B"
+        self.ctx.write(out)
 
-    def finish(self) -> None:
-        for line in self.lines.values():
-            self.ctx.print(line)
-        self.lines = {}
+    def message(self, text: str) -> None:
+        """A line without an ID: it ends the lines redrawn in place."""
+        self.ids = {}
+        self.ctx.print(text)
 
 
 def watch(ctx: Context, service_id: str, shown: str) -> None:
@@ -61,6 +71,7 @@ def watch(ctx: Context, service_id: str, shown: str) -> None:
     slot_map: dict = {}
     initialized = False
     done = False
+    converged = False
     try:
         while True:
             service = client.call("api_service", service_id, False)
@@ -124,11 +135,12 @@ def watch(ctx: Context, service_id: str, shown: str) -> None:
                     out.write("verify", "Detected task failure")
                 converged_at = None
             client.sleep(POLL)
-    except DaemonError:
-        raise
-    finally:
-        if ctx.tty:
-            out.finish()
+    except Interrupted:
+        # Ctrl-C: the CLI's progress display catches SIGINT and lets go of the service,
+        # which goes on converging without it.
+        if not converged:
+            out.message("Operation continuing in background.")
+            out.message(f"Use `docker service ps {service_id}` to check progress.")
 
 
 def _overall(out: Output, n: int, total: int, rollback: bool) -> None:

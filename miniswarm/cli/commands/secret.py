@@ -12,7 +12,7 @@ from ...gocompat import human_duration, parse_rfc3339, time_string
 from ..format import inspect_json, pretty
 from ..parse import Invocation
 from ..template import Template, TemplateError
-from . import CommandError, Context, command, for_each
+from . import CommandError, Context, command, for_each, typed_lines
 from .node import format_rows, inspect_options, parse_filters
 
 TABLES = {
@@ -106,8 +106,8 @@ def _create(kind: str, inv: Invocation, ctx: Context) -> int:
         raise CommandError(f"{kind} file is required")
     data = b""
     if source == "-":
-        typed = ctx.read_input("", False) if ctx.stdin is None and ctx.read_input else None
-        data = (ctx.stdin if ctx.stdin is not None else typed or "").encode()
+        text = ctx.stdin if ctx.stdin is not None else typed_lines(ctx)
+        data = text.encode()
         if not data:
             raise CommandError("error reading from STDIN: data is empty")
     elif source is not None:

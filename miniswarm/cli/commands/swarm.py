@@ -179,9 +179,11 @@ def unlock(inv: Invocation, ctx: Context) -> int:
         raise CommandError("Error: This node is not part of a swarm")
     if state != "locked":
         raise CommandError("Error: swarm is not locked")
-    if ctx.stdin is None and ctx.read_input is not None:
-        typed = ctx.read_input("Enter unlock key: ", True)  # read without echo
-        key = typed or ""
+    if ctx.stdin is None and ctx.terminal is not None:
+        try:
+            key = ctx.terminal.read_line("Enter unlock key: ", secret=True)  # no echo
+        except EOFError:
+            key = ""
     else:
         key = (ctx.stdin or "").split("\n", 1)[0]
     ctx.client.call("api_swarm_unlock", key)

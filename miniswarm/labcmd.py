@@ -1,0 +1,162 @@
+"""The `lab` command: breaking the lab on purpose, and looking at it.
+
+    lab stop worker1; lab sleep 30; docker service ps web
+    lab stop manager2 manager3 && docker node ls
+    lab partition manager1 worker1 / manager2 manager3 worker2
+
+It is a command of the student's shell like any other (usable with ;, &&, ||, timeout,
+Ctrl-C stops `lab sleep`), and transcripts use the same actions (`$ lab: stop worker1`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .i18n import t
+
+if TYPE_CHECKING:
+    from .lab import Lab
+    from .shell import IO, Shell
+
+
+class LabError(Exception):
+    """A wrong `lab` command line: what to say, and whether to show the usage."""
+
+    def __init__(self, message: str, usage: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.usage = usage
+
+
+def _hosts(lab: Lab, verb: str, names: list[str]) -> list[str]:
+    if not names:
+        raise LabError(t("lab.need_host", verb=verb), f"lab.usage.{verb}")
+    for name in names:
+        if name not in lab.names:
+            raise LabError(t("lab.no_such_host", verb=verb, host=name, hosts=" ".join(lab.names)))
+    return names
+
+
+def _groups(lab: Lab, args: list[str]) -> list[list[str]]:
+    groups = [g.split() for g in " ".join(args).split("/")]
+    groups = [g for g in groups if g]
+    if not groups:
+        raise LabError(t("lab.need_host", verb="partition"), "lab.usage.partition")
+    seen: set[str] = set()
+    for group in groups:
+        _hosts(lab, "partition", group)
+        for name in group:
+            if name in seen:
+                raise LabError(t("lab.partition_groups", host=name), "lab.usage.partition")
+            seen.add(name)
+    return groups
+
+
+def _seconds(value: str) -> float:
+    from .shell import _seconds as parse
+
+    seconds = parse(value)
+    if seconds is None:
+        raise LabError(t("lab.bad_seconds", value=value), "lab.usage.sleep")
+    return seconds
+
+
+def _no_args(verb: str, args: list[str]) -> None:
+    if args:
+        raise LabError(t("lab.extra", verb=verb, arg=args[0]), f"lab.usage.{verb}")
+
+
+def lab_action(lab: Lab, action: str) -> None:
+    """A transcript's `$ lab: ACTION`: stop HOST, start HOST, partition A B / C D, heal,
+    sleep SECONDS. Raises ValueError for one it cannot do."""
+    words = action.split()
+    try:
+        _act(lab, words[0] if words else "", words[1:], sleep=lab.sleep)
+    except LabError as exc:
+        raise ValueError(exc.message) from None
+
+
+def _act(lab: Lab, verb: str, args: list[str], sleep) -> list[str]:  # type: ignore[no-untyped-def]
+    """Do one action; the notes to print (hosts that were already so)."""
+    notes = []
+    if verb == "stop":
+        for host in _hosts(lab, verb, args):
+            if not lab.kernel.hosts[host].up:
+                notes.append(t("lab.already_down", host=host))
+            else:
+                lab.stop(host)
+    elif verb == "start":
+        for host in _hosts(lab, verb, args):
+            if lab.kernel.hosts[host].up:
+                notes.append(t("lab.already_up", host=host))
+            else:
+                lab.start(host)
+    elif verb == "partition":
+        groups = _groups(lab, args)
+        lab.heal()  # a new partition replaces the last one
+        lab.partition(*groups)
+    elif verb == "heal":
+        _no_args(verb, args)
+        lab.heal()
+    elif verb in ("sleep", "wait"):
+        if len(args) != 1:
+            raise LabError(
+                t("lab.extra", verb=verb, arg=args[1]) if args else t("lab.usage.sleep"),
+                "lab.usage.sleep" if args else None,
+            )
+        sleep(_seconds(args[0]))
+    elif verb == "status":
+        _no_args(verb, args)
+    else:
+        raise LabError(t("lab.unknown", verb=verb), "lab.usage")
+    return notes
+
+
+def lab_command(sh: Shell, args: list[str], io: IO) -> int:
+    """`lab ACTION ARGS...` typed in the shell."""
+    if not args or args[0] in ("help", "-h", "--help"):
+        io.out(t("lab.usage") + "\n")
+        return 0 if args else 2
+    verb, rest = args[0], args[1:]
+    try:
+        notes = _act(sh.lab, verb, rest, sleep=sh.job.sleep)
+    except LabError as exc:
+        io.err(exc.message + "\n")
+        if exc.usage:
+            io.err(t(exc.usage) + "\n")
+        return 2 if exc.usage else 1
+    for note in notes:
+        io.err(note + "\n")
+    if verb == "status":
+        io.out(status(sh.lab))
+    return 1 if notes else 0
+
+
+def status(lab: Lab) -> str:
+    """Each host: up or down, its swarm role, and for managers their Raft view; the
+    lab's seed."""
+    members = {}
+    for name in lab.names:
+        if lab.kernel.hosts[name].up:
+            mid = lab.kernel.call(name, lambda d: d.manager.member_id if d.manager else None)
+            if mid:
+                members[mid] = name
+    rows = [t("lab.status.seed", seed=lab.kernel.seed)]
+    for name, addr in lab.hosts:
+        if not lab.kernel.hosts[name].up:
+            rows.append(f"{name:<12} {addr:<16} {t('lab.status.down')}")
+            continue
+        info = lab.kernel.call(name, lambda d: _status_of(d, members))
+        rows.append(f"{name:<12} {addr:<16} {t('lab.status.up'):<5} {info}")
+    return "\n".join(rows) + "\n"
+
+
+def _status_of(daemon, members: dict[str, str]) -> str:  # type: ignore[no-untyped-def]
+    if daemon.state is None:
+        return t("lab.status.no_swarm")
+    if daemon.manager is None:
+        return f"{daemon.role} ({daemon.status})"
+    r = daemon.manager.raft.raft
+    lead = members.get(r.lead, r.lead.split(".")[0][:12]) if r.lead else t("lab.status.none")
+    raft = t("lab.status.raft", state=r.state, term=r.term, commit=r.commit, leader=lead)
+    return f"manager ({daemon.status})  {raft}"
