@@ -9,13 +9,15 @@ from typing import TYPE_CHECKING
 from prompt_toolkit.completion import Completer, Completion
 from prompt_toolkit.document import Document
 
+from .cli.commands import in_lab, load_all
 from .cli.spec import root
-from .shell import BUILTINS
+from .shell import BUILTINS, FILTERS
 
 if TYPE_CHECKING:
     from .repl import Session
 
-FIRST_WORDS = ["docker", "ssh", "exit", "help", "hosts", "lab"]
+load_all()
+FIRST_WORDS = ["docker"]
 LAB_VERBS = ["stop", "start", "partition", "heal", "sleep", "status"]
 
 
@@ -36,7 +38,7 @@ class DockerCompleter(Completer):
     def options(self, before: list[str], current: str) -> list[str]:
         hosts = self.session.lab.names
         if not before:
-            return FIRST_WORDS + sorted(BUILTINS)
+            return FIRST_WORDS + sorted(set(BUILTINS) | set(FILTERS))
         head = before[0]
         if head == "ssh":
             return hosts if len(before) == 1 else []
@@ -59,5 +61,11 @@ class DockerCompleter(Completer):
         if current.startswith("-"):
             flags = [f"--{f.name}" for f in cmd.flags] + ["--help"]
             return sorted(flags)
-        subs = sorted({name for _, entries in cmd.groups for name, _ in entries})
-        return subs
+        return sorted(
+            {
+                name
+                for _, entries in cmd.groups
+                for name, _ in entries
+                if in_lab(f"{cmd.path} {name}")
+            }
+        )

@@ -29,7 +29,7 @@ from .mesh import Mesh
 from .raft import Config
 from .raftnode import Locked, Packet, Unreachable, edit_log
 from .rpc import Rpc, RpcError, chain, failed, resolved
-from .runtime.container import Runtime
+from .runtime.container import ExecNotFound, Runtime
 from .sim.kernel import HostContext, Process
 
 SWARM_REQUEST_TIMEOUT = 20.0
@@ -145,7 +145,9 @@ def as_daemon_error(exc: BaseException) -> BaseException:
 
 
 class Daemon(Process):
-    def __init__(self, ctx: HostContext) -> None:
+    def __init__(self, ctx: HostContext, standins: bool = False) -> None:
+        """`standins`: every image also carries busybox's programs, as the reference
+        recordings' busybox stand-in images did (see Lab)."""
         super().__init__(ctx)
         self.rpc = Rpc(ctx)
         disk = ctx.disk
@@ -165,8 +167,9 @@ class Daemon(Process):
         self._init_cluster: dict | None = None
         self.proxy = RaftProxy(self)
         self.proxy.handle("control", self._serve_control)
-        self.runtime = Runtime(ctx)
+        self.runtime = Runtime(ctx, standins)
         self.mesh = Mesh(self)
+        self.runtime.http_get = self.mesh.get  # containers' requests leave through the mesh
         for method in ("register", "heartbeat", "update_task_status"):
             self.rpc.serve("dispatcher." + method, self._dispatch(method))
             self.proxy.handle("dispatcher." + method, self._serve_dispatcher(method))
@@ -818,7 +821,12 @@ class Daemon(Process):
     # -- containers --------------------------------------------------------------------------------
 
     def api_containers(self) -> list[dict]:
-        return [container_view(c, self.ctx.wallclock()) for c in self.runtime.containers.values()]
+        now = self.ctx.wallclock()
+        views = [container_view(c, now) for c in self.runtime.containers.values()]
+        if self.runtime.standins:  # busybox stand-ins expose no ports
+            for view in views:
+                view["Ports"] = []
+        return views
 
     def _container(self, ref: str):
         c = self.runtime.find(ref)
@@ -829,11 +837,44 @@ class Daemon(Process):
     def api_container_logs(self, ref: str) -> list:
         return list(self._container(ref).logs)
 
-    def api_container_exec(self, ref: str, argv: list[str]) -> tuple[str, str, int]:
+    def api_exec_create(self, ref: str, argv: list[str], tty: bool, interactive: bool) -> str:
+        """POST /containers/{id}/exec: an exec instance's ID."""
         c = self._container(ref)
         if not c.running:
             raise DaemonError(f"container {c.id} is not running", 409)
-        return self.runtime.exec(c, argv)
+        return self.runtime.exec_create(c, argv, tty, interactive).id
+
+    def _exec(self, exec_id: str):
+        e = self.runtime.execs.get(exec_id)
+        if e is None:
+            raise DaemonError(f"No such exec instance: {exec_id}", 404)
+        return e
+
+    def api_exec_start(self, exec_id: str, stdin: str | None) -> None:
+        """POST /exec/{id}/start: the process starts; its output is read with
+        api_exec_poll, as the hijacked stream gives it."""
+        e = self._exec(exec_id)
+        if not e.container.running:
+            raise DaemonError(f"container {e.container.id} is not running", 409)
+        try:
+            self.runtime.exec_start(e, stdin)
+        except ExecNotFound as exc:
+            raise DaemonError(str(exc), 400) from None
+
+    def api_exec_poll(self, exec_id: str, offset: int) -> dict:
+        """What the process printed since `offset`, the line it waits for, its exit code."""
+        e = self._exec(exec_id)
+        return {
+            "Output": e.output[offset:],
+            "Waiting": e.waiting,
+            "ExitCode": e.exit_code,
+        }
+
+    def api_exec_input(self, exec_id: str, line: str | None) -> None:
+        self.runtime.exec_input(self._exec(exec_id), line)
+
+    def api_exec_signal(self, exec_id: str) -> None:
+        self.runtime.exec_signal(self._exec(exec_id))
 
     def api_container_kill(self, ref: str) -> str:
         c = self._container(ref)
@@ -966,7 +1007,7 @@ def container_view(c, now: float) -> dict:
         "Created": c.created,
         "State": c.state,
         "Status": status,
-        "Ports": [],
+        "Ports": [{"PrivatePort": int(p.split("/")[0]), "Type": "tcp"} for p in c.spec.exposed],
         "Labels": dict(c.labels),
     }
 

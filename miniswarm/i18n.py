@@ -243,6 +243,10 @@ usage: lab stop HOST...            the hosts lose power
         "ko": "miniswarm: {name}: 실습실 호스트에는 따로 설치할 게 없습니다. 도커 엔진은 "
         "이미 깔려 있어요.",
     },
+    "docker.not_listed": {
+        "en": "Not in this lab, which teaches swarm mode (miniswarm): {commands}",
+        "ko": "스웜 모드 실습실(miniswarm)이라 빠진 명령: {commands}",
+    },
     "docker.left_out": {
         "en": "miniswarm: 'docker {command}' is not part of this lab: it teaches swarm mode "
         "(swarm, node, service, secret, config, and the containers tasks run in). Run "

@@ -3,6 +3,7 @@ docker commands on any of them. The REPL, transcripts, lessons and tests all use
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass
 
@@ -43,14 +44,19 @@ class Lab:
         driver: str = "sim",
         seed: int = 0,
         speed: float = 1.0,
+        standins: bool = False,
     ) -> None:
+        """`standins`: the images carry busybox's programs as well as their own, as the
+        busybox stand-ins of the reference recordings did (their `nginx` ran
+        `httpd -f -p 80`); a lab for students runs the images as they are."""
         self.hosts = list(hosts or DEFAULT_HOSTS)
         if driver == "sim":
             self.kernel: Kernel = SimDriver(seed=seed)
         else:
             self.kernel = ThreadDriver(seed=seed, speed=speed)
+        factory = functools.partial(Daemon, standins=True) if standins else Daemon
         for name, address in self.hosts:
-            self.kernel.add_host(name, address, Daemon)
+            self.kernel.add_host(name, address, factory)
         # The docker CLI's own randomness (Go's map order), apart from the cluster's.
         self.cli_rng = random.Random(f"docker-cli/{seed}")
         # Each host's files (what `> FILE` writes and `secret create NAME FILE` reads).

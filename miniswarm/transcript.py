@@ -50,10 +50,15 @@ class Transcript:
     workers: list[str] = field(default_factory=list)
     seed: int | None = None
     steps: list[Step] = field(default_factory=list)
+    standins: bool = False  # recorded with busybox stand-ins for the images
+
+
+_STANDINS = re.compile(r"^# Images were busybox stand-ins")
 
 
 def read(text: str) -> Transcript:
     t = Transcript()
+    t.standins = any(_STANDINS.match(line) for line in text.splitlines()[:20])
     cur: Step | None = None
     tty: tuple[int, int] | None = None
     for lineno, line in enumerate(text.splitlines(), 1):
@@ -243,7 +248,7 @@ class Outcome:
 
 def play(text: str, seed: int | None = None, check: bool = False) -> Outcome:
     t = read(text)
-    lab = Lab(t.hosts, seed=seed if seed is not None else (t.seed or 0))
+    lab = Lab(t.hosts, seed=seed if seed is not None else (t.seed or 0), standins=t.standins)
     try:
         return _play(t, lab, check)
     finally:

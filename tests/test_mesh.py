@@ -30,7 +30,10 @@ def running_containers(lab: Lab, service: str) -> dict[str, str]:
 
 
 def test_an_ingress_port_answers_on_every_node_even_without_a_task(lab):
-    ok(lab, f"docker service create -d --name mesh --replicas 2 -p 8080:80 nginx {SERVE_HOSTNAME}")
+    ok(
+        lab,
+        f"docker service create -d --name mesh --replicas 2 -p 8080:80 busybox {SERVE_HOSTNAME}",
+    )
     lab.sleep(3)
     tasks = running_containers(lab, "mesh")
     assert len(tasks) == 2
@@ -42,7 +45,10 @@ def test_an_ingress_port_answers_on_every_node_even_without_a_task(lab):
 
 
 def test_requests_to_one_node_take_turns_over_the_running_tasks(lab):
-    ok(lab, f"docker service create -d --name mesh --replicas 3 -p 8080:80 nginx {SERVE_HOSTNAME}")
+    ok(
+        lab,
+        f"docker service create -d --name mesh --replicas 3 -p 8080:80 busybox {SERVE_HOSTNAME}",
+    )
     lab.sleep(3)
     answers = [ok(lab, "curl -s worker1:8080").strip() for _ in range(6)]
     assert set(answers) == set(running_containers(lab, "mesh"))
@@ -50,7 +56,10 @@ def test_requests_to_one_node_take_turns_over_the_running_tasks(lab):
 
 
 def test_the_mesh_stops_sending_to_a_task_that_died_and_uses_its_replacement(lab):
-    ok(lab, f"docker service create -d --name mesh --replicas 2 -p 8080:80 nginx {SERVE_HOSTNAME}")
+    ok(
+        lab,
+        f"docker service create -d --name mesh --replicas 2 -p 8080:80 busybox {SERVE_HOSTNAME}",
+    )
     lab.sleep(3)
     before = running_containers(lab, "mesh")
     victim, host = sorted(before.items())[0]
@@ -78,7 +87,7 @@ def test_nginx_answers_with_its_welcome_page_and_logs_the_request(lab):
 def test_host_mode_answers_only_where_a_task_runs(lab):
     ok(lab, "docker node update --availability drain worker2")
     port = "-p mode=host,target=80,published=8081"
-    ok(lab, f"docker service create -d --name hm --mode global {port} nginx {SERVE_HOSTNAME}")
+    ok(lab, f"docker service create -d --name hm --mode global {port} busybox {SERVE_HOSTNAME}")
     lab.sleep(4)
     tasks = running_containers(lab, "hm")
     assert sorted(tasks.values()) == sorted(HOSTS[:4])
@@ -123,7 +132,7 @@ def test_curl_fails_as_curl_does(lab):
 
 def test_a_host_mode_port_answers_from_the_replacement_after_its_task_died(lab):
     port = "-p mode=host,target=80,published=8081"
-    ok(lab, f"docker service create -d --name hm --mode global {port} nginx {SERVE_HOSTNAME}")
+    ok(lab, f"docker service create -d --name hm --mode global {port} busybox {SERVE_HOSTNAME}")
     lab.sleep(4)
     (first,) = [c for c, h in running_containers(lab, "hm").items() if h == "worker1"]
     ok(lab, f"docker rm -f {first}", "worker1")

@@ -108,23 +108,46 @@ def test_timeout_stops_a_docker_command_waiting_for_a_leader():
         ("| grep x", "-bash: syntax error near unexpected token `|'\n", 2),
         ("echo x >", "-bash: syntax error near unexpected token `newline'\n", 2),
         ("echo a ;; echo b", "-bash: syntax error near unexpected token `;;'\n", 2),
-        ("grep", "Usage: grep [OPTION]... PATTERNS [FILE]...\n"
-         "Try 'grep --help' for more information.\n", 2),  # fmt: skip
-        ("grep -z x", "grep: invalid option -- 'z'\nUsage: grep [OPTION]... PATTERNS [FILE]...\n"
-         "Try 'grep --help' for more information.\n", 2),  # fmt: skip
-        ("grep -A", "grep: option requires an argument -- 'A'\n"
-         "Usage: grep [OPTION]... PATTERNS [FILE]...\n"
-         "Try 'grep --help' for more information.\n", 2),  # fmt: skip
+        (
+            "grep",
+            "Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n",
+            2,
+        ),  # fmt: skip
+        (
+            "grep -z x",
+            "grep: invalid option -- 'z'\nUsage: grep [OPTION]... PATTERNS [FILE]...\n"
+            "Try 'grep --help' for more information.\n",
+            2,
+        ),  # fmt: skip
+        (
+            "grep -A",
+            "grep: option requires an argument -- 'A'\n"
+            "Usage: grep [OPTION]... PATTERNS [FILE]...\n"
+            "Try 'grep --help' for more information.\n",
+            2,
+        ),  # fmt: skip
         ("head -q -z", "head: invalid option -- 'z'\nTry 'head --help' for more information.\n", 1),
-        ("sort --bogus", "sort: unrecognized option '--bogus'\n"
-         "Try 'sort --help' for more information.\n", 2),  # fmt: skip
+        (
+            "sort --bogus",
+            "sort: unrecognized option '--bogus'\nTry 'sort --help' for more information.\n",
+            2,
+        ),  # fmt: skip
         ("wc -x", "wc: invalid option -- 'x'\nTry 'wc --help' for more information.\n", 1),
-        ("cut -f", "cut: option requires an argument -- 'f'\n"
-         "Try 'cut --help' for more information.\n", 1),  # fmt: skip
-        ("sleep soon", "sleep: invalid time interval 'soon'\n"
-         "Try 'sleep --help' for more information.\n", 1),  # fmt: skip
-        ("timeout 5", "timeout: missing operand\nTry 'timeout --help' for more information.\n",
-         125),  # fmt: skip
+        (
+            "cut -f",
+            "cut: option requires an argument -- 'f'\nTry 'cut --help' for more information.\n",
+            1,
+        ),  # fmt: skip
+        (
+            "sleep soon",
+            "sleep: invalid time interval 'soon'\nTry 'sleep --help' for more information.\n",
+            1,
+        ),  # fmt: skip
+        (
+            "timeout 5",
+            "timeout: missing operand\nTry 'timeout --help' for more information.\n",
+            125,
+        ),  # fmt: skip
         ("cat < nofile", "-bash: nofile: No such file or directory\n", 1),
         ("echo ${x", "-bash: unexpected EOF while looking for matching `}'\n", 2),
         ("echo $((1/0))", "-bash: 1/0: division by 0 in expression\n", 1),

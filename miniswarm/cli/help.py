@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .spec import Command, Flag
 
 
@@ -65,8 +67,9 @@ def flag_usages(flags: list[Flag], cols: int) -> str:
     return "\n".join(lines)
 
 
-def help_text(cmd: Command, width: int = 80) -> str:
-    """What `<command> --help` prints (to standard output), for a terminal `width` wide."""
+def help_text(cmd: Command, width: int = 80, listed: Callable[[str], bool] | None = None) -> str:
+    """What `<command> --help` prints (to standard output), for a terminal `width` wide.
+    With `listed`, a command group lists only the subcommands whose path it accepts."""
     parts = [f"Usage:  {cmd.usage}", "", cmd.description]
     if cmd.aliases:
         parts += ["", "Aliases:", "  " + ", ".join(cmd.aliases)]
@@ -77,7 +80,14 @@ def help_text(cmd: Command, width: int = 80) -> str:
         parts += ["", f"{cmd.options_title}:", flag_usages(cmd.flags, width - 1).rstrip()]
     # cobra pads every command name to the longest in the whole command, at least 11.
     pad = max([11] + [len(name) for _, entries in cmd.groups for name, _ in entries])
-    for title, entries in cmd.groups:
+    groups = cmd.groups
+    if listed is not None:
+        groups = [
+            (title, [e for e in entries if listed(f"{cmd.path} {e[0]}")])
+            for title, entries in groups
+        ]
+        groups = [(title, entries) for title, entries in groups if entries]
+    for title, entries in groups:
         parts += ["", f"{title}:"]
         parts += [f"  {name.ljust(pad)} {short}".rstrip() for name, short in entries]
     if cmd.flags and is_root:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from .. import engine
 from ..daemon import DaemonError
+from ..i18n import t
 from .client import DaemonUnreachable
-from .commands import HANDLERS, CommandError, Context, load_all
+from .commands import HANDLERS, CommandError, Context, in_lab, left_out, load_all
 from .help import help_text
 from .parse import CliError, parse
 
@@ -24,7 +25,11 @@ def run(argv: list[str], ctx: Context) -> int:
     for notice in inv.notices:
         ctx.print(notice)
     if inv.help:
-        text = help_text(inv.command, ctx.width)
+        cmd = inv.command
+        text = help_text(cmd, ctx.width, in_lab if cmd.is_group else None)
+        gone = left_out(cmd) if cmd.is_group else []
+        if gone:
+            text += "\n" + t("docker.not_listed", commands=", ".join(gone)) + "\n"
         (ctx.ewrite if inv.help_to_stderr else ctx.write)(text)
         return 0
     if inv.command.parent is None:  # docker --version
@@ -40,7 +45,7 @@ def run(argv: list[str], ctx: Context) -> int:
             return 1
     handler = HANDLERS.get(inv.command.path)
     if handler is None:
-        ctx.eprint(f"miniswarm: '{inv.command.path}' is not part of this lab")
+        ctx.eprint(t("docker.left_out", command=inv.command.path.removeprefix("docker ")))
         return 1
     try:
         return handler(inv, ctx) or 0

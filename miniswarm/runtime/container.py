@@ -23,6 +23,16 @@ class NoSuchImage(Exception):
         super().__init__(f"No such image: {ref}")
 
 
+class ExecNotFound(Exception):
+    """`docker exec` of a program the image does not have."""
+
+    def __init__(self, program: str) -> None:
+        super().__init__(
+            "OCI runtime exec failed: exec failed: unable to start container process: exec: "
+            f'"{program}": executable file not found in $PATH: unknown'
+        )
+
+
 @dataclass
 class Container:
     id: str
@@ -44,6 +54,7 @@ class Container:
     address: str = ""  # on the network its requests come in by
     meta: dict = field(default_factory=dict)  # path -> (mode, uid, gid, mtime), for ls -l
     listeners: dict[int, sh.Handler] = field(default_factory=dict)
+    server: dict = field(default_factory=dict)  # its servers' state: databases, keys
     on_exit: Callable[[Container], None] | None = None
     _gen: Any = None
     _timer: Any = None
@@ -53,11 +64,34 @@ class Container:
         return self.state == "running"
 
 
+@dataclass
+class Exec:
+    """A process started in a running container by `docker exec`: its output as it comes,
+    the line it waits for (a shell's prompt), its exit code once it has ended."""
+
+    id: str
+    container: Container
+    argv: list[str]
+    tty: bool
+    interactive: bool
+    output: list[tuple[str, str]] = field(default_factory=list)  # (stream, text)
+    waiting: tuple[str, bool] | None = None  # (prompt, secret) while it reads a line
+    exit_code: int | None = None
+    _gen: Any = None
+    _timer: Any = None
+
+
 class Runtime:
-    def __init__(self, ctx) -> None:
+    def __init__(self, ctx, standins: bool = False) -> None:
         self.ctx = ctx
+        self.standins = standins  # images carry busybox's programs too (the recordings')
         self.containers: dict[str, Container] = {}
         self.address = ctx.address
+        self.execs: dict[str, Exec] = {}
+        self._exec_ids = ctx.stream("exec-ids")  # apart from the host's other choices
+        # How a container's request leaves its host (the daemon's mesh): (address, port,
+        # path, timeout) -> Future of (status, body).
+        self.http_get: Callable[[str, int, str, float], Any] | None = None
 
     def create(
         self,
@@ -104,45 +138,98 @@ class Runtime:
         self.containers[cid] = c
         return c
 
+    def _proc(self, c: Container, env: dict[str, str]) -> sh.Proc:
+        proc = sh.Proc(
+            env,
+            c.hostname,
+            c.files,
+            c.mounts,
+            self.ctx.wallclock,
+            c.meta,
+            has=lambda program: self._has(c, program),
+            shell=c.spec.shell,
+            server=c.server,
+            cwd=c.spec.workdir,
+        )
+        proc.address = c.address
+        return proc
+
+    def _has(self, c: Container, program: str) -> bool:
+        if self.standins and c.spec.base != "scratch":
+            return c.spec.has(program) or program.rsplit("/", 1)[-1] in images.BASES["busybox"]
+        return c.spec.has(program)
+
     def start(self, c: Container) -> None:
         if c.running:
             return
         c.state = "running"
         c.started = self.ctx.wallclock()
-        proc = sh.Proc(c.env, c.hostname, c.files, c.mounts, self.ctx.wallclock, c.meta)
+        c.server.clear()  # a server starts afresh (what it kept in memory is gone)
+        c.server["image"] = c.image
+        proc = self._proc(c, c.env)
         proc.log = lambda stream, line: c.logs.append((self.ctx.wallclock(), stream, line))
-        proc.address = c.address
         c._gen = programs.program(proc, c.spec, list(c.argv))
         self._step(c)
 
-    def _step(self, c: Container) -> None:
-        """Run the process until it sleeps or ends."""
+    def _step(self, c: Container, value: Any = None) -> None:
+        """Run the main process until it waits or ends."""
         c._timer = None
         if not c.running or c._gen is None:
             return
+
+        def output(kind: str, text: str) -> None:
+            c.logs.append((self.ctx.wallclock(), "stdout" if kind == "out" else "stderr", text))
+
+        def wait(seconds: float) -> None:
+            c._timer = self.ctx.after(seconds, self._step, c)
+
+        def read(prompt: tuple[str, bool]) -> bool:
+            return False  # no standard input: the end of it at once
+
+        def http(request: tuple) -> None:
+            self._http(c, request, lambda answer: self._step(c, answer))
+
+        self._drive(
+            c._gen, value, False, c, output, wait, read, http, lambda code: self._exited(c, code)
+        )
+
+    def _drive(self, gen, value, throw, c, output, wait, read, http, done) -> None:  # type: ignore[no-untyped-def]
+        """Run a program (sh.py's generator protocol) until it waits or ends: its output,
+        servers, sleeps, reads and requests go to the callbacks given."""
         steps = 0
         try:
             while True:
-                kind, value = next(c._gen)
+                if throw:
+                    throw = False
+                    kind, v = gen.throw(sh.Interrupt())
+                else:
+                    kind, v = gen.send(value)
+                value = None
                 steps += 1
                 if kind in ("out", "err"):
-                    c.logs.append(
-                        (self.ctx.wallclock(), "stdout" if kind == "out" else "stderr", value)
-                    )
+                    output(kind, v)
                 elif kind == "listen":
-                    port, handler = value
+                    port, handler = v
                     c.listeners[port] = handler
                 elif kind == "sleep":
-                    if value != sh.FOREVER:
-                        c._timer = self.ctx.after(max(value, 0.001), self._step, c)
+                    if v != sh.FOREVER:
+                        wait(max(v, 0.001))
+                    return
+                elif kind == "read":
+                    if read(v):
+                        return
+                elif kind == "http":
+                    http(v)
                     return
                 if steps > 10_000:  # a loop that never sleeps: let time pass
-                    c._timer = self.ctx.after(0.01, self._step, c)
+                    wait(0.01)
                     return
         except StopIteration as stop:
-            self._exited(c, stop.value or 0)
-        except sh.Exit as e:
-            self._exited(c, e.status)
+            done(stop.value or 0)
+        except sh.Exit as x:
+            done(x.status)
+        except sh.Interrupt:
+            done(130)
 
     def _exited(self, c: Container, code: int) -> None:
         if not c.running:
@@ -192,26 +279,106 @@ class Runtime:
         matches = [c for c in self.containers.values() if c.id.startswith(ref)]
         return matches[0] if len(matches) == 1 else None
 
-    def exec(self, c: Container, argv: list[str]) -> tuple[str, str, int]:
-        """Run a command in the container to its end (or until it would wait)."""
-        proc = sh.Proc(dict(c.env), c.hostname, c.files, c.mounts, self.ctx.wallclock, c.meta)
-        gen = sh.command(proc, argv)
-        out, err = [], []
-        status = 0
-        try:
-            for _ in range(100_000):
-                kind, value = next(gen)
-                if kind == "out":
-                    out.append(value + "\n")
-                elif kind == "err":
-                    err.append(value + "\n")
-                elif kind == "sleep" and value == sh.FOREVER:
-                    break
-        except StopIteration as stop:
-            status = stop.value or 0
-        except sh.Exit as e:
-            status = e.status
-        return "".join(out), "".join(err), status
+    # -- docker exec ---------------------------------------------------------------------
+
+    def exec_create(self, c: Container, argv: list[str], tty: bool, interactive: bool) -> Exec:
+        e = Exec(ids.hex_id(self._exec_ids), c, list(argv), tty, interactive)
+        self.execs[e.id] = e
+        return e
+
+    def exec_start(self, e: Exec, stdin: str | None) -> None:
+        """Start the process (ExecNotFound if the image has no such program); `stdin` is
+        what is piped into it (`echo ls | docker exec -i C sh`)."""
+        c = e.container
+        name = e.argv[0] if e.argv else ""
+        if not self._has(c, name):
+            e.exit_code = 127
+            raise ExecNotFound(name)
+        proc = self._proc(c, dict(c.env))
+        proc.tty = e.tty
+        proc.interactive = e.interactive and stdin is None
+        if stdin is not None:
+            proc.files = dict(c.files)  # its own standard input, not the container's files
+            proc.files["/dev/stdin"] = stdin
+        e._gen = sh.command(proc, e.argv)
+        self._exec_step(e, None)
+
+    def exec_input(self, e: Exec, line: str | None) -> None:
+        """A line typed at the process's prompt (None: Ctrl-D)."""
+        if e.waiting is None or e.exit_code is not None:
+            return
+        e.waiting = None
+        self._exec_step(e, line)
+
+    def exec_signal(self, e: Exec) -> None:
+        """SIGINT (Ctrl-C at its terminal): thrown into the process where it waits."""
+        if e.exit_code is not None or e._gen is None:
+            return
+        if e._timer is not None:
+            e._timer.cancel()
+            e._timer = None
+        e.waiting = None
+        self._exec_step(e, None, throw=True)
+
+    def _exec_step(self, e: Exec, value: Any, throw: bool = False) -> None:
+        """Run the process until it waits (time, input, an answer) or ends."""
+        e._timer = None
+        if e.exit_code is not None or e._gen is None:
+            return
+        if not e.container.running:
+            self._exec_done(e, 137)
+            return
+
+        def output(kind: str, text: str) -> None:
+            e.output.append((kind, text + ("\r\n" if e.tty else "\n")))
+
+        def wait(seconds: float) -> None:
+            e._timer = self.ctx.after(seconds, self._exec_step, e, None)
+
+        def read(prompt: tuple[str, bool]) -> bool:
+            e.waiting = prompt
+            return True
+
+        def http(request: tuple) -> None:
+            self._http(e.container, request, lambda answer: self._exec_step(e, answer))
+
+        self._drive(
+            e._gen, value, throw, e.container, output, wait, read, http,
+            lambda code: self._exec_done(e, code),
+        )  # fmt: skip
+
+    def _exec_done(self, e: Exec, code: int) -> None:
+        e.exit_code = code
+        e.waiting = None
+        e._gen = None
+        if e._timer is not None:
+            e._timer.cancel()
+            e._timer = None
+
+    def _http(self, c: Container, request: tuple, resume: Callable[[Any], None]) -> None:
+        """A request from inside the container: to itself, or out through its host."""
+        address, port, path, timeout = request
+        if address in ("127.0.0.1", c.address):
+            handler = c.listeners.get(port) if c.running else None
+            answer: Any = "refused" if handler is None else handler(path, "127.0.0.1")
+            self.ctx.after(0.001, resume, answer)
+            return
+        if self.http_get is None:
+            self.ctx.after(0.001, resume, "unreachable")
+            return
+
+        def answered(f: Any) -> None:
+            exc = f.exception()
+            if exc is None:
+                answer = f.result()
+            else:
+                code = getattr(exc, "code", "")
+                answer = {"Refused": "refused", "DeadlineExceeded": "timeout"}.get(
+                    code, "unreachable"
+                )
+            self.ctx.after(0.001, resume, answer)
+
+        self.http_get(address, port, path, timeout).add_done_callback(answered)
 
     def http(self, c: Container, port: int, path: str, client: str) -> tuple[int, str] | None:
         """A request from `client` to the container's `port`: (status, body), or None when

@@ -18,6 +18,38 @@ class Image:
     workdir: str = "/"
     size: int = 0
     extra: dict = field(default_factory=dict)
+    # What it is built on (which shell and tools it has: see BASES), and the programs
+    # its own layers add.
+    base: str = "debian"
+    programs: tuple[str, ...] = ()
+
+    @property
+    def exposed(self) -> list[str]:
+        """Its EXPOSE list, as `docker ps` shows it: 80/tcp."""
+        return [f"{p}/tcp" for p in self.ports]
+
+    def has(self, program: str) -> bool:
+        """Whether `program` is on the image's PATH (a path is looked up by its name)."""
+        return program.rsplit("/", 1)[-1] in BASES[self.base] | set(self.programs)
+
+    @property
+    def shell(self) -> str:
+        """What /bin/sh is: busybox's ash, Debian's dash, or bash."""
+        return {"busybox": "ash", "alpine": "ash", "oraclelinux": "bash"}.get(self.base, "dash")
+
+
+# The programs of each base image that the lab's containers can run (runtime/sh.py).
+_COMMON = {"sh", "echo", "printf", "cat", "ls", "env", "printenv", "mount", "sleep"}
+_COMMON |= {"hostname", "date", "tail", "head", "test", "[", "grep", "true", "false"}
+_COMMON |= {"id", "whoami", "pwd", "uname", "exit"}
+_BUSYBOX = _COMMON | {"ash", "ping", "httpd", "wget", "nslookup", "nc"}
+BASES: dict[str, frozenset[str]] = {
+    "busybox": frozenset(_BUSYBOX),
+    "alpine": frozenset(_BUSYBOX),
+    "debian": frozenset(_COMMON | {"bash", "dash"}),
+    "oraclelinux": frozenset(_COMMON | {"bash"}),
+    "scratch": frozenset(),
+}
 
 
 NGINX_PAGE = """<!DOCTYPE html>
@@ -78,6 +110,7 @@ CATALOG = {
             cmd=("nginx", "-g", "daemon off;"),
             ports=(80,),
             size=192_000_000,
+            programs=("nginx", "curl"),
         ),
         Image(
             "httpd",
@@ -86,6 +119,7 @@ CATALOG = {
             ports=(80,),
             workdir="/usr/local/apache2",
             size=148_000_000,
+            programs=("httpd", "httpd-foreground", "apachectl"),
         ),
         Image(
             "redis",
@@ -95,14 +129,22 @@ CATALOG = {
             ports=(6379,),
             workdir="/data",
             size=117_000_000,
+            programs=("redis-server", "redis-cli", "docker-entrypoint.sh"),
         ),
         Image(
             "alpine",
             ("latest", "3", "3.18", "3.19", "3.20", "3.21", "edge"),
             cmd=("/bin/sh",),
             size=7_800_000,
+            base="alpine",
         ),
-        Image("busybox", ("latest", "1", "1.36", "musl", "glibc"), cmd=("sh",), size=4_300_000),
+        Image(
+            "busybox",
+            ("latest", "1", "1.36", "musl", "glibc"),
+            cmd=("sh",),
+            size=4_300_000,
+            base="busybox",
+        ),
         Image(
             "ubuntu",
             ("latest", "14.04", "16.04", "18.04", "20.04", "22.04", "24.04"),
@@ -122,6 +164,8 @@ CATALOG = {
             cmd=("mysqld",),
             ports=(3306, 33060),
             size=600_000_000,
+            base="oraclelinux",
+            programs=("mysql", "mysqld", "mysqladmin", "docker-entrypoint.sh"),
         ),
         Image(
             "postgres",
@@ -130,9 +174,25 @@ CATALOG = {
             cmd=("postgres",),
             ports=(5432,),
             size=430_000_000,
+            programs=("postgres", "psql", "docker-entrypoint.sh"),
         ),
-        Image("hello-world", ("latest",), cmd=("/hello",), size=13_000),
-        Image("traefik/whoami", ("latest",), entrypoint=("/whoami",), ports=(80,), size=6_500_000),
+        Image(
+            "hello-world",
+            ("latest",),
+            cmd=("/hello",),
+            size=13_000,
+            base="scratch",
+            programs=("hello",),
+        ),
+        Image(
+            "traefik/whoami",
+            ("latest",),
+            entrypoint=("/whoami",),
+            ports=(80,),
+            size=6_500_000,
+            base="scratch",
+            programs=("whoami",),
+        ),
         Image(
             "nginxdemos/hello",
             ("latest", "plain-text"),
@@ -140,6 +200,8 @@ CATALOG = {
             cmd=("nginx", "-g", "daemon off;"),
             ports=(80,),
             size=23_000_000,
+            base="alpine",
+            programs=("nginx", "curl"),
         ),
     )
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 
-from . import sh
+from . import clients, sh
 from .images import NGINX_PAGE, Image
 
 ENTRYPOINTS = {
@@ -67,6 +67,7 @@ def program(proc: sh.Proc, image: Image, argv: list[str]) -> sh.Program:
         if argv[:1] == ["nginx"]:
             for line in NGINX_START:
                 yield ("out", line)
+            proc.server["nginx_version"] = clients.nginx_version(proc.server.get("image", ""))
             yield ("listen", (80, _nginx(proc, image)))
             yield ("sleep", sh.FOREVER)
             return 0
@@ -74,6 +75,7 @@ def program(proc: sh.Proc, image: Image, argv: list[str]) -> sh.Program:
         return 0
     name = argv[0].rsplit("/", 1)[-1]
     if name == "nginx" and "daemon off;" in argv:
+        proc.server["nginx_version"] = clients.nginx_version(proc.server.get("image", ""))
         yield ("listen", (80, _nginx(proc, image)))
         yield ("sleep", sh.FOREVER)
         return 0
@@ -88,6 +90,7 @@ def program(proc: sh.Proc, image: Image, argv: list[str]) -> sh.Program:
         yield ("sleep", sh.FOREVER)
         return 0
     if name == "redis-server":
+        proc.server["redis"] = {}  # its keys, in memory: gone when it stops
         yield ("out", "1:C * oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo")
         yield ("out", "1:M * Ready to accept connections tcp")
         yield ("sleep", sh.FOREVER)
@@ -131,8 +134,14 @@ def _mysql(proc: sh.Proc) -> sh.Program:
         return 1
     yield ("out", "[Note] [Entrypoint]: Entrypoint script for MySQL Server started.")
     yield ("out", "[Note] [Entrypoint]: Initializing database files")
+    proc.server["mysql"] = {
+        "ready": False,
+        "root_password": password or "",
+        "version": clients.mysql_version(proc.server.get("image", "")),
+    }
     yield ("sleep", 2.0)
     yield ("out", "[Note] [Entrypoint]: MySQL init process done. Ready for start up.")
+    proc.server["mysql"]["ready"] = True
     yield (
         "err",
         "[System] [MY-010931] [Server] /usr/sbin/mysqld: ready for connections. Port: 3306",

@@ -1,14 +1,20 @@
-"""The small shell inside fake containers: enough of `sh -c` for what lessons run.
+"""The small shell inside fake containers: `sh -c` scripts, and an interactive shell for
+`docker exec -it CONTAINER sh` with the prompt of the image's own shell (busybox's ash
+"/ # ", Debian's dash "# ", bash "root@3f2a1b4c5d6e:/# ").
 
-Scripts with variables, `$(...)`, `$((...))`, `while`/`for`/`if`, `&&`/`||`/`;`,
-redirection to stderr, and the commands `echo`, `printf`, `sleep`, `hostname`, `cat`,
-`ls`, `env`, `mount`, `ping`, `tail -f`, `date`, `exit N`, `true`, `false`, `test`/`[`,
-`exec`, and busybox's `httpd`.
+The language is shlang's. Commands: the shell's builtins (echo, printf, test, cd, pwd,
+exit, exec …) and the programs of the image (`Proc.has`): cat, ls, env, mount, sleep,
+hostname, date, ping, tail, grep, id, uname, busybox's httpd, and the clients in
+clients.py (wget, curl, nslookup, mysql, redis-cli, nginx -v).
 
-A program runs as a generator: it yields ("out", text), ("err", text),
-("sleep", seconds) and ("listen", (port, handler)) — the container turns those into log
-lines, timers and a listening socket, where handler(path, client) gives (HTTP status, body) —
-and returns its exit status. Nothing here blocks or reads a clock.
+A program runs as a generator: it yields ("out", line), ("err", line), ("sleep",
+seconds), ("listen", (port, handler)) — where handler(path, client) gives (HTTP status,
+body) — ("read", (prompt, secret)), answered with a typed line (None at the end of the
+input), and ("http", (address, port, path, timeout)), answered with (status, body) or an
+error word ("refused", "timeout", "unreachable"). The container turns those into log
+lines, timers, a listening socket, its terminal and its network; the program returns
+its exit status. Ctrl-C reaches it as Interrupt, thrown where it waits. Nothing here
+blocks or reads a clock.
 """
 
 from __future__ import annotations
@@ -30,8 +36,13 @@ class Exit(Exception):
         self.status = status
 
 
+class Interrupt(Exception):  # noqa: N818 - a signal
+    """SIGINT (Ctrl-C at the container's terminal), thrown into a waiting program."""
+
+
 class Proc:
-    """What a process sees: its environment, hostname and files."""
+    """What a process sees: its environment, hostname and files, the programs of its
+    image, and the state its container's servers keep (databases, keys)."""
 
     def __init__(
         self,
@@ -41,6 +52,10 @@ class Proc:
         mounts: list[str],
         now,
         meta: dict | None = None,
+        has: Callable[[str], bool] | None = None,
+        shell: str = "ash",
+        server: dict | None = None,
+        cwd: str = "/",
     ) -> None:
         self.env = env
         self.hostname = hostname
@@ -51,6 +66,13 @@ class Proc:
         self.status = 0
         self.address = ""  # the container's, for servers that tell it
         self.log: Callable[[str, str], None] = lambda stream, line: None  # for servers' logs
+        self.has = has if has is not None else (lambda program: True)  # on the PATH?
+        self.shell = shell  # what /bin/sh is: "ash", "dash" or "bash"
+        self.argv0 = "sh"  # how the running shell was called (its error messages say so)
+        self.server = server if server is not None else {}
+        self.cwd = cwd
+        self.tty = False  # standard output is a terminal (docker exec -t)
+        self.interactive = False  # standard input is a terminal (docker exec -it)
 
 
 # -- running --------------------------------------------------------------------------------
@@ -297,15 +319,86 @@ def _run_now(proc: Proc, script: str) -> str:
 # -- commands ------------------------------------------------------------------------------------
 
 
+# What every shell does itself, whatever the image has on its PATH.
+BUILTINS = {"echo", "printf", "test", "[", "true", "false", "exit", "cd", "pwd", "exec"}
+BUILTINS |= {"export", "unset", ":", "read"}
+
+
 def command(proc: Proc, argv: list[str]) -> Program:
     name, args = argv[0], argv[1:]
     base = name.rsplit("/", 1)[-1]
     fn = COMMANDS.get(base)
-    if fn is None:
-        yield ("err", f"sh: {name}: not found")
+    if fn is None or not (base in BUILTINS or proc.has(base)):
+        yield ("err", not_found(proc, name))
         return 127
     result = yield from fn(proc, args)
     return result or 0
+
+
+def not_found(proc: Proc, name: str) -> str:
+    """The shell's words for a command it cannot find."""
+    if proc.argv0 == "bash" or (proc.shell == "bash" and proc.argv0 != "sh"):
+        return f"bash: {name}: command not found"
+    if proc.shell == "dash":
+        return f"sh: 1: {name}: not found"
+    if proc.shell == "bash":
+        return f"sh: {name}: command not found"
+    return f"sh: {name}: not found"
+
+
+def prompt(proc: Proc) -> str:
+    """The interactive shell's prompt, as the image's shell shows it for root."""
+    cwd = proc.cwd
+    if proc.argv0 == "bash" or (proc.shell == "bash" and proc.argv0 != "sh"):
+        if proc.shell == "bash":  # Oracle Linux (mysql): bash's own default prompt
+            return "bash-4.4# "
+        home = proc.env.get("HOME", "/root")
+        shown = "~" + cwd[len(home) :] if cwd == home or cwd.startswith(home + "/") else cwd
+        return f"root@{proc.hostname}:{shown}# "
+    if proc.shell == "dash":
+        return "# "
+    if proc.shell == "bash":
+        return "sh-4.4# "
+    return f"{cwd} # "
+
+
+def interactive(proc: Proc) -> Program:
+    """The shell on a terminal: a prompt, a line, run it; until `exit` or Ctrl-D."""
+    while True:
+        line = yield ("read", (prompt(proc), False))
+        if line is None:  # Ctrl-D
+            if "bash" in (proc.argv0, proc.shell):
+                yield ("out", "exit")
+            return proc.status
+        try:
+            tree = shlang.parse(line)
+        except shlang.Incomplete:
+            more = yield ("read", ("> ", False))
+            while more is not None:
+                line += "\n" + more
+                try:
+                    tree = shlang.parse(line)
+                    break
+                except shlang.Incomplete:
+                    more = yield ("read", ("> ", False))
+            else:
+                return proc.status
+        except shlang.ShellSyntaxError as exc:
+            yield ("err", f"{proc.argv0}: {exc}")
+            proc.status = 2
+            continue
+        try:
+            yield from _block(proc, tree)
+        except Exit as e:
+            if "bash" in (proc.argv0, proc.shell):
+                yield ("out", "exit")
+            return e.status
+        except Interrupt:
+            yield ("out", "")  # Ctrl-C ends the command; a fresh prompt on the next line
+            proc.status = 130
+        except shlang.ShellSyntaxError as exc:
+            yield ("err", f"{proc.argv0}: {exc}")
+            proc.status = 1
 
 
 def _echo(proc: Proc, args: list[str]) -> Program:
@@ -435,29 +528,6 @@ def _date(proc: Proc, args: list[str]) -> Program:
     return 0
 
 
-def _ping(proc: Proc, args: list[str]) -> Program:
-    hosts = [a for a in args if not a.startswith("-")]
-    count = None
-    if "-c" in args:
-        i = args.index("-c")
-        count = int(args[i + 1]) if i + 1 < len(args) and args[i + 1].isdigit() else None
-        hosts = [h for h in hosts if h != args[i + 1]]
-    host = hosts[0] if hosts else "localhost"
-    yield ("out", f"PING {host} ({_fake_ip(host)}): 56 data bytes")
-    seq = 0
-    while count is None or seq < count:
-        yield ("out", f"64 bytes from {_fake_ip(host)}: seq={seq} ttl=64 time=0.0{seq % 9 + 1}1 ms")
-        seq += 1
-        yield ("sleep", 1.0)
-    return 0
-
-
-def _fake_ip(host: str) -> str:
-    if re.fullmatch(r"[\d.]+", host):
-        return host
-    return "127.0.0.1" if host == "localhost" else "93.184.216.34"
-
-
 def _tail(proc: Proc, args: list[str]) -> Program:
     files = [a for a in args if not a.startswith("-")]
     for f in files:
@@ -560,14 +630,136 @@ def _grep(proc: Proc, args: list[str]) -> Program:
     return status
 
 
-def _sh(proc: Proc, args: list[str]) -> Program:
-    if len(args) >= 2 and args[0] == "-c":
-        status = yield from run_script(proc, args[1])
-        return status
-    if args and args[0] in proc.files:
-        status = yield from run_script(proc, proc.files[args[0]])
-        return status
-    return 0  # an interactive shell with no terminal: nothing to read, it ends
+def _sh(proc: Proc, args: list[str], name: str = "sh") -> Program:
+    saved = proc.argv0
+    proc.argv0 = name
+    try:
+        if len(args) >= 2 and args[0] == "-c":
+            return (yield from run_script(proc, args[1]))
+        script = next((a for a in args if not a.startswith("-")), None)
+        if script is not None:
+            if script not in proc.files:
+                yield ("err", f"{name}: can't open '{script}': No such file or directory")
+                return 2
+            return (yield from run_script(proc, proc.files[script]))
+        if proc.interactive:  # docker exec -it: a shell to type into
+            return (yield from interactive(proc))
+        stdin = proc.files.get("/dev/stdin")
+        if stdin:  # echo 'ls /' | docker exec -i CONTAINER sh
+            return (yield from run_script(proc, stdin))
+        return 0  # no terminal and nothing to read: it ends at once
+    finally:
+        proc.argv0 = saved
+
+
+def _bash(proc: Proc, args: list[str]) -> Program:
+    return (yield from _sh(proc, args, "bash"))
+
+
+def _cd(proc: Proc, args: list[str]) -> Program:
+    target = args[0] if args else proc.env.get("HOME", "/")
+    path = target if target.startswith("/") else proc.cwd.rstrip("/") + "/" + target
+    parts: list[str] = []
+    for part in path.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if parts:
+                parts.pop()
+        else:
+            parts.append(part)
+    path = "/" + "/".join(parts)
+    is_dir = path == "/" or any(f.startswith(path + "/") for f in proc.files) or path in {
+        "/root", "/tmp", "/etc", "/usr", "/var", "/bin", "/home", "/data", "/run",
+    }  # fmt: skip
+    if not is_dir:
+        yield ("err", f"{proc.argv0}: cd: can't cd to {target}: No such file or directory")
+        return 2
+    proc.cwd = path
+    proc.env["PWD"] = path
+    return 0
+
+
+def _pwd(proc: Proc, args: list[str]) -> Program:
+    yield ("out", proc.cwd)
+    return 0
+
+
+def _id(proc: Proc, args: list[str]) -> Program:
+    if args[:1] == ["-u"]:
+        yield ("out", "0")
+    else:
+        yield ("out", "uid=0(root) gid=0(root) groups=0(root)")
+    return 0
+
+
+def _whoami(proc: Proc, args: list[str]) -> Program:
+    yield ("out", "root")
+    return 0
+
+
+def _uname(proc: Proc, args: list[str]) -> Program:
+    if "-a" in args:
+        yield ("out", f"Linux {proc.hostname} 6.1.0-28-amd64 #1 SMP PREEMPT_DYNAMIC Debian "
+               "6.1.119-1 (2024-11-22) x86_64 GNU/Linux")  # fmt: skip
+    else:
+        yield ("out", "Linux")
+    return 0
+
+
+def _export(proc: Proc, args: list[str]) -> Program:
+    for a in args:
+        name, eq, value = a.partition("=")
+        if eq:
+            proc.env[name] = value
+    return 0
+    yield  # pragma: no cover
+
+
+def _unset(proc: Proc, args: list[str]) -> Program:
+    for name in args:
+        proc.env.pop(name, None)
+    return 0
+    yield  # pragma: no cover
+
+
+def _read(proc: Proc, args: list[str]) -> Program:
+    names = [a for a in args if not a.startswith("-")] or ["REPLY"]
+    stdin = proc.files.get("/dev/stdin")
+    if stdin is not None:
+        line, _, rest = stdin.partition("\n")
+        proc.files["/dev/stdin"] = rest
+        if not line and not rest:
+            return 1
+    else:
+        got = yield ("read", ("", False))
+        if got is None:
+            return 1
+        line = got
+    words = line.split(None, len(names) - 1)
+    for k, name in enumerate(names):
+        proc.env[name] = words[k] if k < len(words) else ""
+    return 0
+
+
+def _head(proc: Proc, args: list[str]) -> Program:
+    n = 10
+    files = []
+    it = iter(args)
+    for a in it:
+        if a == "-n":
+            n = int(next(it, "10") or 10)
+        elif re.fullmatch(r"-n?\d+", a):
+            n = int(a.lstrip("-n"))
+        else:
+            files.append(a)
+    text = (
+        "".join(proc.files.get(f, "") for f in files) if files else proc.files.get("/dev/stdin", "")
+    )
+    for line in text.split("\n")[:n]:
+        if line:
+            yield ("out", line)
+    return 0
 
 
 COMMANDS = {
@@ -584,7 +776,6 @@ COMMANDS = {
     "true": _true,
     "false": _false,
     "date": _date,
-    "ping": _ping,
     "tail": _tail,
     "test": _test,
     "[": _test,
@@ -592,10 +783,25 @@ COMMANDS = {
     "exec": _exec,
     "grep": _grep,
     "httpd": _httpd,
-    "bash": _sh,
+    "bash": _bash,
     "ash": _sh,
+    "dash": _sh,
+    "cd": _cd,
+    "pwd": _pwd,
+    "id": _id,
+    "whoami": _whoami,
+    "uname": _uname,
+    "export": _export,
+    "unset": _unset,
+    "read": _read,
+    ":": _true,
+    "head": _head,
 }
 
 
 def quote_argv(argv: list[str]) -> str:
     return " ".join(shlex.quote(a) for a in argv)
+
+
+# The programs that talk to servers register themselves (wget, curl, mysql, redis-cli …).
+from . import clients  # noqa: E402,F401

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from ..client import Client
     from ..parse import Invocation
+    from ..spec import Command
 
 
 Writer = Callable[[str], None]
@@ -105,6 +106,23 @@ def command(*paths: str) -> Callable[[Handler], Handler]:
         return fn
 
     return register
+
+
+def in_lab(path: str) -> bool:
+    """Whether the lab has the docker command `path` (or some of its subcommands)."""
+    return path in HANDLERS or any(p.startswith(path + " ") for p in HANDLERS)
+
+
+def left_out(cmd: Command) -> list[str]:
+    """The subcommands of a command group that the lab leaves out."""
+    return sorted(
+        {
+            name
+            for _, entries in cmd.groups
+            for name, _ in entries
+            if not in_lab(f"{cmd.path} {name}")
+        }
+    )
 
 
 def load_all() -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from ...daemon import DaemonError
 from ...gocompat import human_duration, rfc3339nano
+from ...job import Interrupted
 from ..parse import Invocation
-from . import Context, command, for_each
+from . import CommandError, Context, command, for_each
 from .node import format_rows, parse_filters
 
 PS_HEADERS = {
@@ -58,7 +60,7 @@ class ContainerRow:
         return self.c["State"]
 
     def Ports(self) -> str:  # noqa: N802
-        return ""
+        return displayable_ports(self.c.get("Ports") or [])
 
     def Names(self) -> str:  # noqa: N802
         return ",".join(n.lstrip("/") for n in self.c["Names"])
@@ -85,6 +87,42 @@ class ContainerRow:
                 "Status",
             )
         }
+
+
+def displayable_ports(ports: list[dict]) -> str:
+    """The PORTS column (the CLI's DisplayablePorts): consecutive ports of a kind merged
+    into ranges ("80/tcp", "8000-8001/tcp"), published ones as "0.0.0.0:8080->80/tcp"."""
+    ports = sorted(
+        ports,
+        key=lambda p: (p["PrivatePort"], p.get("IP", ""), p.get("PublicPort", 0), p["Type"]),
+    )
+    groups: dict[str, list[int]] = {}  # key -> [first, last], in the order first seen
+    result: list[str] = []
+    mappings: list[str] = []
+
+    def form(key: str, first: int, last: int) -> str:
+        ip, _, kind = key.rpartition("/")
+        span = str(first) if first == last else f"{first}-{last}"
+        return (f"{ip}:{span}->{span}" if ip else span) + "/" + kind
+
+    for p in ports:
+        port, key = p["PrivatePort"], p["Type"]
+        if p.get("IP"):
+            if p.get("PublicPort") != port:
+                host = f"[{p['IP']}]" if ":" in p["IP"] else p["IP"]
+                mappings.append(f"{host}:{p.get('PublicPort')}->{port}/{p['Type']}")
+                continue
+            key = f"{p['IP']}/{p['Type']}"
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [port, port]
+        elif port == group[1] + 1:
+            group[1] = port
+        else:
+            result.append(form(key, group[0], group[1]))
+            groups[key] = [port, port]
+    result += [form(key, first, last) for key, (first, last) in groups.items()]
+    return ", ".join(result + mappings)
 
 
 def _matches(c: dict, filters: dict[str, list[str]]) -> bool:
@@ -133,13 +171,63 @@ def logs(inv: Invocation, ctx: Context) -> int:
     return 0
 
 
+EXEC_POLL = 0.05  # how often the CLI reads an exec's output stream
+
+
 @command("docker exec", "docker container exec")
 def exec_(inv: Invocation, ctx: Context) -> int:
+    """Run a command in a running container: its output streams as it comes; with -it a
+    shell (or mysql, redis-cli …) takes the terminal until it ends."""
     ref, *argv = inv.args
-    out, err, status = ctx.client.call("api_container_exec", ref, argv)
-    ctx.write(out)
-    ctx.ewrite(err)
-    return status
+    tty, interactive = bool(inv.get("tty")), bool(inv.get("interactive"))
+    keyboard = ctx.terminal if interactive and ctx.stdin is None else None
+    if tty and interactive and keyboard is None:
+        raise CommandError("the input device is not a TTY")
+    client = ctx.client
+    exec_id = client.call("api_exec_create", ref, argv, tty, keyboard is not None)
+    if inv.get("detach"):
+        client.call("api_exec_start", exec_id, None)
+        return 0
+    try:
+        client.call("api_exec_start", exec_id, ctx.stdin if interactive else None)
+    except DaemonError as exc:
+        if exc.message.startswith("OCI runtime exec failed"):
+            ctx.eprint(exc.message)  # it comes on the stream, not as the API's error
+            return 126
+        raise
+    seen = 0
+    while True:
+        state = client.call("api_exec_poll", exec_id, seen)
+        for stream, text in state["Output"]:
+            # with a terminal (-t) both streams reach it as one, as docker's do
+            (ctx.write if stream == "out" or tty else ctx.ewrite)(text)
+        seen += len(state["Output"])
+        if state["ExitCode"] is not None:
+            return state["ExitCode"]
+        if state["Waiting"] is not None:
+            prompt, secret = state["Waiting"]
+            client.call("api_exec_input", exec_id, _typed(ctx, keyboard, prompt, secret))
+            continue
+        try:
+            client.sleep(EXEC_POLL)
+        except Interrupted:
+            if not tty:
+                raise  # docker itself gets the SIGINT; the process goes on
+            client.call("api_exec_signal", exec_id)  # the container's terminal gets ^C
+
+
+def _typed(ctx: Context, keyboard, prompt: str, secret: bool) -> str | None:  # type: ignore[no-untyped-def]
+    """A line for the process: typed at its prompt (Ctrl-C there gives a fresh prompt, as
+    a shell does), or the end of input when nothing can be typed."""
+    if keyboard is None:
+        return None
+    while True:
+        try:
+            return keyboard.read_line(prompt, secret)
+        except EOFError:
+            return None
+        except Interrupted:
+            continue
 
 
 @command("docker rm", "docker container rm")
