@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 from miniswarm.cli import spec
 from miniswarm.cli.commands import in_lab, left_out
 from miniswarm.cli.help import help_text
-from miniswarm.i18n import t
 from miniswarm.cli.parse import CliError, parse
+from miniswarm.i18n import t
 from miniswarm.lab import Lab
 
 FIXTURES = Path(__file__).parent / "fixtures" / "docker-cli"

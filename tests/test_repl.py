@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from prompt_toolkit.document import Document
 
 from miniswarm.completion import DockerCompleter
-from miniswarm.lab import Lab
 from miniswarm.i18n import t
+from miniswarm.lab import Lab
 from miniswarm.repl import Session, parse_hosts, run_lines
 
 
