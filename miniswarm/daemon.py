@@ -834,8 +834,10 @@ class Daemon(Process):
             raise DaemonError(f"No such container: {ref}", 404)
         return c
 
-    def api_container_logs(self, ref: str) -> list:
-        return list(self._container(ref).logs)
+    def api_container_logs(self, ref: str) -> dict:
+        """A container's log lines (time, stream, line), and whether it still runs."""
+        c = self._container(ref)
+        return {"Logs": list(c.logs), "Running": c.running}
 
     def api_exec_create(self, ref: str, argv: list[str], tty: bool, interactive: bool) -> str:
         """POST /containers/{id}/exec: an exec instance's ID."""

@@ -34,7 +34,9 @@ class Student:
         self.width, self.height = width, height
         self.record: list[tuple[float, str]] = []  # (simulated time, text written)
         self.later: list[tuple[Callable[[], bool], str]] = []
-        self.queue: list[str] = []  # what the student types at the coming prompts
+        # what the student types at the coming prompts, each with the keys to type
+        # `seconds` after it: [(keys, [(seconds, later keys), ...]), ...]
+        self.queue: list[tuple[str, list[tuple[float, str]]]] = []
         self._pipe_cm = create_pipe_input()
         self.pipe = self._pipe_cm.__enter__()
         self.session = Session(lab, width=width, height=height)
@@ -42,7 +44,7 @@ class Student:
 
     def type(self, keys: str) -> None:
         """Keys typed at the next prompt (a line, Ctrl-D, Ctrl-C …)."""
-        self.queue.append(keys)
+        self.queue.append((keys, []))
 
     def line(self, text: str) -> None:
         self.type(text + ENTER)
@@ -52,9 +54,9 @@ class Student:
         self.later.append((condition, keys))
 
     def after(self, seconds: float, keys: str) -> None:
-        """Type `keys` `seconds` of simulated time from now, while a command runs."""
-        at = self.lab.now() + seconds
-        self.when(lambda: self.lab.now() >= at, keys)
+        """Type `keys` `seconds` of simulated time after the last line queued is typed,
+        while it runs."""
+        self.queue[-1][1].append((seconds, keys))
 
     def run(self) -> int:
         """Run the REPL over everything typed; then the input ends."""
@@ -74,10 +76,14 @@ class Student:
         return s.text()
 
     def _at_prompt(self) -> None:
-        if self.queue:
-            self.pipe.send_text(self.queue.pop(0))
-        else:
+        if not self.queue:
             self.pipe.close()  # nothing more to type: the input ends
+            return
+        keys, timers = self.queue.pop(0)
+        self.pipe.send_text(keys)
+        for seconds, later in timers:
+            at = self.lab.now() + seconds
+            self.when(lambda at=at: self.lab.now() >= at, later)
 
     def _write(self, text: str) -> None:
         self.record.append((self.lab.now(), text))

@@ -255,18 +255,19 @@ def _redirected(proc: Proc, gen: Program, redirects: list[shlang.Redirect]) -> P
     saved = proc.files.get("/dev/stdin")
     if stdin is not None:
         proc.files["/dev/stdin"] = stdin
+
+    def handle(ev: tuple[str, Any]) -> tuple[str, Any] | None:
+        kind, value = ev
+        to = route.get(kind)
+        if to is None:
+            return ev
+        if to.startswith("file:"):
+            files[to] += value + "\n"
+            return None
+        return (to, value)
+
     try:
-        while True:
-            kind, value = next(gen)
-            to = route.get(kind)
-            if to is None:
-                yield (kind, value)
-            elif to.startswith("file:"):
-                files[to] += value + "\n"
-            else:
-                yield (to, value)
-    except StopIteration as stop:
-        status = stop.value or 0
+        status = yield from _relay(gen, handle)
     finally:
         if stdin is not None:
             if saved is None:
@@ -280,21 +281,48 @@ def _redirected(proc: Proc, gen: Program, redirects: list[shlang.Redirect]) -> P
     return status
 
 
+class _Stop(Exception):  # noqa: N818 - not an error: a relayed program is done with
+    pass
+
+
+def _relay(gen: Program, handle: Callable[[tuple[str, Any]], tuple[str, Any] | None]) -> Program:
+    """Run `gen` inside the calling program: each of its events goes through `handle`,
+    which keeps it (None), passes it on (the event to yield), or stops `gen` (_Stop).
+    What answers a passed event — a typed line, an HTTP answer, Ctrl-C — goes back in."""
+    value: Any = None
+    thrown: BaseException | None = None
+    while True:
+        try:
+            ev = gen.throw(thrown) if thrown is not None else gen.send(value)
+        except StopIteration as stop:
+            return stop.value or 0
+        thrown = value = None
+        try:
+            passed = handle(ev)
+        except _Stop:
+            gen.close()
+            return 0
+        if passed is None:
+            continue
+        try:
+            value = yield passed
+        except Interrupt as exc:
+            thrown = exc
+
+
 def _capture(proc: Proc, node: shlang.Command) -> Program:
     """Run a command and collect its standard output (for pipes)."""
-    gen = _command(proc, node)
-    lines = []
-    try:
-        while True:
-            ev = next(gen)
-            if ev[0] == "out":
-                lines.append(ev[1])
-            elif ev[0] == "sleep" and ev[1] == FOREVER:
-                break
-            else:
-                yield ev
-    except StopIteration:
-        pass
+    lines: list[str] = []
+
+    def handle(ev: tuple[str, Any]) -> tuple[str, Any] | None:
+        if ev[0] == "out":
+            lines.append(ev[1])
+            return None
+        if ev[0] == "sleep" and ev[1] == FOREVER:
+            raise _Stop()  # it never ends: the pipe reads what it printed so far
+        return ev
+
+    yield from _relay(_command(proc, node), handle)
     return "\n".join(lines)
 
 
@@ -303,13 +331,17 @@ def _run_now(proc: Proc, script: str) -> str:
     gen = run_script(proc, script)
     lines = []
     saved = proc.status
+    answer: Any = None
     try:
         while True:
-            ev = next(gen)
+            ev = gen.send(answer)
+            answer = None
             if ev[0] == "out":
                 lines.append(ev[1])
             elif ev[0] == "sleep" and ev[1] == FOREVER:
                 break
+            elif ev[0] == "http":
+                answer = "unreachable"  # $(…) cannot wait for the network here
     except StopIteration as stop:
         saved = stop.value or 0
     proc.status = saved

@@ -161,14 +161,31 @@ def ps(inv: Invocation, ctx: Context) -> int:
 
 @command("docker logs", "docker container logs")
 def logs(inv: Invocation, ctx: Context) -> int:
-    lines = ctx.client.call("api_container_logs", inv.args[0])
+    """A container's logs; with -f, the lines it goes on writing, until it stops (or
+    Ctrl-C)."""
+    ref = inv.args[0]
+    state = ctx.client.call("api_container_logs", ref)
+    lines = state["Logs"]
     tail = inv.get("tail", "all")
     if tail != "all" and tail.lstrip("-").isdigit() and int(tail) >= 0:
         lines = lines[len(lines) - int(tail) :] if int(tail) else []
-    for when, stream, line in lines:
-        text = (rfc3339nano(when) + " " if inv.get("timestamps") else "") + line
-        (ctx.print if stream == "stdout" else ctx.eprint)(text)
+
+    def show(entries: list) -> None:
+        for when, stream, line in entries:
+            text = (rfc3339nano(when) + " " if inv.get("timestamps") else "") + line
+            (ctx.print if stream == "stdout" else ctx.eprint)(text)
+
+    show(lines)
+    seen = len(state["Logs"])
+    while inv.get("follow") and state["Running"]:
+        ctx.client.sleep(LOGS_POLL)
+        state = ctx.client.call("api_container_logs", ref)
+        show(state["Logs"][seen:])
+        seen = len(state["Logs"])
     return 0
+
+
+LOGS_POLL = 0.25  # how often `logs -f` looks for new lines
 
 
 EXEC_POLL = 0.05  # how often the CLI reads an exec's output stream

@@ -437,7 +437,8 @@ def service_ls(inv: Invocation, ctx: Context) -> int:
 @command("docker service ps")
 def service_ps(inv: Invocation, ctx: Context) -> int:
     filters = task_filters(inv, ctx)
-    tasks, missing = [], []
+    ids: list[str] = []
+    missing = []
     for ref in inv.args:
         try:
             service = ctx.client.call("api_service", ref, False)
@@ -446,9 +447,9 @@ def service_ps(inv: Invocation, ctx: Context) -> int:
                 raise  # no leader, say: not a missing service
             missing.append(ref)
             continue
-        f = dict(filters)
-        f["service"] = [service["ID"]]
-        tasks += ctx.client.call("api_tasks", f)
+        if service["ID"] not in ids:  # one filter of every service named: each task once
+            ids.append(service["ID"])
+    tasks = ctx.client.call("api_tasks", dict(filters, service=ids)) if ids else []
     if missing and not tasks and len(missing) == len(inv.args):
         raise CommandError("\n".join(f"no such service: {r}" for r in missing))
     print_tasks(ctx, inv, tasks)
@@ -929,7 +930,7 @@ def service_logs(inv: Invocation, ctx: Context) -> int:
     nodes = {n["ID"]: n for n in client.call("api_nodes")}
     addrs = {nid: n["Status"].get("Addr", "") for nid, n in nodes.items()}
     seen: dict[str, int] = {}
-    tasks.sort(key=lambda t: t["CreatedAt"])
+    tasks.sort(key=_created)
 
     def emit(follow_from: dict[str, int] | None) -> None:
         logs = client.call("api_task_logs", tasks, addrs)
@@ -944,11 +945,22 @@ def service_logs(inv: Invocation, ctx: Context) -> int:
             seen[t["ID"]] = len(lines)
 
     emit(None)
-    if inv.get("follow"):
-        while True:
-            client.sleep(0.5)
-            emit(seen)
+    while inv.get("follow"):  # until Ctrl-C: new tasks' lines come too, as swarm's do
+        client.sleep(LOGS_POLL)
+        known = {t["ID"] for t in tasks}
+        fresh = client.call("api_tasks", {"service": [service["ID"]]})
+        tasks.extend(sorted((t for t in fresh if t["ID"] not in known), key=_created))
+        nodes.update({n["ID"]: n for n in client.call("api_nodes")})
+        addrs.update({nid: n["Status"].get("Addr", "") for nid, n in nodes.items()})
+        emit(seen)
     return 0
+
+
+LOGS_POLL = 0.5  # how often `service logs -f` asks for new lines
+
+
+def _created(task: dict) -> str:
+    return task["CreatedAt"]
 
 
 def _since(value: str, now: float) -> float:
