@@ -312,9 +312,10 @@ def _sort(sh: Shell, args: list[str], io: IO) -> int:
         "ignore-leading-blanks": "b",
         "human-numeric-sort": "h",
         "version-sort": "V",
+        "stable": "s",
     }
     try:
-        opts, files = getopt(args, "sort", "nrufbhVk:t:", long)
+        opts, files = getopt(args, "sort", "nrufbhsVk:t:", long)
         flags = {name for name, _ in opts}
         sep = next((v for name, v in opts if name == "t"), None)
         keys = [_sort_key(v) for name, v in opts if name == "k"]
@@ -345,7 +346,11 @@ def _sort(sh: Shell, args: list[str], io: IO) -> int:
             out += value(part.lstrip() if sep is None else part, numeric or "n" in own)
         return out
 
-    lines.sort(key=key, reverse="r" in flags)
+    def ordered(line: str) -> tuple:
+        # equal keys: the whole lines byte by byte decide, unless -s (GNU's last resort)
+        return key(line) if "s" in flags else key(line) + (line,)
+
+    lines.sort(key=ordered, reverse="r" in flags or any("r" in own for _, _, own in keys))
     if "u" in flags:
         lines = list(dict.fromkeys(lines))
     io.out("".join(x + "\n" for x in lines))

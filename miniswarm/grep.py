@@ -71,6 +71,7 @@ class Grep:
         flags: set[str] = set()
         patterns: list[str] = []
         self.after = self.before = 0
+        self.context = False  # -A, -B or -C given: groups are set apart with "--"
         self.max_count: int | None = None
         for name, value in opts:
             if name == "e":
@@ -78,6 +79,7 @@ class Grep:
             elif name in ("A", "B", "C"):
                 if not value.isdigit():
                     raise UsageError(f"grep: {value}: invalid context length argument")
+                self.context = True
                 if name in ("A", "C"):
                     self.after = int(value)
                 if name in ("B", "C"):
@@ -110,6 +112,7 @@ class Grep:
         self.with_name = "H" in flags or (len(self.files) > 1 and "h" not in flags)
         if "o" in flags or "c" in flags or "l" in flags or "L" in flags or "q" in flags:
             self.after = self.before = 0
+            self.context = False
         self.selected_any = False
         self.errors = False
         self.name = ""
@@ -138,7 +141,7 @@ class Grep:
 
     def _emit(self, number: int, text: str, sep: str) -> str:
         out = ""
-        if (self.after or self.before) and self._printed_any and number > self.last_printed + 1:
+        if self.context and self._printed_any and number > self.last_printed + 1:
             out += "--\n"
         self._printed_any = True
         self.last_printed = number

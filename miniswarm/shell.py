@@ -603,6 +603,22 @@ def _false(sh: Shell, args: list[str], io: IO) -> int:
     return 1
 
 
+@builtin("test")
+def _test(sh: Shell, args: list[str], io: IO) -> int:
+    status, error = shlang.test(args, lambda path: path in sh.files)
+    if error:
+        io.err(f"-bash: test: {error}\n")
+    return status
+
+
+@builtin("[")
+def _bracket(sh: Shell, args: list[str], io: IO) -> int:
+    status, error = shlang.test(["["] + args, lambda path: path in sh.files)
+    if error:
+        io.err(f"-bash: {error}\n" if error.startswith("[") else f"-bash: [: {error}\n")
+    return status
+
+
 @builtin("export")
 def _export(sh: Shell, args: list[str], io: IO) -> int:
     for a in args:

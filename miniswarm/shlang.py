@@ -698,9 +698,22 @@ def _dollar(text: str, i: int, env: Environment) -> tuple[str, int]:
 
 
 def _braced(inner: str, env: Environment) -> str:
-    """${NAME}, ${#NAME}, ${NAME:-word}, ${NAME-word}, ${NAME:=word}, ${NAME:+word}."""
+    """${NAME}, ${#NAME}, ${NAME:-word}, ${NAME-word}, ${NAME:=word}, ${NAME:+word},
+    ${NAME:OFFSET[:LENGTH]}, ${NAME#pattern}, ${NAME##…}, ${NAME%…}, ${NAME%%…}."""
     if inner.startswith("#") and _NAME.fullmatch(inner[1:]):
         return str(len(env.var(inner[1:]) or ""))
+    m = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*):\s*(-?\s*\d+)(?::\s*(-?\d+))?", inner)
+    if m:
+        value = env.var(m.group(1)) or ""
+        start = int(m.group(2).replace(" ", ""))
+        start = max(0, len(value) + start) if start < 0 else start
+        if m.group(3) is None:
+            return value[start:]
+        length = int(m.group(3))
+        return value[start : start + length] if length >= 0 else value[start:length]
+    m = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)(##?|%%?)(.*)", inner, re.S)
+    if m:
+        return _trim(env.var(m.group(1)) or "", m.group(2), expand_one(m.group(3), env))
     m = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*|[?$#!0-9])(?:(:?)([-=+?])(.*))?", inner, re.S)
     if not m:
         raise ShellSyntaxError(f"${{{inner}}}: bad substitution")
@@ -723,8 +736,88 @@ def _braced(inner: str, env: Environment) -> str:
     return value or ""
 
 
+def _trim(value: str, op: str, pattern: str) -> str:
+    """${X#p} ${X##p} (a prefix off) and ${X%p} ${X%%p} (a suffix off): shortest or longest."""
+    import fnmatch
+
+    cuts = range(len(value) + 1)
+    if op.startswith("#"):
+        order = reversed(cuts) if op == "##" else cuts
+        for k in order:
+            if fnmatch.fnmatchcase(value[:k], pattern):
+                return value[k:]
+        return value
+    order = cuts if op == "%%" else reversed(cuts)
+    for k in order:
+        if fnmatch.fnmatchcase(value[k:], pattern):
+            return value[:k]
+    return value
+
+
 def _strip_newlines(text: str) -> str:
     return text.rstrip("\n")
+
+
+# -- test, [ ---------------------------------------------------------------------------------
+
+_INT_OPS: dict[str, Callable[[int, int], bool]] = {
+    "-eq": operator.eq,
+    "-ne": operator.ne,
+    "-lt": operator.lt,
+    "-le": operator.le,
+    "-gt": operator.gt,
+    "-ge": operator.ge,
+}
+
+
+def test(args: list[str], exists: Callable[[str], bool]) -> tuple[int, str]:
+    """`test EXPR` and `[ EXPR ]`, as both shells have them: (status, error). Strings,
+    integers, -z/-n, -e/-f/-d (through `exists`), !, and -a/-o between expressions."""
+    if args and args[0] == "[":
+        args = args[1:]
+        if not args or args[-1] != "]":
+            return 2, "[: missing `]'"
+        args = args[:-1]
+    try:
+        return (0 if _test_or(args, exists) else 1), ""
+    except ValueError as exc:
+        return 2, str(exc)
+
+
+def _test_or(args: list[str], exists: Callable[[str], bool]) -> bool:
+    if "-o" in args[1:-1]:
+        k = args.index("-o", 1)
+        return _test_or(args[:k], exists) or _test_or(args[k + 1 :], exists)
+    if "-a" in args[1:-1]:
+        k = args.index("-a", 1)
+        return _test_or(args[:k], exists) and _test_or(args[k + 1 :], exists)
+    if args[:1] == ["!"]:
+        return not _test_or(args[1:], exists)
+    if len(args) == 0:
+        return False
+    if len(args) == 1:
+        return args[0] != ""
+    if len(args) == 2:
+        op, a = args
+        unary = {"-z": a == "", "-n": a != ""}
+        if op in unary:
+            return unary[op]
+        if op in ("-e", "-f", "-d", "-s", "-r", "-w", "-x"):
+            return exists(a)
+        raise ValueError(f"{op}: unary operator expected")
+    if len(args) == 3:
+        a, op, b = args
+        if op in _INT_OPS:
+            for v in (a, b):
+                if not re.fullmatch(r"\s*-?\d+\s*", v):
+                    raise ValueError(f"{v}: integer expression expected")
+            return _INT_OPS[op](int(a), int(b))
+        if op in ("=", "=="):
+            return a == b
+        if op == "!=":
+            return a != b
+        raise ValueError(f"{op}: binary operator expected")
+    raise ValueError("too many arguments")
 
 
 # -- arithmetic ------------------------------------------------------------------------------

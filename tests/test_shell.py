@@ -156,3 +156,130 @@ def test_timeout_stops_a_docker_command_waiting_for_a_leader():
 def test_mistakes_get_a_shells_errors(line, err, status):
     lab = Lab([("h", "10.0.0.1")])
     assert sh(lab, line, "h") == ("", err, status)
+
+
+# -- what tutorials type -------------------------------------------------------------------------
+
+
+def test_a_token_kept_in_a_variable_joins_a_worker():
+    lab = Lab()
+    out, _, status = sh(lab, "docker swarm init --advertise-addr 192.168.0.100 >/dev/null")
+    assert status == 0
+    shell = Shell(lab, "worker1")
+    # a variable lives as long as the login: the next line still has it
+    assert shell.run("TOKEN=$(ssh manager1 docker swarm join-token -q worker)").status == 0
+    out = shell.run("docker swarm join --token $TOKEN 192.168.0.100:2377")
+    assert out.text == "This node joined a swarm as a worker.\n"
+    assert shell.run('echo "${#TOKEN} chars, starts ${TOKEN:0:9}"').stdout == (
+        "85 chars, starts SWMTKN-1-\n"
+    )
+    assert shell.run('echo "${TOKEN%%-*}" "${TOKEN#SWMTKN-1-}" | wc -c').stdout == "84\n"
+    assert shell.run('echo "${TOKEN%%-*}"').stdout == "SWMTKN\n"
+
+
+def test_command_substitution_backquotes_and_the_last_status(swarm):
+    ok_ = sh(swarm, "docker service create -d --name a nginx >/dev/null; "
+             "docker service create -d --name b nginx > /dev/null")  # fmt: skip
+    assert ok_[2] == 0
+    assert sh(swarm, "docker service ls -q | wc -l") == ("2\n", "", 0)
+    assert sh(swarm, "docker service rm $(docker service ls -q) | wc -l") == ("2\n", "", 0)
+    assert sh(swarm, "docker service rm $(docker service ls -q)")[1].startswith(
+        "docker: 'docker service rm' requires at least 1 argument"
+    )
+    assert sh(swarm, "echo `echo inner` $(echo $(echo nested))") == ("inner nested\n", "", 0)
+    assert sh(swarm, "false; echo $?; true; echo $?") == ("1\n0\n", "", 0)
+    assert sh(swarm, "docker service ps nosuch 2> /dev/null; echo $?")[0] == "1\n"
+    assert sh(swarm, "X=$(false); echo $?") == ("1\n", "", 0)
+
+
+def test_quoting_splitting_and_parameters_as_bash_does():
+    lab = Lab([("h", "10.0.0.1")])
+    assert sh(lab, "A='a  b'; printf '[%s]' $A \"$A\"; echo", "h") == ("[a][b][a  b]\n", "", 0)
+    assert sh(lab, 'E=; printf "[%s]" $E "$E" x; echo', "h") == ("[][x]\n", "", 0)
+    assert sh(lab, "echo ${U:-default} ${U-x} ${#HOSTNAME} $((2 ** 10 / 3))", "h") == (
+        "default x 1 341\n",
+        "",
+        0,
+    )
+    assert sh(lab, "N=3; for i in $(seq $N); do echo -n $i; done; echo", "h") == ("123\n", "", 0)
+    assert sh(lab, "i=0; while [ $i -lt 3 ]; do i=$((i+1)); done; echo $i", "h") == ("3\n", "", 0)
+    assert sh(lab, "if true; then echo yes; else echo no; fi", "h") == ("yes\n", "", 0)
+    assert sh(lab, "cat <<EOF\nhost $HOSTNAME\nEOF", "h") == ("host h\n", "", 0)
+    assert sh(lab, "cat <<'EOF'\nhost $HOSTNAME\nEOF", "h") == ("host $HOSTNAME\n", "", 0)
+    assert sh(lab, "(X=inner; exit 3); echo $? ${X:-unset}", "h") == ("3 unset\n", "", 0)
+    assert sh(lab, "{ echo a; echo b; } | sort -r", "h") == ("b\na\n", "", 0)
+
+
+def test_the_text_tools_take_their_common_flags(swarm):
+    text = "alpha 3\nbeta 10\ngamma 2\nBeta 7\n"
+    lab = Lab([("h", "10.0.0.1")])
+    lab.files["h"]["t.txt"] = text
+    cases = {
+        "grep -i beta t.txt": "beta 10\nBeta 7\n",
+        "grep -v beta t.txt": "alpha 3\ngamma 2\nBeta 7\n",
+        "grep -c a t.txt": "4\n",
+        "grep -E 'ta [0-9]+$' t.txt": "beta 10\nBeta 7\n",
+        "grep -o '[0-9]\\+' t.txt": "3\n10\n2\n7\n",
+        "grep -w alp t.txt; echo $?": "1\n",
+        "grep -A1 alpha t.txt": "alpha 3\nbeta 10\n",
+        "grep -B1 gamma t.txt": "beta 10\ngamma 2\n",
+        "grep -C1 -n gamma t.txt": "2-beta 10\n3:gamma 2\n4-Beta 7\n",
+        "grep -A0 -e alpha -e gamma t.txt": "alpha 3\n--\ngamma 2\n",
+        "head -n 2 t.txt": "alpha 3\nbeta 10\n",
+        "head -1 t.txt": "alpha 3\n",
+        "tail -n 1 t.txt": "Beta 7\n",
+        "tail -n +3 t.txt": "gamma 2\nBeta 7\n",
+        "sort t.txt | head -1": "Beta 7\n",
+        "sort -k2 -n t.txt | cut -d' ' -f1": "gamma\nalpha\nBeta\nbeta\n",
+        "sort -k2,2nr t.txt | head -n1": "beta 10\n",
+        "sort -r t.txt | head -n1": "gamma 2\n",
+        "wc -l t.txt": "4 t.txt\n",
+        "wc -l < t.txt": "4\n",
+        "cat t.txt | wc -w": "8\n",
+        "wc -c < t.txt": "31\n",
+        "cut -d' ' -f2 t.txt | paste 2>/dev/null || cut -d' ' -f2 t.txt | tr '\\n' ,": "3,10,2,7,",
+        "cut -c1-3 t.txt | sort -f | uniq -i -c": "      1 alp\n      2 Bet\n      1 gam\n",
+        "seq 3 | xargs echo n:": "n: 1 2 3\n",
+        "seq 4 | xargs -n 2 echo": "1 2\n3 4\n",
+    }
+    for line, want in cases.items():
+        out, err, _ = sh(lab, line, "h")
+        assert (out, err) == (want, ""), line
+
+
+def test_a_pipe_into_head_ends_the_writer_as_sigpipe_does():
+    lab = Lab([("h", "10.0.0.1")])
+    assert sh(lab, "seq 100000 | head -n 2; echo $?", "h") == ("1\n2\n0\n", "", 0)
+    shell = Shell(lab, "h")
+    out = shell.run("yes_ | head -1")  # a pipeline's status is its last command's
+    assert (out.stderr, out.status) == ("-bash: yes_: command not found\n", 0)
+    out = shell.run("for i in 1 2 3 4 5; do echo $i; done | head -n 2")
+    assert out.stdout == "1\n2\n"
+
+
+def test_watch_redraws_a_command_until_it_is_stopped(swarm):
+    # not on a terminal: each round printed after the last, with its title
+    out, _, status = sh(swarm, "timeout 5 watch -n 2 'docker node ls -q | wc -l'")
+    assert status == 124
+    rounds = out.split("Every 2.0s: docker node ls -q | wc -l")
+    assert len(rounds) == 4 and all(r.strip().endswith("5") for r in rounds[1:])
+    shell = Shell(swarm, "manager1", tty=True, width=60, height=10)
+    from miniswarm.screen import render
+
+    out = shell.run("timeout 3 watch -t -n1 hostname")
+    assert out.stdout.count("\x1b[H\x1b[2J") == 3  # the screen cleared each round
+    assert render(out.stdout, 60, 10) == ["manager1"]
+
+
+def test_clear_history_and_the_session_commands():
+    from miniswarm.repl import Session
+
+    s = Session(Lab())
+    s.feed("echo one")
+    s.feed("echo two | wc -c")
+    assert s.feed("history") == "    1  echo one\n    2  echo two | wc -c\n    3  history\n"
+    assert s.feed("history 1") == "    4  history 1\n"
+    assert s.feed("clear") == "\x1b[H\x1b[2J\x1b[3J"
+    assert s.feed("sudo docker info --format '{{.Swarm.LocalNodeState}}'") == "inactive\n"
+    assert s.feed("systemctl restart docker").startswith("miniswarm: systemctl is not part")
+    assert s.feed("DOCKER_HOST=worker2 docker info --format '{{.Name}}'") == "worker2\n"

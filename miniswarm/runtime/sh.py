@@ -571,31 +571,15 @@ def _tail(proc: Proc, args: list[str]) -> Program:
     return 0
 
 
-def _test(proc: Proc, args: list[str]) -> Program:
-    if args and args[-1] == "]":
-        args = args[:-1]
-    ok = False
-    if len(args) == 3:
-        a, op, b = args
-        ints = {"-eq": "==", "-ne": "!=", "-lt": "<", "-le": "<=", "-gt": ">", "-ge": ">="}
-        if op in ints:
-            try:
-                ok = eval(f"{int(a)} {ints[op]} {int(b)}")
-            except ValueError:
-                ok = False
-        elif op in ("=", "=="):
-            ok = a == b
-        elif op == "!=":
-            ok = a != b
-    elif len(args) == 2:
-        op, a = args
-        ok = {"-z": a == "", "-n": a != "", "-f": a in proc.files, "-e": a in proc.files}.get(
-            op, False
-        )
-    elif len(args) == 1:
-        ok = args[0] != ""
-    return 0 if ok else 1
-    yield  # pragma: no cover
+def _test(proc: Proc, args: list[str], name: str = "test") -> Program:
+    status, error = shlang.test(([name] if name == "[" else []) + args, proc.files.__contains__)
+    if error:
+        yield ("err", f"{proc.argv0}: {error}")
+    return status
+
+
+def _bracket(proc: Proc, args: list[str]) -> Program:
+    return (yield from _test(proc, args, "["))
 
 
 def _exec(proc: Proc, args: list[str]) -> Program:
@@ -810,7 +794,7 @@ COMMANDS = {
     "date": _date,
     "tail": _tail,
     "test": _test,
-    "[": _test,
+    "[": _bracket,
     "sh": _sh,
     "exec": _exec,
     "grep": _grep,
