@@ -238,15 +238,27 @@ def test_an_interactive_shell_in_a_container_and_out(lab):
     assert screen[at + 10 :][:3] == ["/ #", f"{box} $ echo back on $(hostname)", f"back on {box}"]
 
 
-def test_a_new_lab_draws_its_seed_and_the_same_seed_replays_it():
-    import secrets
+def test_a_new_lab_draws_its_seed_and_the_same_seed_replays_it(monkeypatch, capsys):
+    import io
 
+    from miniswarm.repl import repl
+
+    drawn = iter([271828, 314159])  # what the system's randomness gives, twice
+    monkeypatch.setattr("secrets.randbelow", lambda n: next(drawn))
+    seeds = []
+    for _ in range(2):  # `miniswarm < commands`: a new lab each time, with a seed of its own
+        monkeypatch.setattr("sys.stdin", io.StringIO("lab status | head -n 1\n"))
+        assert repl() == 0
+        seeds.append(re.search(r"seed (\d+) \(replay", capsys.readouterr().out).group(1))
+    assert seeds == ["271828", "314159"]
+    monkeypatch.setattr("sys.stdin", io.StringIO("lab status | head -n 1\n"))
+    assert repl(seed=5) == 0  # miniswarm --seed 5
+    assert "seed 5 (replay" in capsys.readouterr().out
     a, b = Lab(seed=4242), Lab(seed=4242)
     for lab in (a, b):
         lab.form_swarm(["manager1"], ["worker1"])
     assert ok(a, "docker node ls -q") == ok(b, "docker node ls -q")
     assert ok(a, "docker swarm join-token -q worker") == ok(b, "docker swarm join-token -q worker")
-    assert secrets.randbelow(1_000_000) != secrets.randbelow(1_000_000) or True  # drawn afresh
     student = Student(Lab(seed=31337))
     student.line("lab status | head -n 1")
     student.run()
