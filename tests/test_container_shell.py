@@ -3,6 +3,10 @@ recordings do, run to their end."""
 
 from __future__ import annotations
 
+import pytest
+from labshell import HOSTS, ok, swarm_lab
+from labshell import sh as typed
+
 from miniswarm.runtime import sh
 
 
@@ -48,3 +52,69 @@ def test_busybox_httpd_serves_its_home_in_the_foreground():
     assert serve("/", "10.0.0.2") == (200, "c0ffee\n")
     assert serve("/nope", "10.0.0.2")[0] == 404
     assert next(gen) == ("sleep", sh.FOREVER)
+
+
+# -- the programs of the images, through a lab ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def lab():
+    yield from swarm_lab(23)
+
+
+def on(lab, service: str) -> tuple[str, str]:
+    """(host, container ID) of the service's one running task."""
+    for host in HOSTS:
+        cid = ok(lab, f"docker ps -q -f name={service}", host).strip()
+        if cid:
+            return host, cid
+    raise AssertionError(f"no container of {service}")
+
+
+def test_redis_cli_talks_to_the_containers_redis(lab):
+    ok(lab, "docker service create -d --name cache redis:7")
+    lab.sleep(3)
+    host, cid = on(lab, "cache")
+    assert typed(lab, f"docker exec {cid} redis-cli ping", host) == ("PONG\n", 0)
+    assert typed(lab, f"docker exec {cid} redis-cli set hits 41", host) == ("OK\n", 0)
+    assert typed(lab, f"docker exec {cid} redis-cli incr hits", host) == ("42\n", 0)
+    assert typed(lab, f"docker exec -t {cid} redis-cli get hits", host) == ('"42"\r\n', 0)
+    assert typed(lab, f"docker exec {cid} redis-cli get nope", host) == ("\n", 0)
+
+
+def test_a_container_reaches_a_published_port_through_its_hosts_mesh(lab):
+    ok(lab, "docker service create -d --name pub -p 8088:80 nginx")
+    ok(lab, "docker service create -d --name client busybox sleep 1d")
+    lab.sleep(3)
+    host, cid = on(lab, "client")
+    page, status = typed(lab, f"docker exec {cid} wget -qO- http://192.168.0.101:8088/", host)
+    assert status == 0 and "<title>Welcome to nginx!</title>" in page
+    assert typed(lab, f"docker exec {cid} wget -qO- http://nosuch:80/", host) == (
+        "wget: bad address 'nosuch'\n",
+        1,
+    )
+    assert typed(lab, f"docker exec {cid} wget -q -O- 192.168.0.101:9999", host) == (
+        "wget: can't connect to remote host (192.168.0.101): Connection refused\n",
+        1,
+    )
+    assert typed(lab, f"docker exec {cid} curl -s localhost", host)[0].startswith(
+        "OCI runtime exec failed"
+    )  # busybox has no curl
+
+
+def test_a_program_in_a_pipe_or_script_inside_the_container(lab):
+    ok(lab, "docker service create -d --name scripted nginx")
+    lab.sleep(3)
+    host, cid = on(lab, "scripted")
+    line = f"docker exec {cid} sh -c 'curl -s localhost | grep -c nginx; nginx -v 2>&1'"
+    assert typed(lab, line, host) == ("6\nnginx version: nginx/1.29.3\n", 0)
+    assert typed(lab, f"echo 'echo $((6*7))' | docker exec -i {cid} sh", host) == ("42\n", 0)
+    assert typed(lab, f"docker exec {cid} sh -c 'nosuch'", host) == (
+        "sh: 1: nosuch: not found\n",
+        127,
+    )
+    assert typed(lab, f"docker exec {cid} bash -c 'nosuch'", host) == (
+        "bash: nosuch: command not found\n",
+        127,
+    )
+    assert typed(lab, f"docker exec -it {cid} sh", host) == ("the input device is not a TTY\n", 1)

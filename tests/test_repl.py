@@ -165,7 +165,14 @@ def test_completion_offers_docker_commands_flags_and_hosts():
         "update",
     ]
     assert "--availability" in complete("docker node update --av")
+    # the lab's commands, not those it leaves out
+    assert complete("docker ") == [
+        "config", "container", "exec", "info", "kill", "logs", "node", "ps", "rm", "secret",
+        "service", "stop", "swarm", "system", "version",
+    ]  # fmt: skip
+    assert complete("docker r") == ["rm"]
     assert complete("ssh work") == ["worker1", "worker2"]
+    assert "watch" in complete("wa") and "grep" in complete("gr")
     assert complete("docker -H man") == ["manager1", "manager2", "manager3"]
     assert complete("lab s") == ["stop", "start", "sleep", "status"]
 
@@ -198,3 +205,13 @@ def test_nothing_typed_breaks_the_repl_and_junk_changes_nothing(lines):
     s.pending = ""
     if not any(w in line for line in lines for w in ("docker", "lab", "ssh")):
         assert _state(lab) == before
+
+
+def test_a_docker_command_the_lab_leaves_out_says_so_and_why():
+    s = session()
+    out = s.feed("docker run -it ubuntu bash")
+    assert out == t("docker.left_out", command="run") + "\n"
+    assert s.feed("echo $?") == "1\n"
+    assert "\n  run " not in s.feed("docker --help")
+    assert s.feed("docker --help").rstrip().endswith("stack, start, stats, tag, top, trust, "
+                                                     "unpause, update, volume, wait")  # fmt: skip
