@@ -852,6 +852,6 @@ def _lab(sh: Shell, args: list[str], io: IO) -> int:
 
 
 # The text tools, curl and the login commands register themselves here.
-from . import coreutils, curl, login  # noqa: E402,F401
+from . import coreutils, curl, login, ping  # noqa: E402,F401
 
 __all__ = ["Shell", "Output", "IO", "ExitShell", "BUILTINS", "FILTERS"]

@@ -283,3 +283,22 @@ def test_clear_history_and_the_session_commands():
     assert s.feed("sudo docker info --format '{{.Swarm.LocalNodeState}}'") == "inactive\n"
     assert s.feed("systemctl restart docker").startswith("miniswarm: systemctl is not part")
     assert s.feed("DOCKER_HOST=worker2 docker info --format '{{.Name}}'") == "worker2\n"
+
+
+def test_ping_shows_a_stopped_host_and_a_partition_as_a_real_network_does():
+    lab = Lab()
+    out, _, status = sh(lab, "ping -c 2 worker1")
+    assert (
+        status == 0 and out.splitlines()[0] == "PING worker1 (192.168.0.103) 56(84) bytes of data."
+    )
+    assert "2 packets transmitted, 2 received, 0% packet loss" in out
+    lab.stop("worker1")
+    out, _, status = sh(lab, "ping -c 3 worker1")
+    assert status == 1
+    assert out.count("Destination Host Unreachable") == 3
+    assert "3 packets transmitted, 0 received, +3 errors, 100% packet loss" in out
+    lab.start("worker1")
+    lab.partition(["manager1"], ["worker1"])
+    out, _, status = sh(lab, "ping -c 2 192.168.0.103")
+    assert status == 1 and "icmp_seq" not in out  # silence: the packets are lost
+    assert sh(lab, "ping -c 1 nosuch") == ("", "ping: nosuch: Name or service not known\n", 2)

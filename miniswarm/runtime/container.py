@@ -152,6 +152,7 @@ class Runtime:
             cwd=c.spec.workdir,
         )
         proc.address = c.address
+        proc.dirs = images.ROOT_DIRS[c.spec.base]
         return proc
 
     def _has(self, c: Container, program: str) -> bool:

@@ -71,6 +71,7 @@ class Proc:
         self.argv0 = "sh"  # how the running shell was called (its error messages say so)
         self.server = server if server is not None else {}
         self.cwd = cwd
+        self.dirs: tuple[str, ...] = ()  # the directories at the top of its file system
         self.tty = False  # standard output is a terminal (docker exec -t)
         self.interactive = False  # standard input is a terminal (docker exec -it)
 
@@ -351,6 +352,9 @@ def _run_now(proc: Proc, script: str) -> str:
 # -- commands ------------------------------------------------------------------------------------
 
 
+# Directories every image has, empty or not (cd and ls find them).
+DIRS = {"/", "/root", "/tmp", "/etc", "/usr", "/var", "/bin", "/home", "/data", "/run", "/www"}
+
 # What every shell does itself, whatever the image has on its PATH.
 BUILTINS = {"echo", "printf", "test", "[", "true", "false", "exit", "cd", "pwd", "exec"}
 BUILTINS |= {"export", "unset", ":", "read"}
@@ -489,18 +493,20 @@ def _cat(proc: Proc, args: list[str]) -> Program:
 def _ls(proc: Proc, args: list[str]) -> Program:
     """busybox ls [-l] [PATH...]."""
     long = any(a.startswith("-") and "l" in a for a in args)
-    paths = sorted(a for a in args if not a.startswith("-")) or ["/"]
+    paths = sorted(a for a in args if not a.startswith("-")) or [proc.cwd]
     status = 0
-    for p in paths:
+    for shown_path in paths:
+        p = shown_path if shown_path.startswith("/") else proc.cwd.rstrip("/") + "/" + shown_path
         prefix = p.rstrip("/") + "/"
         if p in proc.files:
-            yield ("out", _long_line(proc, p, p) if long else p)
+            yield ("out", _long_line(proc, p, shown_path) if long else shown_path)
             continue
         names = sorted(
             {f[len(prefix) :].split("/", 1)[0] for f in proc.files if f.startswith(prefix)}
+            | (set(proc.dirs) if p == "/" else set())
         )
-        if not names:
-            yield ("err", f"ls: {p}: No such file or directory")
+        if not names and p not in DIRS:
+            yield ("err", f"ls: {shown_path}: No such file or directory")
             status = 1
             continue
         if long:
@@ -685,9 +691,12 @@ def _cd(proc: Proc, args: list[str]) -> Program:
         else:
             parts.append(part)
     path = "/" + "/".join(parts)
-    is_dir = path == "/" or any(f.startswith(path + "/") for f in proc.files) or path in {
-        "/root", "/tmp", "/etc", "/usr", "/var", "/bin", "/home", "/data", "/run",
-    }  # fmt: skip
+    is_dir = (
+        path == "/"
+        or any(f.startswith(path + "/") for f in proc.files)
+        or path in DIRS
+        or path.lstrip("/") in proc.dirs
+    )
     if not is_dir:
         yield ("err", f"{proc.argv0}: cd: can't cd to {target}: No such file or directory")
         return 2
