@@ -18,6 +18,7 @@ from .worker import Worker
 
 if TYPE_CHECKING:
     from .daemon import Daemon
+    from .sim.kernel import Event
 
 NODE_CERT = "swarm/certificates/swarm-node.crt"
 INITIAL_BACKOFF = 0.1
@@ -32,7 +33,7 @@ class Agent:
         self.session_id: str | None = None
         self.manager_addr: str | None = None
         self.backoff = 0.0
-        self.timer = None
+        self.timer: Event | None = None
         self.stopped = False
         self.registered = False
         self._ready: list[Future] = []

@@ -507,7 +507,8 @@ def _tr_set(text: str) -> str:
     for name, chars in _TR_CLASSES.items():
         text = text.replace(name, chars)
     text = _escapes(text)
-    out, i = [], 0
+    out: list[str] = []
+    i = 0
     while i < len(text):
         if i + 2 < len(text) and text[i + 1] == "-" and text[i] <= text[i + 2]:
             out.extend(chr(c) for c in range(ord(text[i]), ord(text[i + 2]) + 1))
@@ -542,6 +543,7 @@ def _tr(sh: Shell, args: list[str], io: IO) -> LineFilter | int:
     if "c" in flags or "C" in flags:
         everything = "".join(chr(c) for c in range(256))
         src = "".join(ch for ch in everything if ch not in src)
+    table: dict
     if "d" in flags:
         table = str.maketrans("", "", src)
         squeeze = set(dst) if "s" in flags else set()
@@ -654,7 +656,7 @@ def _sed_address(s: str, extended: bool) -> tuple[object, str]:
 
 
 def _sed_parse(script: str, extended: bool) -> list[tuple]:
-    program = []
+    program: list[tuple] = []
     for part in script.split(";"):
         s = part.strip()
         if not s:

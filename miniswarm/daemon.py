@@ -209,7 +209,7 @@ class Daemon(Process):
         return list(self._remotes)
 
     def set_remote_managers(self, managers: list[tuple[str, str]]) -> None:
-        self._remotes = [tuple(m) for m in managers]
+        self._remotes = [(m[0], m[1]) for m in managers]
         if self.state is not None and self.state["managers"] != self._remotes:
             self.state["managers"] = list(self._remotes)
             self._save()
@@ -246,6 +246,7 @@ class Daemon(Process):
         """Run this node's parts, as its persisted state says (after init, join, or a
         restart of the daemon). A manager whose data key is locked runs nothing until
         `swarm unlock` gives it the key (`kek`)."""
+        assert self.state is not None
         if self.state["role"] == "manager":
             try:
                 self._start_manager(kek=kek)
@@ -418,7 +419,7 @@ class Daemon(Process):
         node_id = ids.new_id(rng)
         root = ca.RootCA.create(rng, now)
         member = ids.raft_member_id(node_id, rng)
-        spec = copy.deepcopy(DEFAULT_SPEC)
+        spec: dict[str, Any] = copy.deepcopy(DEFAULT_SPEC)
         for key, value in (req.get("Spec") or {}).items():
             if isinstance(value, dict):
                 spec.setdefault(key, {}).update({k: v for k, v in value.items() if v is not None})
@@ -484,6 +485,7 @@ class Daemon(Process):
 
     def _create_cluster(self) -> None:
         init, self._init_cluster = self._init_cluster, None
+        assert init is not None and self.manager is not None
 
         def write(tx) -> None:
             if tx.store.cluster is None:
@@ -495,7 +497,7 @@ class Daemon(Process):
 
     def _force_new_cluster(self) -> Future:
         """Recover a swarm that lost its quorum from this manager alone."""
-        if self.manager is None or self.state.get("member_id") is None:
+        if self.manager is None or self.state is None or self.state.get("member_id") is None:
             return failed(DaemonError(ALREADY_IN_SWARM, 503))
         member = self.manager.member_id
         self.manager.stop()
@@ -625,7 +627,7 @@ class Daemon(Process):
         stats = self.control("node.list", {"filters": {}})
         timer = self.ctx.after(
             LEAVE_STATS_TIMEOUT,
-            lambda: out.done() or out.set_exception(DaemonError(prefix + suffix, 503)),
+            lambda: None if out.done() else out.set_exception(DaemonError(prefix + suffix, 503)),
         )
 
         def counted(f: Future) -> None:

@@ -101,11 +101,12 @@ def parse_duration(orig: str) -> int:
         if not (s[0] == "." or s[0].isdigit()):
             raise GoError(f"time: invalid duration {quote(orig)}")
         m = re.match(r"^(\d*)(\.(\d*))?", s)
+        assert m is not None  # the pattern matches the empty string
         whole, frac = m.group(1), m.group(3)
         if not whole and not frac:
             raise GoError(f"time: invalid duration {quote(orig)}")
         s = s[m.end() :]
-        u = re.match(r"^[^0-9.]*", s).group(0)
+        u = re.match(r"^[^0-9.]*", s).group(0)  # type: ignore[union-attr]  # always matches
         if not u:
             raise GoError(f"time: missing unit in duration {quote(orig)}")
         if u not in _UNITS:

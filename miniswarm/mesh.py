@@ -81,8 +81,8 @@ class Mesh:
                 # lost SYN does; the client's own deadline ends it.
                 if f.exception() is None:
                     answer.set_result(f.result())
-                elif isinstance(f.exception(), RpcError) and f.exception().code == "Refused":
-                    answer.set_exception(f.exception())
+                elif isinstance(exc := f.exception(), RpcError) and exc.code == "Refused":
+                    answer.set_exception(exc)
 
             forwarded.add_done_callback(done)
             return answer

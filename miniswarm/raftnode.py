@@ -25,7 +25,7 @@ from .raft import (
     Snapshot,
     Status,
 )
-from .sim.kernel import HostContext, Process
+from .sim.kernel import Event, HostContext, Process, Repeating
 
 # Swarm's settings (swarmkit manager/state/raft DefaultRaftConfig / DefaultNodeConfig).
 TICK_SECONDS = 1.0
@@ -166,7 +166,7 @@ class RaftNode:
         self._book: dict[str, str] = {}
         self._book_config: Config | None = None
         self._lead: str | None = None
-        self._ticker = None
+        self._ticker: Event | Repeating | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
 

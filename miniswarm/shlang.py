@@ -231,7 +231,7 @@ def _paren_end(text: str, i: int) -> int:
 def _read_heredoc(text: str, i: int, doc: HereDoc) -> int:
     """Read a here-document's body from `i` up to its delimiter line; where the script
     goes on after it."""
-    lines = []
+    lines: list[str] = []
     while True:
         if i >= len(text):
             raise Incomplete(f"here-document delimited by `{doc.delimiter}'")
@@ -566,7 +566,10 @@ class _Parser:
 class Environment(Protocol):
     """What expanding a word needs from the shell running it."""
 
-    status: int  # $?
+    @property
+    def status(self) -> int:
+        """$?"""
+        ...
 
     def var(self, name: str) -> str | None:
         """A variable's value (None if unset): NAME, or $$, $#, $0, $1…"""
@@ -704,13 +707,13 @@ def _braced(inner: str, env: Environment) -> str:
         return str(len(env.var(inner[1:]) or ""))
     m = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*):\s*(-?\s*\d+)(?::\s*(-?\d+))?", inner)
     if m:
-        value = env.var(m.group(1)) or ""
+        text = env.var(m.group(1)) or ""
         start = int(m.group(2).replace(" ", ""))
-        start = max(0, len(value) + start) if start < 0 else start
+        start = max(0, len(text) + start) if start < 0 else start
         if m.group(3) is None:
-            return value[start:]
+            return text[start:]
         length = int(m.group(3))
-        return value[start : start + length] if length >= 0 else value[start:length]
+        return text[start : start + length] if length >= 0 else text[start:length]
     m = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)(##?|%%?)(.*)", inner, re.S)
     if m:
         return _trim(env.var(m.group(1)) or "", m.group(2), expand_one(m.group(3), env))
@@ -718,7 +721,7 @@ def _braced(inner: str, env: Environment) -> str:
     if not m:
         raise ShellSyntaxError(f"${{{inner}}}: bad substitution")
     name, colon, op, word = m.groups()
-    value = str(env.status) if name == "?" else env.var(name)
+    value: str | None = str(env.status) if name == "?" else env.var(name)
     unset = value is None or (colon and value == "")
     if op is None:
         return value or ""

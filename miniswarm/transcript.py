@@ -257,11 +257,11 @@ def play(text: str, seed: int | None = None, check: bool = False) -> Outcome:
 
 def _play(t: Transcript, lab: Lab, check: bool) -> Outcome:
     learner = Learner(lab)
-    shells: dict[str, Shell] = {}
+    shells: dict[tuple[str, tuple[int, int] | None], Shell] = {}
     out: list[str] = []
     diffs: list[Difference] = []
     checked = 0
-    t0: float | None = None
+    t0 = 0.0  # when the first command ran (the swarm formed before it)
     formed = False
     untimed = not any(s.kind == "at" for s in t.steps)  # waits are told only in notes
     last_start: float | None = None

@@ -22,6 +22,7 @@ from .runtime.container import START_TIME, Container, NoSuchImage, Runtime
 
 if TYPE_CHECKING:
     from .agent import Agent
+    from .sim.kernel import Event
 
 PREPARE_TIME = 0.2  # checking the image and creating the container
 REPORT_BATCH = 0.05
@@ -190,7 +191,7 @@ class Worker:
         self.runners: dict[str, TaskRunner] = {}
         self._pending: dict[str, dict] = {}
         self._sending = False
-        self._timer = None
+        self._timer: Event | None = None
         # The secrets and configs this node's tasks need, from the dispatcher; held in
         # memory only, and forgotten when no task here needs them any more.
         self.files: dict[str, dict[str, str]] = {"secret": {}, "config": {}}
@@ -221,11 +222,9 @@ class Worker:
         argv = None
         if cs.get("Command") or cs.get("Args"):
             entry = list(cs.get("Command") or (image.entrypoint if image else ()))
-            args = list(
-                cs.get("Args")
-                if cs.get("Args") is not None
-                else (() if cs.get("Command") else (image.cmd if image else ()))
-            )
+            given = cs.get("Args")
+            default = () if cs.get("Command") else (image.cmd if image else ())
+            args = list(given if given is not None else default)
             argv = entry + args
         labels = {
             "com.docker.swarm.node.id": self.agent.d.node_id,

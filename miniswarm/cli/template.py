@@ -70,6 +70,7 @@ def _tokens(text: str, base: int) -> list[Token]:
             ch = text[pos:].lstrip()[0]
             raise _ParseError(f"bad character U+{ord(ch):04X} {ch!r}", base + pos)
         kind = m.lastgroup
+        assert kind is not None  # every alternative of _TOKEN is a named group
         out.append(Token(kind, m.group(kind), base + m.start(kind)))
         pos = m.end()
     return out
@@ -253,7 +254,7 @@ def _printf(fmt: str, *args: Any) -> str:
             text = str(int(v))
         else:
             return ("%" + flags + verb) % v
-        width = re.match(r"-?\d*", flags).group(0)
+        width = re.match(r"-?\d*", flags).group(0)  # type: ignore[union-attr]  # always matches
         if width and width != "-":
             n = int(width)
             text = text.ljust(-n) if n < 0 else text.rjust(n)

@@ -85,7 +85,7 @@ class Allocator:
 
 def ingress_addresses(tx: Tx) -> set[str]:
     """The ingress network's addresses in use: services' virtual IPs and live tasks'."""
-    used = set()
+    used: set[str] = set()
     for service in tx.all("services"):
         vips = (service.get("Endpoint") or {}).get("VirtualIPs") or []
         if not vips:

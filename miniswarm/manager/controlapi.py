@@ -202,8 +202,8 @@ class ControlAPI(ServiceAPI, SecretAPI):
                     "FailedPrecondition", f"node {node['ID']} is not down and can't be removed"
                 )
             tx.delete("nodes", node["ID"])
-            for t in list(self.store.tasks_on_node(node["ID"])):
-                t = tx.get("tasks", t["ID"])
+            for stored in list(self.store.tasks_on_node(node["ID"])):
+                t = tx.get("tasks", stored["ID"])
                 if t is not None and not taskstate.terminal(t["Status"]["State"]):
                     orphaned = dict(t)
                     orphaned["Status"] = {

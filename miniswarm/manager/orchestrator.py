@@ -29,6 +29,7 @@ from . import constraint, specs
 from .store import Applied
 
 if TYPE_CHECKING:
+    from ..sim.kernel import Repeating
     from . import Manager
     from .writer import Tx
 
@@ -224,7 +225,7 @@ class Orchestrator:
         self._reap: set[tuple] = set()
         self._removed: set[str] = set()
         self._scheduled = False
-        self._reaper = None
+        self._reaper: Repeating | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -262,7 +263,7 @@ class Orchestrator:
         for ch, old, new in applied.changes:
             if ch.kind == "services":
                 if new is None:
-                    self._deleted.add(old["ID"])
+                    self._deleted.add(ch.target)
                 elif (
                     old is None
                     or old["Spec"] != new["Spec"]
@@ -281,7 +282,7 @@ class Orchestrator:
                     self._removed.add(new["ID"])
                 self.updates.task_changed(old, new)
             elif ch.kind == "nodes":
-                node_id = (new or old)["ID"]
+                node_id = ch.target
                 if (
                     new is None
                     or old is None
@@ -373,7 +374,8 @@ class Orchestrator:
         runnable, _ = self.slots(tx, service)
         have = len(runnable)
         if want > have:
-            free, slot = [], 1
+            free: list[int] = []
+            slot = 1
             while len(free) < want - have:
                 if slot not in runnable:
                     free.append(slot)
@@ -448,8 +450,8 @@ class Orchestrator:
                 services.add(s["ID"])
         if not node_invalid(node):
             return
-        for t in list(self.m.store.tasks_on_node(node_id)):
-            t = tx.get("tasks", t["ID"])
+        for stored in list(self.m.store.tasks_on_node(node_id)):
+            t = tx.get("tasks", stored["ID"])
             if t is None or not taskstate.runnable(t):
                 continue
             service = tx.get("services", t.get("ServiceID", ""))
@@ -561,8 +563,8 @@ class ConstraintEnforcer:
             node = tx.get("nodes", nid)
             if node is None:
                 continue
-            for t in list(self.m.store.tasks_on_node(nid)):
-                t = tx.get("tasks", t["ID"])
+            for stored in list(self.m.store.tasks_on_node(nid)):
+                t = tx.get("tasks", stored["ID"])
                 if (
                     t is None
                     or not taskstate.runnable(t)

@@ -15,6 +15,7 @@ from ..gocompat import rfc3339nano
 from .store import Applied
 
 if TYPE_CHECKING:
+    from ..sim.kernel import Repeating
     from . import Manager
     from .writer import Tx
 
@@ -25,7 +26,7 @@ class RoleManager:
     def __init__(self, manager: Manager) -> None:
         self.m = manager
         self._removing: set[str] = set()
-        self._timer = None
+        self._timer: Repeating | None = None
 
     def start(self) -> None:
         self.m.store.watchers.append(self._watch)

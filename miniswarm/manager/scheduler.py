@@ -24,6 +24,7 @@ from . import constraint
 from .store import Applied
 
 if TYPE_CHECKING:
+    from ..sim.kernel import Event
     from . import Manager
     from .writer import Tx
 
@@ -155,7 +156,7 @@ class Scheduler:
     def __init__(self, manager: Manager) -> None:
         self.m = manager
         self.ctx = manager.ctx
-        self._timer = None
+        self._timer: Event | None = None
         self._first_change: float | None = None
         self._running = False
 

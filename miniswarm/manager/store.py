@@ -45,6 +45,20 @@ class Change:
     def __reduce__(self) -> tuple:  # pickled in every Raft entry: keep it quick
         return (Change, (self.action, self.kind, self.obj, self.id, self.version))
 
+    @property
+    def target(self) -> str:
+        """The ID of the object it changes."""
+        if self.obj is not None:
+            return self.obj["ID"]
+        assert self.id is not None, "a change names its object"
+        return self.id
+
+    @property
+    def body(self) -> dict:
+        """The object a create or update writes."""
+        assert self.obj is not None, "a delete writes no object"
+        return self.obj
+
     @staticmethod
     def create(kind: str, obj: dict) -> Change:
         return Change("create", kind, obj)
@@ -100,13 +114,16 @@ def _index_key(kind: str, obj: dict) -> tuple:
 
 class Store:
     def __init__(self) -> None:
+        self.watchers: list[Callable[[Applied], None]] = []
+        self._reset()
+
+    def _reset(self) -> None:
         self.tables: dict[str, dict[str, dict]] = {k: {} for k in KINDS}
         self.index = 0  # the last Raft index applied
         self._names: dict[str, dict[str, str]] = {k: {} for k in NAMED}
         self._tasks_by_service: dict[str, set[str]] = {}
         self._tasks_by_node: dict[str, set[str]] = {}
         self._unassigned: set[str] = set()  # tasks the scheduler has still to place
-        self.watchers: list[Callable[[Applied], None]] = []
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -146,13 +163,13 @@ class Store:
         for ch in batch.changes:
             table = self.tables[ch.kind]
             if ch.action == "delete":
-                old = table.pop(ch.id)
-                self._unindex(ch.kind, old)
-                applied.changes.append((ch, old, None))
+                gone = table.pop(ch.target)
+                self._unindex(ch.kind, gone)
+                applied.changes.append((ch, gone, None))
                 continue
-            old = table.get(ch.obj["ID"])
+            old = table.get(ch.target)
             # Version right after ID, where the Engine API's structs have it.
-            obj = {"ID": None, "Version": None, **ch.obj}
+            obj = {"ID": None, "Version": None, **ch.body}
             obj["Version"] = {"Index": index}
             table[obj["ID"]] = obj
             if old is None or _index_key(ch.kind, old) != _index_key(ch.kind, obj):
@@ -170,13 +187,13 @@ class Store:
         names: dict[tuple[str, str], str | None] = {}
         for ch in batch.changes:
             table = self.tables[ch.kind]
-            id = ch.id if ch.action == "delete" else ch.obj["ID"]
+            id = ch.target
             exists = seen.get((ch.kind, id), id in table)
             if ch.action == "create":
                 if exists:
                     raise StoreError("AlreadyExists", "object already exists")
                 if ch.kind in NAMED:
-                    key = _name_key(ch.obj)
+                    key = _name_key(ch.body)
                     holder = names.get((ch.kind, key), self._names[ch.kind].get(key))
                     if holder is not None:
                         raise StoreError("AlreadyExists", "name conflicts with an existing object")
@@ -190,7 +207,7 @@ class Store:
                     if current["Version"]["Index"] != ch.version:
                         raise StoreError("Unknown", "update out of sequence")
                 if ch.kind in NAMED and current is not None:
-                    if _name_key(ch.obj) != _name_key(current):
+                    if _name_key(ch.body) != _name_key(current):
                         raise StoreError("Unimplemented", "renaming objects is not supported")
             else:
                 if not exists:
@@ -226,9 +243,7 @@ class Store:
 
     def restore(self, data: Any) -> None:
         index, tables = data
-        watchers = self.watchers
-        self.__init__()
-        self.watchers = watchers
+        self._reset()
         self.index = index
         for kind, table in tables.items():
             for obj in table.values():

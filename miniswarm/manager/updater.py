@@ -23,6 +23,7 @@ from . import specs
 from .orchestrator import new_task, task_dirty, with_desired
 
 if TYPE_CHECKING:
+    from ..sim.kernel import Event
     from .orchestrator import Orchestrator
     from .writer import Tx
 
@@ -57,7 +58,7 @@ class Updater:
         self.waiting: dict[str, Any] = {}  # new task -> what to do once it runs
         self.busy = 0
         self.stopped = False
-        self.monitor_timer = None
+        self.monitor_timer: Event | None = None
         self.needs_status = not status
 
     # -- running ----------------------------------------------------------------------------------
@@ -292,7 +293,7 @@ class UpdateSupervisor:
         state = (service.get("UpdateStatus") or {}).get("State")
         if state in ("paused", "rollback_paused"):
             return
-        nodes = {}
+        nodes: dict[str, dict | None] = {}
         dirty = {}
         for key, ts in slots.items():
             live = [t for t in ts if taskstate.runnable(t)]

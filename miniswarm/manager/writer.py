@@ -45,9 +45,9 @@ class Tx:
         for obj in self.store.all(kind):
             if obj["ID"] not in changed:
                 yield obj
-        for obj in changed.values():
-            if obj is not None:
-                yield obj
+        for changed_obj in changed.values():
+            if changed_obj is not None:
+                yield changed_obj
 
     def tasks_of_service(self, service_id: str) -> list[dict]:
         """The service's tasks as this transaction sees them."""

@@ -353,6 +353,7 @@ def _redis_cli(proc: Proc, args: list[str]) -> Program:
     else:
         prompt = f"{host}:{port}> "
     if words:
+        assert store is not None  # without a server, a command was refused above
         for line in _redis(store, words, raw=not proc.tty):
             yield ("out", line)
         return 0

@@ -18,6 +18,12 @@ STOP_TIME = 1.1  # seconds a stopped server takes to exit (SIGTERM, then cleanup
 START_TIME = 0.25  # from "starting" to the process running
 
 
+def _pair(assignment: str) -> tuple[str, str]:
+    """NAME=value (a NAME alone is an empty value)."""
+    name, _, value = assignment.partition("=")
+    return name, value
+
+
 class NoSuchImage(Exception):
     def __init__(self, ref: str) -> None:
         super().__init__(f"No such image: {ref}")
@@ -110,8 +116,8 @@ class Runtime:
         if spec is None:
             raise NoSuchImage(image_ref)
         cid = ids.hex_id(self.ctx.rng)
-        environ = dict(e.split("=", 1) if "=" in e else (e, "") for e in spec.env)
-        environ.update(dict(e.split("=", 1) if "=" in e else (e, "") for e in env))
+        environ = dict(_pair(e) for e in spec.env)
+        environ.update(_pair(e) for e in env)
         host = hostname or cid[:12]
         environ["HOSTNAME"] = host
         environ.setdefault("HOME", "/root")

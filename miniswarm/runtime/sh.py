@@ -26,7 +26,8 @@ from typing import Any
 
 from .. import shlang
 
-Program = Generator[tuple[str, Any], None, int]
+# What a program yields, what answers it (a typed line, an HTTP answer), what it returns.
+Program = Generator[tuple[str, Any], Any, int]
 Handler = Callable[[str, str], tuple[int, str]]  # (path, client address) -> (status, body)
 FOREVER = float("inf")
 
@@ -143,8 +144,8 @@ def _pipeline(proc: Proc, p: shlang.Pipeline) -> Program:
     saved = proc.files.get("/dev/stdin")
     for k, cmd in enumerate(p.commands):
         if k < len(p.commands) - 1:
-            out = yield from _capture(proc, cmd)
-            proc.files["/dev/stdin"] = out + "\n" if out else ""
+            captured = yield from _capture(proc, cmd)
+            proc.files["/dev/stdin"] = captured + "\n" if captured else ""
         else:
             yield from _command(proc, cmd)
     if len(p.commands) > 1:
@@ -311,7 +312,7 @@ def _relay(gen: Program, handle: Callable[[tuple[str, Any]], tuple[str, Any] | N
             thrown = exc
 
 
-def _capture(proc: Proc, node: shlang.Command) -> Program:
+def _capture(proc: Proc, node: shlang.Command) -> Generator[tuple[str, Any], Any, str]:
     """Run a command and collect its standard output (for pipes)."""
     lines: list[str] = []
 

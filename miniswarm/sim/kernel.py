@@ -350,8 +350,10 @@ class Kernel:
                 return
             if self.record:
                 self._record(host.name, "recv", f"from {src} {msg!r}")
+            assert host.process is not None  # an up host runs its process
             host.process.on_message(src, msg)
             return
+        assert ev.fn is not None  # only messages carry no function
         if ev.kind == "call" or ev.kind == "control":
             ev.fn(*ev.args)
             return

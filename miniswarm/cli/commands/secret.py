@@ -6,6 +6,7 @@ ls` has a DRIVER column; their --pretty templates are spaced differently."""
 from __future__ import annotations
 
 import base64
+import functools
 
 from ...daemon import DaemonError
 from ...gocompat import human_duration, parse_rfc3339, time_string
@@ -173,7 +174,5 @@ def _rm(kind: str, inv: Invocation, ctx: Context) -> int:
 
 
 for _kind in ("secret", "config"):
-    command(f"docker {_kind} create")(lambda inv, ctx, k=_kind: _create(k, inv, ctx))
-    command(f"docker {_kind} ls")(lambda inv, ctx, k=_kind: _ls(k, inv, ctx))
-    command(f"docker {_kind} inspect")(lambda inv, ctx, k=_kind: _inspect(k, inv, ctx))
-    command(f"docker {_kind} rm")(lambda inv, ctx, k=_kind: _rm(k, inv, ctx))
+    for _verb, _fn in (("create", _create), ("ls", _ls), ("inspect", _inspect), ("rm", _rm)):
+        command(f"docker {_kind} {_verb}")(functools.partial(_fn, _kind))
