@@ -696,7 +696,9 @@ def _sed_match(addr: object, n: int, line: str, last: bool) -> bool:
     return bool(addr.search(line))  # type: ignore[attr-defined]
 
 
-def _sed_selected(a1, a2, n, line, last, active, k) -> bool:  # type: ignore[no-untyped-def]
+def _sed_selected(
+    a1: object, a2: object, n: int, line: str, last: bool, active: list[bool], k: int
+) -> bool:
     if a2 is None:
         return _sed_match(a1, n, line, last)
     if active[k]:

@@ -106,7 +106,8 @@ def parse_duration(orig: str) -> int:
         if not whole and not frac:
             raise GoError(f"time: invalid duration {quote(orig)}")
         s = s[m.end() :]
-        u = re.match(r"^[^0-9.]*", s).group(0)  # type: ignore[union-attr]  # always matches
+        unit = re.match(r"^[^0-9.]*", s)
+        u = unit.group(0) if unit else ""
         if not u:
             raise GoError(f"time: missing unit in duration {quote(orig)}")
         if u not in _UNITS:

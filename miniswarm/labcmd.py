@@ -10,11 +10,13 @@ Ctrl-C stops `lab sleep`), and transcripts use the same actions (`$ lab: stop wo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .i18n import t
 
 if TYPE_CHECKING:
+    from .daemon import Daemon
     from .lab import Lab
     from .shell import IO, Shell
 
@@ -76,7 +78,7 @@ def lab_action(lab: Lab, action: str) -> None:
         raise ValueError(exc.message) from None
 
 
-def _act(lab: Lab, verb: str, args: list[str], sleep) -> list[str]:  # type: ignore[no-untyped-def]
+def _act(lab: Lab, verb: str, args: list[str], sleep: Callable[[float], None]) -> list[str]:
     """Do one action; the notes to print (hosts that were already so)."""
     notes = []
     if verb == "stop":
@@ -151,7 +153,7 @@ def status(lab: Lab) -> str:
     return "\n".join(rows) + "\n"
 
 
-def _status_of(daemon, members: dict[str, str]) -> str:  # type: ignore[no-untyped-def]
+def _status_of(daemon: Daemon, members: dict[str, str]) -> str:
     if daemon.state is None:
         return t("lab.status.no_swarm")
     if daemon.manager is None:

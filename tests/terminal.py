@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from prompt_toolkit.input import create_pipe_input
-from prompt_toolkit.output import DummyOutput
+from prompt_toolkit.data_structures import Size
+from prompt_toolkit.input import PipeInput, create_pipe_input
+from prompt_toolkit.output import DummyOutput, Output
 
 from miniswarm.lab import Lab
 from miniswarm.repl import Repl, Session
@@ -105,7 +106,7 @@ class Student:
 class _TestRepl(Repl):
     """The Repl, its prompts echoed into the record (a real terminal shows them)."""
 
-    def __init__(self, student: Student, session: Session, pipe, output) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, student: Student, session: Session, pipe: PipeInput, output: Output) -> None:
         super().__init__(session, input=pipe, output=output, write=student._write)
         self.student = student
 
@@ -138,7 +139,5 @@ class _SizedOutput(DummyOutput):
     def __init__(self, width: int, height: int) -> None:
         self.width, self.height = width, height
 
-    def get_size(self):  # type: ignore[no-untyped-def]
-        from prompt_toolkit.data_structures import Size
-
+    def get_size(self) -> Size:
         return Size(rows=self.height, columns=self.width)

@@ -254,7 +254,8 @@ def _printf(fmt: str, *args: Any) -> str:
             text = str(int(v))
         else:
             return ("%" + flags + verb) % v
-        width = re.match(r"-?\d*", flags).group(0)  # type: ignore[union-attr]  # always matches
+        m = re.match(r"-?\d*", flags)
+        width = m.group(0) if m else ""
         if width and width != "-":
             n = int(width)
             text = text.ljust(-n) if n < 0 else text.rjust(n)

@@ -200,7 +200,18 @@ class Runtime:
             c._gen, value, False, c, output, wait, read, http, lambda code: self._exited(c, code)
         )
 
-    def _drive(self, gen, value, throw, c, output, wait, read, http, done) -> None:  # type: ignore[no-untyped-def]
+    def _drive(
+        self,
+        gen: sh.Program,
+        value: Any,
+        throw: bool,
+        c: Container,
+        output: Callable[[str, str], None],
+        wait: Callable[[float], None],
+        read: Callable[[tuple[str, bool]], bool],
+        http: Callable[[tuple], None],
+        done: Callable[[int], None],
+    ) -> None:
         """Run a program (sh.py's generator protocol) until it waits or ends: its output,
         servers, sleeps, reads and requests go to the callbacks given."""
         steps = 0

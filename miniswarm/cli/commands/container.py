@@ -6,7 +6,7 @@ from ...daemon import DaemonError
 from ...gocompat import human_duration, rfc3339nano
 from ...job import Interrupted
 from ..parse import Invocation
-from . import CommandError, Context, command, for_each
+from . import CommandError, Context, Terminal, command, for_each
 from .node import format_rows, parse_filters
 
 PS_HEADERS = {
@@ -233,7 +233,7 @@ def exec_(inv: Invocation, ctx: Context) -> int:
             client.call("api_exec_signal", exec_id)  # the container's terminal gets ^C
 
 
-def _typed(ctx: Context, keyboard, prompt: str, secret: bool) -> str | None:  # type: ignore[no-untyped-def]
+def _typed(ctx: Context, keyboard: Terminal | None, prompt: str, secret: bool) -> str | None:
     """A line for the process: typed at its prompt (Ctrl-C there gives a fresh prompt, as
     a shell does), or the end of input when nothing can be typed."""
     if keyboard is None:
