@@ -254,8 +254,8 @@ def _printf(fmt: str, *args: Any) -> str:
             text = str(int(v))
         else:
             return ("%" + flags + verb) % v
-        m = re.match(r"-?\d*", flags)
-        width = m.group(0) if m else ""
+        given = re.match(r"-?\d*", flags)
+        width = given.group(0) if given else ""
         if width and width != "-":
             n = int(width)
             text = text.ljust(-n) if n < 0 else text.rjust(n)
