@@ -17,6 +17,7 @@ import fnmatch
 import hashlib
 import re
 
+from ..curl import REASONS
 from ..shlang import ShellSyntaxError, arith
 from .sh import COMMANDS, Interrupt, Proc, Program
 
@@ -56,7 +57,6 @@ def _split_url(url: str) -> tuple[str, str, int, str] | None:
     return scheme, host, int(port or 80), "/" + path
 
 
-REASONS = {200: "OK", 404: "Not Found", 403: "Forbidden", 500: "Internal Server Error"}
 
 
 # -- wget (busybox) ----------------------------------------------------------------------------
@@ -140,74 +140,42 @@ def _wget(proc: Proc, args: list[str]) -> Program:
 
 
 def _curl(proc: Proc, args: list[str]) -> Program:
-    """curl [-sSfi] [-m SECONDS] URL, as on a lab host (curl.py), from the container."""
-    from ..curl import CURL_HELP
+    """curl [-sSfi] [-m SECONDS] URL, read as the hosts' curl reads it (curl.py), from
+    inside the container."""
+    from .. import curl
 
-    silent = show_error = fail = include = False
-    max_time: float | None = None
-    url = None
-    it = iter(args)
-    for a in it:
-        if a in ("-m", "--max-time"):
-            try:
-                max_time = float(next(it, ""))
-            except ValueError:
-                yield ("err", f"curl: option {a}: expected a proper numerical parameter")
-                return 2
-        elif a.startswith("-") and not a.startswith("--") and len(a) > 1:
-            for flag in a[1:]:
-                if flag not in "sSfiLv":
-                    yield ("err", f"curl: option -{flag}: is unknown")
-                    yield ("err", CURL_HELP.rstrip("\n"))
-                    return 2
-                silent |= flag == "s"
-                show_error |= flag == "S"
-                fail |= flag == "f"
-                include |= flag == "i"
-        elif a.startswith("--"):
-            silent |= a == "--silent"
-            fail |= a == "--fail"
-            include |= a == "--include"
-        else:
-            url = a
-    if url is None:
-        yield ("err", "curl: no URL specified")
-        yield ("err", CURL_HELP.rstrip("\n"))
-        return 2
+    try:
+        r = curl.parse(args)
+    except curl.CurlError as exc:
+        for line in exc.text.rstrip("\n").split("\n"):
+            if line:
+                yield ("err", line)
+        return exc.status
 
     def error(code: int, text: str) -> Program:
-        if not silent or show_error:
-            yield ("err", f"curl: ({code}) {text}")
+        shown = r.error(code, text)
+        if shown:
+            yield ("err", shown.rstrip("\n"))
         return code
 
-    parts = _split_url(url)
-    if parts is None:
-        return (yield from error(3, "URL rejected: Port number was not a decimal number"))
-    scheme, host, port, path = parts
-    if scheme != "http":
-        return (yield from error(1, f'Protocol "{scheme}" not supported'))
-    address = resolve(proc, host)
+    address = resolve(proc, r.host)
     if address is None:
-        return (yield from error(6, f"Could not resolve host: {host}"))
+        return (yield from error(6, f"Could not resolve host: {r.host}"))
     start = proc.now()
-    answer = yield ("http", (address, port, path, max_time if max_time is not None else 3.0))
+    wait = r.max_time if r.max_time is not None else 3.0
+    answer = yield ("http", (address, r.port, r.path, wait))
     if isinstance(answer, str):
         ms = int((proc.now() - start) * 1000)
-        if answer == "timeout" and max_time is not None:
+        if answer == "timeout" and r.max_time is not None:
             return (yield from error(28, f"Connection timed out after {ms} milliseconds"))
         code = 28 if answer == "timeout" else 7
-        reason = (
-            f"Failed to connect to {host} port {port} after {ms} ms: Couldn't connect to server"
-        )
-        return (yield from error(code, reason))
+        reason = f"Failed to connect to {r.host} port {r.port} after {ms} ms: "
+        return (yield from error(code, reason + "Couldn't connect to server"))
     status, body = answer
-    if fail and status >= 400:
+    if r.fail and status >= 400:
         return (yield from error(22, f"The requested URL returned error: {status}"))
-    if include:
-        yield ("out", f"HTTP/1.1 {status} {REASONS.get(status, '')}\r")
-        yield ("out", f"Content-Length: {len(body)}\r")
-        yield ("out", "\r")
-    for line in body.rstrip("\n").split("\n"):
+    text = (curl.head(status, body) if r.include else "") + body
+    for line in text.rstrip("\n").split("\n"):
         yield ("out", line)
     return 0
 

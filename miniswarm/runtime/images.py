@@ -44,82 +44,14 @@ _COMMON |= {"hostname", "date", "tail", "head", "test", "[", "grep", "true", "fa
 _COMMON |= {"id", "whoami", "pwd", "uname", "exit"}
 _BUSYBOX = _COMMON | {"ash", "ping", "httpd", "wget", "nslookup", "nc"}
 # The directories at the top of each base image's file system (what `ls /` shows).
+_FHS = "bin boot dev etc home lib lib64 media mnt opt proc root run sbin srv sys tmp usr var"
 ROOT_DIRS: dict[str, tuple[str, ...]] = {
-    "busybox": (
-        "bin",
-        "dev",
-        "etc",
-        "home",
-        "lib",
-        "lib64",
-        "proc",
-        "root",
-        "sys",
-        "tmp",
-        "usr",
-        "var",
-    ),  # fmt: skip
-    "alpine": (
-        "bin",
-        "dev",
-        "etc",
-        "home",
-        "lib",
-        "media",
-        "mnt",
-        "opt",
-        "proc",
-        "root",
-        "run",
-        "sbin",
-        "srv",
-        "sys",
-        "tmp",
-        "usr",
-        "var",
-    ),  # fmt: skip
-    "debian": (
-        "bin",
-        "boot",
-        "dev",
-        "etc",
-        "home",
-        "lib",
-        "lib64",
-        "media",
-        "mnt",
-        "opt",
-        "proc",
-        "root",
-        "run",
-        "sbin",
-        "srv",
-        "sys",
-        "tmp",
-        "usr",
-        "var",
-    ),  # fmt: skip
-    "oraclelinux": (
-        "bin",
-        "boot",
-        "dev",
-        "etc",
-        "home",
-        "lib",
-        "lib64",
-        "media",
-        "mnt",
-        "opt",
-        "proc",
-        "root",
-        "run",
-        "sbin",
-        "srv",
-        "sys",
-        "tmp",
-        "usr",
-        "var",
-    ),  # fmt: skip
+    "busybox": tuple("bin dev etc home lib lib64 proc root sys tmp usr var".split()),
+    "alpine": tuple(
+        "bin dev etc home lib media mnt opt proc root run sbin srv sys tmp usr var".split()
+    ),
+    "debian": tuple(_FHS.split()),
+    "oraclelinux": tuple(_FHS.split()),
     "scratch": ("dev", "etc", "proc", "sys"),
 }
 BASES: dict[str, frozenset[str]] = {
