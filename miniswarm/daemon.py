@@ -836,6 +836,10 @@ class Daemon(Process):
             raise DaemonError(f"No such container: {ref}", 404)
         return c
 
+    def api_container_inspect(self, ref: str) -> dict:
+        """GET /containers/{id}/json: what `docker inspect` shows of a container."""
+        return container_inspect(self._container(ref), self.runtime.standins)
+
     def api_container_logs(self, ref: str) -> dict:
         """A container's log lines (time, stream, line), and whether it still runs."""
         c = self._container(ref)
@@ -1014,6 +1018,63 @@ def container_view(c, now: float) -> dict:
         "Ports": [{"PrivatePort": int(p.split("/")[0]), "Type": "tcp"} for p in c.spec.exposed],
         "Labels": dict(c.labels),
     }
+
+
+def container_inspect(c, standins: bool = False) -> dict:
+    """A container as GET /containers/{id}/json gives it (the fields a lesson reads)."""
+    from .gocompat import rfc3339nano
+
+    argv = list(c.argv)
+    exposed: dict[str, dict] = {} if standins else {p: {} for p in c.spec.exposed}
+    return {
+        "Id": c.id,
+        "Created": rfc3339nano(c.created),
+        "Path": argv[0] if argv else "",
+        "Args": argv[1:],
+        "State": {
+            "Status": c.state,
+            "Running": c.running,
+            "Paused": False,
+            "Restarting": False,
+            "OOMKilled": False,
+            "Dead": False,
+            "Pid": 4000 + int(c.id[:4], 16) % 60000 if c.running else 0,
+            "ExitCode": c.exit_code,
+            "Error": "",
+            "StartedAt": rfc3339nano(c.started) if c.started else "0001-01-01T00:00:00Z",
+            "FinishedAt": rfc3339nano(c.finished) if c.finished else "0001-01-01T00:00:00Z",
+        },
+        "Image": "sha256:" + hashlib_sha256(c.image),
+        "Name": "/" + c.name,
+        "RestartCount": 0,
+        "Driver": "overlay2",
+        "Platform": "linux",
+        "Config": {
+            "Hostname": c.hostname,
+            "Domainname": "",
+            "User": "",
+            "ExposedPorts": exposed or None,
+            "Tty": False,
+            "Env": [f"{k}={v}" for k, v in c.env.items()],
+            "Cmd": argv[len(c.spec.entrypoint) :]
+            if argv[: len(c.spec.entrypoint)] == list(c.spec.entrypoint)
+            else argv,
+            "Image": c.image,
+            "WorkingDir": "" if c.spec.workdir == "/" else c.spec.workdir,
+            "Entrypoint": list(c.spec.entrypoint) or None,
+            "Labels": dict(c.labels),
+        },
+        "NetworkSettings": {
+            "IPAddress": "",
+            "Networks": {"ingress": {"IPAddress": c.address}} if c.address else {},
+        },
+    }
+
+
+def hashlib_sha256(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _host(addr: str | None) -> str:

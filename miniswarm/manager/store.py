@@ -121,8 +121,11 @@ class Store:
         self.tables: dict[str, dict[str, dict]] = {k: {} for k in KINDS}
         self.index = 0  # the last Raft index applied
         self._names: dict[str, dict[str, str]] = {k: {} for k in NAMED}
-        self._tasks_by_service: dict[str, set[str]] = {}
-        self._tasks_by_node: dict[str, set[str]] = {}
+        # Tasks by service and by node, in the order they were indexed: a dict used as an
+        # ordered set, so that whoever walks them does so in the same order every run
+        # (a set's order follows the process's hash seed).
+        self._tasks_by_service: dict[str, dict[str, None]] = {}
+        self._tasks_by_node: dict[str, dict[str, None]] = {}
         self._unassigned: set[str] = set()  # tasks the scheduler has still to place
 
     # -- reading ----------------------------------------------------------------------------
@@ -220,9 +223,9 @@ class Store:
         if kind in NAMED:
             self._names[kind][_name_key(obj)] = obj["ID"]
         elif kind == "tasks":
-            self._tasks_by_service.setdefault(obj.get("ServiceID", ""), set()).add(obj["ID"])
+            self._tasks_by_service.setdefault(obj.get("ServiceID", ""), {})[obj["ID"]] = None
             if obj.get("NodeID"):
-                self._tasks_by_node.setdefault(obj["NodeID"], set()).add(obj["ID"])
+                self._tasks_by_node.setdefault(obj["NodeID"], {})[obj["ID"]] = None
             if obj["Status"]["State"] in ("new", "pending"):
                 self._unassigned.add(obj["ID"])
 
@@ -230,9 +233,9 @@ class Store:
         if kind in NAMED:
             self._names[kind].pop(_name_key(obj), None)
         elif kind == "tasks":
-            self._tasks_by_service.get(obj.get("ServiceID", ""), set()).discard(obj["ID"])
+            self._tasks_by_service.get(obj.get("ServiceID", ""), {}).pop(obj["ID"], None)
             if obj.get("NodeID"):
-                self._tasks_by_node.get(obj["NodeID"], set()).discard(obj["ID"])
+                self._tasks_by_node.get(obj["NodeID"], {}).pop(obj["ID"], None)
             self._unassigned.discard(obj["ID"])
 
     # -- snapshots --------------------------------------------------------------------------

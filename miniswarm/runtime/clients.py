@@ -57,8 +57,6 @@ def _split_url(url: str) -> tuple[str, str, int, str] | None:
     return scheme, host, int(port or 80), "/" + path
 
 
-
-
 # -- wget (busybox) ----------------------------------------------------------------------------
 
 

@@ -6,10 +6,11 @@ import copy
 
 from ...daemon import DaemonError
 from ...gocompat import parse_rfc3339, time_string
-from ..format import bytes_size, go_json, inspect_json, natural_key, pretty, tabwrite
+from ..format import bytes_size, natural_key, pretty, tabwrite
 from ..parse import Invocation
 from ..template import HEADER_FUNCS, Template, TemplateError
 from . import CommandError, Context, command, for_each
+from .inspect import inspect_options, show
 from .tasks import print_tasks, task_filters
 
 
@@ -228,25 +229,10 @@ class NodePretty:
         self.TLSInfoCertIssuerPublicKey = tls.get("CertIssuerPublicKey", "")
 
 
-def inspect_options(inv: Invocation) -> tuple[str, bool, Template | None]:
-    """inspect's --format and --pretty: (format, pretty or not, the parsed template)."""
-    fmt = inv.get("format") or ""
-    if inv.get("pretty") and fmt and fmt != "pretty":
-        raise CommandError("--format is incompatible with human friendly format")
-    pretty_mode = inv.get("pretty") or fmt == "pretty"
-    tmpl = None
-    if not pretty_mode and fmt not in ("", "json"):
-        try:
-            tmpl = Template(fmt)
-        except TemplateError as exc:
-            raise CommandError(f"template parsing error: {exc}", 64) from None
-    return fmt, pretty_mode, tmpl
-
-
 @command("docker node inspect")
 def node_inspect(inv: Invocation, ctx: Context) -> int:
     fmt, pretty_mode, tmpl = inspect_options(inv)
-    found, texts, errors = [], [], []
+    found, errors = [], []
     self_id = None
     for ref in inv.args:
         try:
@@ -258,23 +244,13 @@ def node_inspect(inv: Invocation, ctx: Context) -> int:
             errors.append(f"Error response from daemon: {exc.message}")
             continue
         found.append(node)
-        if tmpl is not None:
-            # docker runs the template on the JSON it got: a missing key is an error.
-            try:
-                texts.append(tmpl.execute(node, missing="error") + "\n")
-            except TemplateError as exc:
-                errors.append(f"template parsing error: {exc}")
     if pretty_mode:
         for i, node in enumerate(found):
             if i:
                 ctx.print()
             ctx.write(Template(PRETTY_TEMPLATE).execute(NodePretty(node)))
-    elif tmpl is not None:
-        ctx.write("".join(texts) or "\n")
-    elif fmt == "json":
-        ctx.print(go_json(found))
     else:
-        ctx.write(inspect_json(found))
+        errors += show(ctx, found, fmt, tmpl)
     if errors:
         raise CommandError("\n".join(errors))
     return 0

@@ -10,11 +10,12 @@ import functools
 
 from ...daemon import DaemonError
 from ...gocompat import human_duration, parse_rfc3339, time_string
-from ..format import inspect_json, pretty
+from ..format import pretty
 from ..parse import Invocation
-from ..template import Template, TemplateError
+from ..template import Template
 from . import CommandError, Context, command, for_each, typed_lines
-from .node import format_rows, inspect_options, parse_filters
+from .inspect import inspect_options, show
+from .node import format_rows, parse_filters
 
 TABLES = {
     "secret": "table {{.ID}}\\t{{.Name}}\\t{{.Driver}}\\t{{.CreatedAt}}\\t{{.UpdatedAt}}",
@@ -144,7 +145,7 @@ def _ls(kind: str, inv: Invocation, ctx: Context) -> int:
 
 def _inspect(kind: str, inv: Invocation, ctx: Context) -> int:
     fmt, pretty_mode, tmpl = inspect_options(inv)
-    found, errors, texts = [], [], []
+    found, errors = [], []
     for ref in inv.args:
         try:
             obj = ctx.client.call("api_secret_inspect", kind, ref)
@@ -152,18 +153,11 @@ def _inspect(kind: str, inv: Invocation, ctx: Context) -> int:
             errors.append(f"Error response from daemon: {exc.message}")
             continue
         found.append(obj)
-        if tmpl is not None:
-            try:
-                texts.append(tmpl.execute(obj, missing="error") + "\n")
-            except TemplateError as exc:
-                errors.append(f"template parsing error: {exc}")
     if pretty_mode:
         for obj in found:
             ctx.write(Template(PRETTY[kind]).execute(Pretty(obj)))
-    elif tmpl is not None:
-        ctx.write("".join(texts) or "\n")
     else:
-        ctx.write(inspect_json(found))
+        errors += show(ctx, found, fmt, tmpl)
     if errors:
         raise CommandError("\n".join(errors))
     return 0

@@ -10,11 +10,12 @@ import shlex
 from ... import gocompat
 from ...daemon import DaemonError
 from ...gocompat import format_duration, human_duration, parse_rfc3339, quote
-from ..format import go_json, inspect_json, pretty
+from ..format import pretty
 from ..parse import VALUE_TYPES, Invocation
-from ..template import Template, TemplateError
+from ..template import Template
 from . import CommandError, Context, command, for_each
-from .node import format_rows, inspect_options, parse_filters
+from .inspect import inspect_options, show
+from .node import format_rows, parse_filters
 from .progress import watch
 from .tasks import print_tasks, strip_digest, task_filters
 
@@ -57,18 +58,43 @@ def parse_port(text: str) -> list[dict]:
         if not port["TargetPort"]:
             raise gocompat.GoError("missing mandatory field 'target'")
         return [port]
-    m = re.fullmatch(r"(?:(\d+)(?:-(\d+))?:)?(\d+)(?:-(\d+))?(?:/(tcp|udp|sctp))?", text)
-    if not m:
-        raise gocompat.GoError(f"invalid containerPort: {text}")
-    published, target, proto = m.group(1), m.group(3), m.group(5) or "tcp"
+    # go-connections' ParsePortSpec: [ip:]hostPort:containerPort[/proto], ip first
+    parts = text.split(":")
+    ip = ":".join(parts[:-2]) if len(parts) > 2 else ""
+    published = parts[-2] if len(parts) > 1 else ""
+    target, _, proto = parts[-1].partition("/")
+    if ip.startswith("[") and ip.endswith("]"):
+        ip = ip[1:-1]
+    if ip and not _is_ip(ip):
+        raise gocompat.GoError(f"invalid IP address: {ip}")
+    if not target:
+        raise gocompat.GoError(f"no port specified: {text}<empty>")
+    if not re.fullmatch(r"\d+(-\d+)?", target):
+        raise gocompat.GoError(f"invalid containerPort: {target}")
+    if published and not re.fullmatch(r"\d+(-\d+)?", published):
+        raise gocompat.GoError(f"invalid hostPort: {published}")
+    if ip:
+        raise gocompat.GoError("hostip is not supported")
+    if proto and proto not in ("tcp", "udp", "sctp"):
+        raise gocompat.GoError(f"invalid proto: {proto}")
     return [
         {
-            "Protocol": proto,
-            "TargetPort": int(target),
-            "PublishedPort": int(published) if published else 0,
+            "Protocol": proto or "tcp",
+            "TargetPort": int(target.split("-")[0]),
+            "PublishedPort": int(published.split("-")[0]) if published else 0,
             "PublishMode": "ingress",
         }
     ]
+
+
+def _is_ip(text: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def parse_pref(text: str) -> dict:
@@ -666,34 +692,22 @@ def _ago(stamp: str | None, now: float) -> str:
 @command("docker service inspect")
 def service_inspect(inv: Invocation, ctx: Context) -> int:
     fmt, pretty_mode, tmpl = inspect_options(inv)
-    found, texts, errors = [], [], []
+    found, errors = [], []
     for ref in inv.args:
         try:
             service = ctx.client.call("api_service", ref, True)
         except DaemonError:
-            errors.append(f"no such service: {ref}")
+            errors.append(f"Error: no such service: {ref}")
             continue
         found.append(service)
-        if tmpl is not None:
-            try:
-                texts.append(tmpl.execute(service, missing="error") + "\n")
-            except TemplateError as exc:
-                errors.append(f"template parsing error: {exc}")
     if pretty_mode:
         now = ctx.client.now()
         for s in found:
             ctx.write(Template(PRETTY).execute(ServicePretty(s, now)) + "\n\n")
-        if errors:
-            raise CommandError("\n".join("Error: " + e for e in errors))
-        return 0
-    if tmpl is not None:
-        ctx.write("".join(texts) or ("\n" if not errors else ""))
-    elif fmt == "json":
-        ctx.print(go_json(found))
     else:
-        ctx.write(inspect_json(found))
+        errors += show(ctx, found, fmt, tmpl)
     if errors:
-        raise CommandError("\n".join("Error: " + e for e in errors))
+        raise CommandError("\n".join(errors))
     return 0
 
 

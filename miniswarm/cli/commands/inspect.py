@@ -1,0 +1,172 @@
+"""docker inspect: low-level information on any of the lab's objects, by name or ID — what
+the notes use as `docker inspect --type service myweb` — and the way every `inspect`
+subcommand prints: a 4-space-indented JSON array of what was found (`[]` if nothing),
+or a Go template per object; each object not found is an error at the end (exit 1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ...daemon import DaemonError
+from ..format import go_json, inspect_json
+from ..parse import Invocation
+from ..template import Template, TemplateError
+from . import CommandError, Context, command
+
+TYPES = ["config", "container", "image", "network", "node", "plugin", "secret", "service"]
+TYPES += ["task", "volume"]
+# The order docker tries them in when no --type is given.
+AUTODETECT = ["container", "image", "network", "volume", "service", "task", "node", "plugin"]
+AUTODETECT += ["secret", "config"]
+SWARM_TYPES = {"service", "task", "node", "secret", "config"}
+
+
+class NotFound(Exception):
+    """Not one of these (docker tries the next kind)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def show(ctx: Context, objects: list[Any], fmt: str, tmpl: Template | None) -> list[str]:
+    """What every inspect prints for the objects it found; the errors of a template that
+    failed on some of them (said after what the others printed)."""
+    errors = []
+    if tmpl is not None:
+        texts = []
+        for obj in objects:
+            try:
+                texts.append(tmpl.execute(obj, missing="error") + "\n")
+            except TemplateError as exc:
+                errors.append(f"template parsing error: {exc}")
+        ctx.write("".join(texts) or ("\n" if not errors else ""))
+    elif fmt == "json":
+        ctx.print(go_json(objects))
+    else:
+        ctx.write(inspect_json(objects))
+    return errors
+
+
+def inspect_options(inv: Invocation) -> tuple[str, bool, Template | None]:
+    """An inspect subcommand's --format and --pretty: (format, pretty or not, the parsed
+    template)."""
+    fmt = inv.get("format") or ""
+    if inv.get("pretty") and fmt and fmt != "pretty":
+        raise CommandError("--format is incompatible with human friendly format")
+    pretty_mode = bool(inv.get("pretty")) or fmt == "pretty"
+    return fmt, pretty_mode, None if pretty_mode else template(fmt)
+
+
+def template(fmt: str) -> Template | None:
+    if fmt in ("", "json"):
+        return None
+    try:
+        return Template(fmt)
+    except TemplateError as exc:
+        raise CommandError(f"template parsing error: {exc}", 64) from None
+
+
+def _task(ctx: Context, ref: str) -> dict:
+    tasks = ctx.client.call("api_tasks", {})
+    exact = [t for t in tasks if t["ID"] == ref]
+    if exact:
+        return exact[0]
+    named = [t for t in tasks if _task_name(t) == ref] or [
+        t for t in tasks if t["ID"].startswith(ref)
+    ]
+    if len(named) == 1:
+        return named[0]
+    if len(named) > 1:
+        raise DaemonError(f"task {ref} is ambiguous ({len(named)} matches found)", 400)
+    raise NotFound(f"Error response from daemon: task {ref} not found")
+
+
+def _task_name(task: dict) -> str:
+    from ...names import task_name
+
+    return task_name(task)
+
+
+def _fetchers(ctx: Context) -> dict[str, Callable[[str], Any]]:
+    client = ctx.client
+
+    def daemon_call(method: str, *args: Any) -> Callable[[str], Any]:
+        def fetch(ref: str) -> Any:
+            try:
+                return client.call(method, *args, ref) if args else client.call(method, ref)
+            except DaemonError as exc:
+                if exc.status == 404:
+                    raise NotFound(f"Error response from daemon: {exc.message}") from None
+                raise
+
+        return fetch
+
+    def service(ref: str) -> Any:
+        try:
+            return client.call("api_service", ref, True)
+        except DaemonError as exc:
+            if exc.status == 404:
+                raise NotFound(f"Error response from daemon: {exc.message}") from None
+            raise
+
+    def nothing(kind: str) -> Callable[[str], Any]:
+        def fetch(ref: str) -> Any:
+            what = {"image": "image", "network": "network", "volume": "volume"}.get(kind, kind)
+            raise NotFound(f"Error response from daemon: No such {what}: {ref}")
+
+        return fetch
+
+    return {
+        "container": daemon_call("api_container_inspect"),
+        "image": nothing("image"),
+        "network": nothing("network"),
+        "volume": nothing("volume"),
+        "service": service,
+        "task": lambda ref: _task(ctx, ref),
+        "node": daemon_call("api_node"),
+        "plugin": nothing("plugin"),
+        "secret": daemon_call("api_secret_inspect", "secret"),
+        "config": daemon_call("api_secret_inspect", "config"),
+    }
+
+
+@command("docker inspect")
+def inspect(inv: Invocation, ctx: Context) -> int:
+    kinds = '", "'.join(TYPES)
+    wanted = inv.get("type") or ""
+    if inv.has("type") and not wanted:
+        raise CommandError(f'type is empty: must be one of "{kinds}"')
+    if wanted and wanted not in TYPES:
+        raise CommandError(f'unknown type: "{wanted}": must be one of "{kinds}"')
+    fmt = inv.get("format") or ""
+    tmpl = template(fmt)
+    fetchers = _fetchers(ctx)
+    manager: bool | None = None
+    found: list[Any] = []
+    errors: list[str] = []
+    for ref in inv.args:
+        for kind in [wanted] if wanted else AUTODETECT:
+            if not wanted and kind in SWARM_TYPES:
+                if manager is None:
+                    manager = bool(ctx.client.call("api_info")["Swarm"]["ControlAvailable"])
+                if not manager:
+                    continue
+            try:
+                found.append(fetchers[kind](ref))
+                break
+            except NotFound as exc:
+                if wanted:
+                    errors.append(exc.message)
+                    break
+            except DaemonError as exc:
+                errors.append(f"Error response from daemon: {exc.message}")
+                break
+        else:
+            errors.append(f"Error: No such object: {ref}")
+    errors += show(ctx, found, fmt, tmpl)
+    if errors:
+        raise CommandError("\n".join(errors))
+    return 0
