@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from .sim.kernel import Event
 
 PREPARE_TIME = 0.2  # checking the image and creating the container
+# An image the registry does not have: the pull gives up after this long (the task is
+# Rejected about 1 s after it was assigned, as the recordings show).
+PULL_FAILS_AFTER = 0.6
 REPORT_BATCH = 0.05
 RETRY = 0.5
 
@@ -112,7 +115,12 @@ class TaskRunner:
             return
         self.report("preparing", "preparing")
         self.busy = True
-        self.w.ctx.after(PREPARE_TIME, self._prepared)
+        cs = self.task["Spec"].get("ContainerSpec") or {}
+        missing = images.find(cs.get("Image", "")) is None
+        wait = (
+            PULL_FAILS_AFTER * (0.85 + 0.3 * self.w.ctx.rng.random()) if missing else PREPARE_TIME
+        )
+        self.w.ctx.after(wait, self._prepared)
 
     def _prepared(self) -> None:
         self.busy = False

@@ -185,7 +185,11 @@ def _random_equal(want: list[str], got: list[str]) -> bool:
 # How many service commands of each recording print what docker printed, exactly and
 # up to RANDOM (of how many).
 SERVICE_FLOORS = {
-    "02-services": (60, 76, 84),
+    # 02: two of its missing-image commands matched only while replacements flooded
+    # (five Rejected rows within a second); restarts are paced as swarm paces them (one
+    # attempt per restart delay), and the recorder asked `service ps ghost` some 25 s
+    # after the create (its oldest row is 24 s old) without noting the wait.
+    "02-services": (60, 74, 84),
     "03-node-ops": (28, 38, 41),
     "04-failures": (10, 14, 20),
     "05-rolling-update": (36, 49, 70),

@@ -120,11 +120,15 @@ class RestartSupervisor:
         # (service, slot key, spec version) -> times of restarts
         self.history: dict[tuple, list[float]] = defaultdict(list)
         self.delayed: dict[str, Any] = {}  # new task ID -> its timer
+        # Tasks that failed while still in their own restart delay: they are restarted
+        # when that delay is over, not before (no tight loop when an image is missing).
+        self.waiting: dict[str, None] = {}
 
     def stop(self) -> None:
         for t in self.delayed.values():
             t.cancel()
         self.delayed.clear()
+        self.waiting.clear()
 
     def should_restart(self, service: dict | None, task: dict) -> bool:
         if service is None:
@@ -151,6 +155,11 @@ class RestartSupervisor:
         """Shut `task` down and, if the policy allows, start its replacement."""
         current = tx.get("tasks", task["ID"])
         if current is None or not taskstate.runnable(current):
+            return None
+        if current["ID"] in self.delayed:
+            # It failed before its own restart delay was over (a replacement that could
+            # not even be prepared): its restart waits for that delay.
+            self.waiting[current["ID"]] = None
             return None
         with_desired(tx, current, "shutdown")
         if service is None or not self.should_restart(service, current):
@@ -200,7 +209,14 @@ class RestartSupervisor:
                     0.1, self._try_start, new_id, old_id, deadline
                 )
                 return
-        self.o.m.update(lambda tx: self.start_now(tx, new_id))
+        self.o.m.update(lambda tx: self._delay_over(tx, new_id))
+
+    def _delay_over(self, tx: Tx, task_id: str) -> None:
+        self.start_now(tx, task_id)
+        if self.waiting.pop(task_id, "no") is None:  # it failed meanwhile: restart it now
+            task = tx.get("tasks", task_id)
+            if task is not None and taskstate.runnable(task):
+                self.restart(tx, tx.get("services", task.get("ServiceID", "")), task)
 
     @staticmethod
     def start_now(tx: Tx, task_id: str) -> None:
