@@ -57,3 +57,28 @@ def test_a_failing_task_is_not_restarted_before_its_delay(lab):
     assert 3 <= len(failed) <= 5
     assert all(b - a >= 3.0 for a, b in zip(failed, failed[1:], strict=False))
     assert len(created) == len(failed) + 1
+
+
+def test_a_slot_scaled_away_leaves_no_history_behind(lab):
+    ok(lab, "docker service create -d --name w --replicas 3 nginx")
+    lab.sleep(3)
+    ok(lab, "docker service update -d --force w")
+    lab.sleep(15)
+    assert {r[0] for r in task_rows(lab, "w", "{{.Name}}|")} == {"w.1", "w.2", "w.3"}
+    ok(lab, "docker service scale -d w=1")
+    lab.sleep(8)
+    names = [r[0].strip() for r in task_rows(lab, "w", "{{.Name}}|")]
+    assert set(names) == {"w.1"} and len(names) == 2  # slot 1 and its history only
+
+
+def test_node_rm_deletes_a_global_services_task_on_it(lab):
+    ok(lab, "docker service create -d --name g --mode global busybox sleep 1d")
+    ok(lab, "docker service create -d --name r --replicas 5 busybox sleep 1d")
+    lab.sleep(4)
+    node_id = ok(lab, "docker node ls -q -f name=worker2").strip()
+    ok(lab, "docker node rm --force worker2")
+    lab.sleep(2)
+    g_nodes = [r[0] for r in task_rows(lab, "g", "{{.Node}}|")]
+    assert len(g_nodes) == 4 and node_id not in g_nodes and "worker2" not in g_nodes
+    r_rows = task_rows(lab, "r", "{{.Node}}|{{.CurrentState}}")
+    assert [state.split()[0] for node, state in r_rows if node == node_id] == ["Orphaned"]

@@ -385,17 +385,30 @@ class Orchestrator:
                 dead[key] = ts
         return runnable, dead
 
+    def _delete_if_dead(self, tx: Tx, service_id: str, key: Any) -> None:
+        """Delete every task of a slot that has no runnable task left (swarm's dead
+        slots): scaled away, its history does not linger in `service ps`."""
+        ts = [t for t in tx.tasks_of_service(service_id) if slot_key(t) == key]
+        if ts and not any(taskstate.runnable(t) for t in ts):
+            for t in ts:
+                tx.delete("tasks", t["ID"])
+
     def _reconcile_replicated(self, tx: Tx, service: dict) -> None:
         want = specs.replicas(service["Spec"])
-        runnable, _ = self.slots(tx, service)
+        runnable, dead = self.slots(tx, service)
         have = len(runnable)
+        free: list[int] = []
         if want > have:
-            free: list[int] = []
             slot = 1
             while len(free) < want - have:
                 if slot not in runnable:
                     free.append(slot)
                 slot += 1
+        for key in sorted(dead):  # a dead slot is deleted, unless a new task reuses it
+            if key not in free:
+                for t in dead[key]:
+                    tx.delete("tasks", t["ID"])
+        if want > have:
             for s in free:
                 new_task(tx, self.ctx.rng, service, s)
             self.updates.update(tx, service, runnable)
@@ -431,7 +444,7 @@ class Orchestrator:
         return order[:want], order[want:]
 
     def _reconcile_global(self, tx: Tx, service: dict) -> None:
-        runnable, _ = self.slots(tx, service)
+        runnable, dead = self.slots(tx, service)
         try:
             cons = constraint.parse(
                 (specs.task_spec(service).get("Placement") or {}).get("Constraints") or []
@@ -452,11 +465,11 @@ class Orchestrator:
                 keep[nid] = ts
             elif node["Spec"]["Availability"] == "active":
                 new_task(tx, self.ctx.rng, service, 0, nid)
-        for nid, ts in runnable.items():
-            if tx.get("nodes", nid) is None:
-                for t in ts:
-                    if taskstate.runnable(t):
-                        with_desired(tx, t, "shutdown")
+        for nid in sorted({**runnable, **dead}):
+            if tx.get("nodes", nid) is None:  # `node rm`: its tasks go with it, at once
+                for t in tx.tasks_of_service(service["ID"]):
+                    if t.get("NodeID") == nid:
+                        tx.delete("tasks", t["ID"])
         self.updates.update(tx, service, keep)
 
     def _node_changed(self, tx: Tx, node_id: str, services: set[str]) -> None:
@@ -495,6 +508,7 @@ class Orchestrator:
         self.m.update(lambda tx: self._reap_tx(tx, slots, removed))
 
     def _reap_tx(self, tx: Tx, slots: set[tuple], removed: set[str]) -> None:
+        emptied: dict[tuple, None] = {}
         for tid in sorted(removed):
             t = tx.get("tasks", tid)
             if t is None:
@@ -505,8 +519,11 @@ class Orchestrator:
                 taskstate.terminal(state) or taskstate.before(state, "assigned")
             ):
                 tx.delete("tasks", tid)
+                emptied[(t.get("ServiceID", ""), slot_key(t))] = None
             elif t["DesiredState"] == "remove" or gone:
                 self._removed.add(tid)  # not stopped yet: look again later
+        for sid, key in emptied:  # a slot scaled away: its history goes with it
+            self._delete_if_dead(tx, sid, key)
         cluster = self.m.store.cluster
         limit = (
             (cluster or {})
