@@ -82,3 +82,12 @@ def test_node_rm_deletes_a_global_services_task_on_it(lab):
     assert len(g_nodes) == 4 and node_id not in g_nodes and "worker2" not in g_nodes
     r_rows = task_rows(lab, "r", "{{.Node}}|{{.CurrentState}}")
     assert [state.split()[0] for node, state in r_rows if node == node_id] == ["Orphaned"]
+
+
+def test_the_progress_display_never_counts_above_the_desired_tasks(lab):
+    ok(lab, "docker service create -d --name w --replicas 5 nginx")
+    lab.sleep(3)
+    out = ok(lab, "docker service scale w=2")
+    counts = [line for line in out.splitlines() if line.startswith("overall progress")]
+    assert counts and all(line.endswith("out of 2 tasks") for line in counts)
+    assert all(int(line.split()[2]) <= 2 for line in counts)

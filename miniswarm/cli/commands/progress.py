@@ -14,12 +14,14 @@ from . import CommandError, Context
 
 POLL = 0.2
 MAX_BARS = 20
+# The CLI's numberedStates: a task desired Remove (scaled away) or Orphaned has no number,
+# so the display leaves it out — and never counts more tasks than the service wants.
 STATES = (
     "new allocated pending assigned accepted preparing ready starting running complete "
-    "shutdown failed rejected remove orphaned"
+    "shutdown failed rejected"
 ).split()
 NUMBERED = {s: i + 1 for i, s in enumerate(STATES)}
-TERMINAL = {"complete", "shutdown", "failed", "rejected", "remove", "orphaned"}
+TERMINAL = {"complete", "shutdown", "failed", "rejected"}
 LONGEST_STATE = 9
 
 
@@ -193,6 +195,9 @@ def _replicated(out, tasks, active, replicas, rollback, slot_map, done, ctx) -> 
             running += 1
         if not done and replicas <= MAX_BARS and mapped <= replicas:
             _task_line(out, f"{mapped}/{replicas}", task)
+    # Tasks scaled away count until the orchestrator has marked them Remove, a moment
+    # after the update returns; the display never shows more than the service wants.
+    running = min(running, replicas)
     if not done:
         _overall(out, running, replicas, rollback)
         if running == replicas:
