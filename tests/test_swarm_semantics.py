@@ -91,3 +91,16 @@ def test_the_progress_display_never_counts_above_the_desired_tasks(lab):
     counts = [line for line in out.splitlines() if line.startswith("overall progress")]
     assert counts and all(line.endswith("out of 2 tasks") for line in counts)
     assert all(int(line.split()[2]) <= 2 for line in counts)
+
+
+def test_an_update_that_continues_on_failure_still_waits_the_monitor_period(lab):
+    ok(lab, "docker service create -d --name w --replicas 2 --update-failure-action continue "
+            "--update-monitor 4s nginx:1.25")  # fmt: skip
+    lab.sleep(4)
+    ok(lab, "docker service update -d --image nginx:1.26 w")
+    start = lab.now()
+    fmt = "{{.UpdateStatus.State}}"
+    while ok(lab, f"docker service inspect -f '{fmt}' w").strip() != "completed":
+        lab.sleep(0.25)
+        assert lab.now() - start < 30
+    assert lab.now() - start >= 4.0 + 1.0  # the tasks restart, then the monitor period

@@ -225,9 +225,8 @@ class Updater:
     def _monitor(self) -> None:
         if self.stopped or self.monitor_timer is not None:
             return
-        if self.config["FailureAction"] == "continue":
-            self._complete()
-            return
+        # Whatever the failure action (continue too), the update is complete only once
+        # the last batch has run through the monitor period.
         period = self.config["Monitor"] / 1e9
         delay = (self.config.get("Delay") or 0) / 1e9
         if delay >= period:
