@@ -1015,7 +1015,10 @@ def container_view(c, now: float) -> dict:
         "Created": c.created,
         "State": c.state,
         "Status": status,
-        "Ports": [{"PrivatePort": int(p.split("/")[0]), "Type": "tcp"} for p in c.spec.exposed],
+        # a stopped container's network settings are gone: no ports listed
+        "Ports": [{"PrivatePort": int(p.split("/")[0]), "Type": "tcp"} for p in c.spec.exposed]
+        if c.running
+        else [],
         "Labels": dict(c.labels),
     }
 

@@ -212,16 +212,22 @@ class Worker:
             if runner is None:
                 runner = TaskRunner(self, task)
                 self.runners[task["ID"]] = runner
+                # A task this host had before it restarted: its container is still on
+                # the disk, exited when the host went down.
+                runner.container = self.runtime.by_task(task["ID"])
                 state = task["Status"]["State"]
                 if taskstate.rank(state) > taskstate.rank("assigned") and not taskstate.terminal(
                     state
                 ):
-                    # We knew this task before this host restarted: its container is gone.
                     runner.report("complete", "finished")
                     continue
             runner.update(task)
         for tid in [t for t in self.runners if t not in seen]:
             self.runners.pop(tid).remove()
+        for c in list(self.runtime.containers.values()):  # tasks the managers forgot
+            task_id = c.labels.get("com.docker.swarm.task.id")
+            if task_id is not None and task_id not in seen:
+                self.runtime.remove(c)
         self.forget_unused()  # the managers' view may lag behind what stopped here
 
     def create_container(self, task: dict) -> Container:

@@ -104,3 +104,23 @@ def test_an_update_that_continues_on_failure_still_waits_the_monitor_period(lab)
         lab.sleep(0.25)
         assert lab.now() - start < 30
     assert lab.now() - start >= 4.0 + 1.0  # the tasks restart, then the monitor period
+
+
+def test_a_hosts_containers_outlive_its_crash_as_exited_ones_until_reaped(lab):
+    ok(lab, "docker service create -d --name w --replicas 5 nginx")
+    lab.sleep(3)
+    lab.stop("worker1")
+    lab.sleep(20)
+    lab.start("worker1")
+    lab.sleep(3)
+    rows = ok(lab, "docker ps -a --format '{{.Status}}|{{.Names}}'", "worker1").splitlines()
+    assert len(rows) == 1
+    status, name = rows[0].split("|")
+    assert status.startswith("Exited (255) ") and status.endswith(" ago")
+    assert name.startswith("w.")
+    assert ok(lab, "docker ps -q", "worker1") == ""
+    # the managers delete the old task once its slot's history is too long: so does the host
+    for _ in range(6):
+        ok(lab, "docker service update -d --force w")
+        lab.sleep(25)
+    assert name not in ok(lab, "docker ps -a --format '{{.Names}}'", "worker1").split()

@@ -1,8 +1,11 @@
 """A host's fake container runtime: containers made from the image catalog, their main
 process run by the container shell on the host's clock, their logs, exec, stop and kill.
 
-A container lives only in its host's memory: when the host loses power, its
-containers are gone, as a real host's are.
+A container's record and its log live on the host's disk, as dockerd keeps them under
+/var/lib/docker: when the host loses power its processes die, and when it boots again
+its containers are there, Exited (255), until whoever owns them removes them. What
+lives in memory only is lost — the processes, and the secrets and configs mounted on
+tmpfs.
 """
 
 from __future__ import annotations
@@ -98,6 +101,76 @@ class Runtime:
         # How a container's request leaves its host (the daemon's mesh): (address, port,
         # path, timeout) -> Future of (status, body).
         self.http_get: Callable[[str, int, str, float], Any] | None = None
+        self._load()
+
+    # -- on the disk ---------------------------------------------------------------------
+
+    def _key(self, c: Container) -> str:
+        return f"containers/{c.id}"
+
+    def _save(self, c: Container) -> None:
+        """The container's record on disk (its log is the same list, appended to)."""
+        in_memory = {line.split()[2] for line in c.mounts if line.startswith("tmpfs on ")}
+        self.ctx.disk.write(
+            self._key(c),
+            {
+                "id": c.id,
+                "name": c.name,
+                "image": c.image,
+                "argv": list(c.argv),
+                "created": c.created,
+                "labels": dict(c.labels),
+                "env": dict(c.env),
+                "hostname": c.hostname,
+                "files": {k: v for k, v in c.files.items() if k not in in_memory},
+                "address": c.address,
+                "state": c.state,
+                "started": c.started,
+                "finished": c.finished,
+                "exit_code": c.exit_code,
+                "logs": c.logs,
+            },
+        )
+
+    def _load(self) -> None:
+        """After a boot: the containers dockerd had, their processes dead (Exited (255))."""
+        now = self.ctx.wallclock()
+        for key in self.ctx.disk.keys():
+            if not key.startswith("containers/"):
+                continue
+            r = self.ctx.disk.read(key)
+            spec = images.find(r["image"])
+            if spec is None:
+                continue
+            was_running = r["state"] == "running"
+            c = Container(
+                id=r["id"],
+                name=r["name"],
+                image=r["image"],
+                argv=r["argv"],
+                created=r["created"],
+                labels=r["labels"],
+                env=r["env"],
+                hostname=r["hostname"],
+                files=dict(r["files"]),
+                mounts=[],
+                spec=spec,
+                state="exited" if was_running else r["state"],
+                started=r["started"],
+                finished=now if was_running else r["finished"],
+                exit_code=255 if was_running else r["exit_code"],
+                logs=r["logs"],
+                address=r["address"],
+            )
+            self.containers[c.id] = c
+            self._save(c)
+
+    def by_task(self, task_id: str) -> Container | None:
+        """The container of a swarm task, if this host has it."""
+        for c in self.containers.values():
+            if c.labels.get("com.docker.swarm.task.id") == task_id:
+                return c
+        return None
 
     def create(
         self,
@@ -142,6 +215,7 @@ class Runtime:
             meta=dict(meta or {}),
         )
         self.containers[cid] = c
+        self._save(c)
         return c
 
     def _proc(self, c: Container, env: dict[str, str]) -> sh.Proc:
@@ -173,6 +247,7 @@ class Runtime:
         c.started = self.ctx.wallclock()
         c.server.clear()  # a server starts afresh (what it kept in memory is gone)
         c.server["image"] = c.image
+        self._save(c)
         proc = self._proc(c, c.env)
         proc.log = lambda stream, line: c.logs.append((self.ctx.wallclock(), stream, line))
         c._gen = programs.program(proc, c.spec, list(c.argv))
@@ -255,6 +330,7 @@ class Runtime:
         c.state = "exited"
         c.exit_code = code
         c.finished = self.ctx.wallclock()
+        self._save(c)
         c._gen = None
         c.listeners.clear()  # its sockets close with it
         if c._timer is not None:
@@ -289,6 +365,7 @@ class Runtime:
         if c.running:
             self.kill(c)
         self.containers.pop(c.id, None)
+        self.ctx.disk.delete(self._key(c))
 
     def find(self, ref: str) -> Container | None:
         for c in self.containers.values():
