@@ -35,7 +35,9 @@ from .sim.kernel import HostContext, Process
 SWARM_REQUEST_TIMEOUT = 20.0
 DISPATCHER_TIMEOUT = 5.0  # an agent's session and heartbeat calls (dispatcherRPCTimeout)
 JOIN_TIMEOUT = 20.0
-PROMOTION_DELAY = 0.5  # getting a manager certificate before starting the manager
+# From learning it is promoted to being a Raft member: getting a manager certificate,
+# starting the manager, joining — 0.5 to 1.5 s in all, as swarm takes.
+PROMOTION_DELAY = (0.4, 1.3)
 # After a promotion, the daemon connects to its new local manager's control API only
 # after a while (the reference saw it not yet connected 7.7 s after a promotion, and
 # connected 30.5 s after another); until then it answers as moby does in that window.
@@ -286,7 +288,7 @@ class Daemon(Process):
             if self.state["role"] != "manager":
                 self.state["role"] = "manager"
                 self._save()
-            self.ctx.after(PROMOTION_DELAY, self._join_raft)
+            self.ctx.after(self.ctx.rng.uniform(*PROMOTION_DELAY), self._join_raft)
         elif role == "worker" and self.manager is not None and self.state["role"] == "manager":
             self.manager.stop()
             self.manager = None

@@ -6,7 +6,7 @@ daemon, and the timings around them. Each on SimDriver, from the test's seed."""
 from __future__ import annotations
 
 import pytest
-from labshell import ok, swarm_lab
+from labshell import ok, sh, swarm_lab
 
 from miniswarm.gocompat import parse_rfc3339
 
@@ -124,3 +124,24 @@ def test_a_hosts_containers_outlive_its_crash_as_exited_ones_until_reaped(lab):
         ok(lab, "docker service update -d --force w")
         lab.sleep(25)
     assert name not in ok(lab, "docker ps -a --format '{{.Names}}'", "worker1").split()
+
+
+def test_promotion_completes_after_the_command_and_a_demote_before_then_fails(lab):
+    assert sh(lab, "docker node promote worker1") == (
+        "Node worker1 promoted to a manager in the swarm.\n",
+        0,
+    )
+    line = next(x for x in ok(lab, "docker node ls").splitlines() if "worker1" in x)
+    assert line.split()[1:] == ["worker1", "Ready", "Active", "20.10.24+dfsg1"]  # no status yet
+    assert sh(lab, "docker node demote worker1") == (
+        "Error response from daemon: rpc error: code = NotFound desc = can't find manager in "
+        "raft memberlist\n",
+        1,
+    )
+    start = lab.now()
+    while "Reachable" not in next(
+        x for x in ok(lab, "docker node ls").splitlines() if "worker1" in x
+    ):
+        lab.sleep(0.05)
+    assert 0.4 <= lab.now() - start <= 1.6  # it completed all the same
+    assert sh(lab, "docker node demote worker1")[1] == 0

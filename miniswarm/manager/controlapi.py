@@ -177,7 +177,9 @@ class ControlAPI(ServiceAPI, SecretAPI):
                 "FailedPrecondition", "attempting to demote the last manager of the swarm"
             )
         member = self.m.member_of_node(node["ID"])
-        if member is not None and not self.m.can_remove_member(member):
+        if member is None:  # promoted, but not yet a Raft member (or never became one)
+            raise RpcError("NotFound", "can't find manager in raft memberlist")
+        if not self.m.can_remove_member(member):
             raise RpcError(
                 "FailedPrecondition",
                 "can't remove member from the raft: this would result in a loss of quorum",
