@@ -38,6 +38,12 @@ JOIN_TIMEOUT = 20.0
 # From learning it is promoted to being a Raft member: getting a manager certificate,
 # starting the manager, joining — 0.5 to 1.5 s in all, as swarm takes.
 PROMOTION_DELAY = (0.4, 1.3)
+# A manager found removed from Raft (left behind by --force-new-cluster) runs as a worker
+# until its certificate is renewed; still meant to be a manager, it then joins again, as
+# a new member. Real swarm: removed about 16 s after the old manager's restart (its first
+# campaign), Reachable 45-50 s after it; here removal comes 10-20 s after the restart
+# (the election timeout), so Reachable 41-52 s after it.
+REJOIN_DELAY = (30.0, 34.0)
 # After a promotion, the daemon connects to its new local manager's control API only
 # after a while (the reference saw it not yet connected 7.7 s after a promotion, and
 # connected 30.5 s after another); until then it answers as moby does in that window.
@@ -164,6 +170,8 @@ class Daemon(Process):
         self.locked = False  # a manager of an autolocked swarm, restarted: waits for its key
         self.was_ready = False  # the node has been ready since it started
         self.control_from = 0.0  # when the control API connection is up (moby's controlClient)
+        self.assigned_role: str | None = None  # the role the dispatcher last gave this node
+        self.rejoin_at = 0.0  # removed from Raft: no manager again before then
         self.error = ""
         self._remotes: list[tuple[str, str]] = list(self.state["managers"]) if self.state else []
         self._init_cluster: dict | None = None
@@ -282,9 +290,12 @@ class Daemon(Process):
     # -- roles, as the dispatcher tells them ----------------------------------------------------
 
     def role_changed(self, role: str) -> None:
+        self.assigned_role = role  # what the managers say this node should be
         if self.state is None:
             return
         if role == "manager" and self.manager is None:
+            if self.ctx.now() < self.rejoin_at:
+                return  # _rejoin will see to it
             if self.state["role"] != "manager":
                 self.state["role"] = "manager"
                 self._save()
@@ -297,6 +308,29 @@ class Daemon(Process):
             self.state["role"] = "worker"
             self.state.pop("member_id", None)
             self._save()
+
+    def removed_from_raft(self) -> None:
+        """Another manager says this one was removed from the cluster while it was away
+        (demoted, or left behind by --force-new-cluster): its manager stops — requests
+        waiting on it fail, "transport is closing" — and the node goes on as a worker
+        with its node identity. If its desired role is still manager, swarm promotes it
+        again, and it joins Raft as a new member."""
+        if self.manager is None or self.state is None:
+            return
+        self.manager.stop()
+        self.manager = None
+        for key in RAFT_FILES:
+            self.ctx.disk.delete(key)
+        self.state["role"] = "worker"
+        self.state.pop("member_id", None)
+        self._save()
+        delay = self.ctx.rng.uniform(*REJOIN_DELAY)
+        self.rejoin_at = self.ctx.now() + delay
+        self.ctx.after(delay, self._rejoin)
+
+    def _rejoin(self) -> None:
+        if self.manager is None and self.assigned_role == "manager":
+            self.role_changed("manager")
 
     def _join_raft(self) -> None:
         if self.state is None or self.manager is not None or self.state["role"] != "manager":

@@ -8,7 +8,13 @@ must persist, then send, then apply, before the next input; that order is what m
 vote or an acknowledged entry survive a crash.
 
 Swarm's settings are the defaults: a heartbeat every tick, an election after 10 ticks
-(randomised to [10, 20)), CheckQuorum on, PreVote off.
+(randomised to [10, 20)), CheckQuorum on. One deliberate difference: swarm runs with
+PreVote off, we run with it on. Swarm answers a removed member's messages with
+ErrMemberRemoved; a manager left behind by `--force-new-cluster` learns it when it first
+campaigns, but in the same instant its old peer, as stale as itself, may already have
+voted it leader of the old configuration. The pre-vote (which changes no one's term) and
+waiting on the answer of every member not yet heard from (`_after_pre_vote`) close that
+window, so there are never two leaders.
 
 Membership changes are single-server changes (Ongaro's thesis, §4.1), not joint
 consensus. A configuration takes effect on a server as soon as its entry is in that
@@ -33,6 +39,7 @@ from random import Random
 from typing import Any
 
 FOLLOWER = "follower"
+PRE_CANDIDATE = "pre-candidate"
 CANDIDATE = "candidate"
 LEADER = "leader"
 
@@ -57,10 +64,14 @@ def data_size(data: Any) -> int:
 @dataclass(frozen=True, slots=True)
 class Config:
     """The voting members. `addresses` is not Raft's business: it rides along so that
-    every member learns where the others are from the log itself."""
+    every member learns where the others are from the log itself. `removed` is swarm's
+    blacklist of removed members: a message from one of them is answered with Removed,
+    so that a member removed while away (by a demotion, or --force-new-cluster) learns
+    it on its return instead of campaigning in an old configuration."""
 
     voters: frozenset[str] = frozenset()
     addresses: tuple[tuple[str, str], ...] = ()
+    removed: frozenset[str] = frozenset()
 
     def address_of(self, member: str) -> str | None:
         for m, addr in self.addresses:
@@ -72,10 +83,11 @@ class Config:
         addrs = tuple(p for p in self.addresses if p[0] != member)
         if address is not None:
             addrs += ((member, address),)
-        return Config(self.voters | {member}, addrs)
+        return Config(self.voters | {member}, addrs, self.removed - {member})
 
     def without_voter(self, member: str) -> Config:
-        return Config(self.voters - {member}, tuple(p for p in self.addresses if p[0] != member))
+        addrs = tuple(p for p in self.addresses if p[0] != member)
+        return Config(self.voters - {member}, addrs, self.removed | {member})
 
     @property
     def quorum(self) -> int:
@@ -139,6 +151,21 @@ class VoteResponse(Message):
 
 
 @dataclass(slots=True, kw_only=True)
+class PreVoteRequest(Message):
+    """Would you vote for me at `term` (one more than mine)? Asked before a campaign,
+    changing nobody's term: a member that cannot win — cut off, behind, or removed
+    while away — never raises the others' terms nor disrupts a working leader."""
+
+    last_index: int
+    last_term: int
+
+
+@dataclass(slots=True, kw_only=True)
+class PreVoteResponse(Message):
+    granted: bool
+
+
+@dataclass(slots=True, kw_only=True)
 class Append(Message):
     prev_index: int
     prev_term: int
@@ -181,6 +208,12 @@ class InstallSnapshot(Message):
 @dataclass(slots=True, kw_only=True)
 class TimeoutNow(Message):
     """From a leader handing over: campaign now."""
+
+
+@dataclass(slots=True, kw_only=True)
+class Removed(Message):
+    """To a member that was removed from the configuration: it is no longer one of us
+    (swarm's ErrMemberRemoved)."""
 
 
 @dataclass(slots=True)
@@ -242,7 +275,12 @@ class RaftStorage:
         hs = self.hard_state
         keep = hs.commit - self.offset
         self.entries = self.entries[: max(keep, 0)]
-        cfg = Config(frozenset({member}), ((member, address),) if address else ())
+        old = self.snapshot.config if self.snapshot else Config()
+        for e in self.entries:
+            if e.config is not None:
+                old = e.config
+        gone = (old.voters | old.removed) - {member}  # the others are removed for good
+        cfg = Config(frozenset({member}), ((member, address),) if address else (), gone)
         index = self.last_index + 1
         self.entries.append(Entry(hs.term, index, config=cfg))
         self.hard_state = HardState(hs.term, hs.vote, index)
@@ -418,6 +456,11 @@ class Raft:
 
         self.state = FOLLOWER
         self.lead: str | None = None
+        self.removed = False  # a member told us we were removed: we take no more part
+        # Members we have heard from since we started, and whether we won a pre-vote
+        # while waiting on one we have not (see _after_pre_vote).
+        self.heard: set[str] = set()
+        self.pre_won = False
         self.election_elapsed = 0
         self.heartbeat_elapsed = 0
         self.randomized_election_timeout = election_tick
@@ -525,11 +568,15 @@ class Raft:
     # -- inputs ------------------------------------------------------------------------------
 
     def tick(self) -> None:
+        if self.removed:
+            return
         if self.state == LEADER:
             self._tick_leader()
         else:
             self.election_elapsed += 1
-            if self.promotable and self.election_elapsed >= self.randomized_election_timeout:
+            if self.state == PRE_CANDIDATE and self.pre_won:
+                self.campaign(pre=False)  # waited a tick for the silent ones: go ahead
+            elif self.promotable and self.election_elapsed >= self.randomized_election_timeout:
                 self.election_elapsed = 0
                 self.campaign()
 
@@ -566,8 +613,26 @@ class Raft:
         )
         return active >= len(voters) // 2 + 1
 
-    def campaign(self, transfer: bool = False) -> None:
+    def campaign(self, transfer: bool = False, pre: bool = True) -> None:
+        """Ask for the others' votes: first in a pre-vote (unless the leader handing over
+        asked us to campaign now), then for real."""
         if not self.promotable:
+            return
+        if pre and not transfer and len(self.config.voters) > 1:
+            self._reset(self.term)
+            self.state = PRE_CANDIDATE
+            self.votes = {self.id: True}
+            for m in sorted(self.config.voters):
+                if m != self.id:
+                    self._send(
+                        PreVoteRequest(
+                            src=self.id,
+                            dst=m,
+                            term=self.term + 1,
+                            last_index=self.last_index,
+                            last_term=self.last_term,
+                        )
+                    )
             return
         self._reset(self.term + 1)
         self.state = CANDIDATE
@@ -601,6 +666,25 @@ class Raft:
         return "pending"
 
     def step(self, m: Message) -> None:
+        if isinstance(m, Removed):
+            if m.src in self.config.voters:  # only a member can say so
+                self.removed = True
+                self._become_follower(self.term, None)
+            return
+        if self.removed:
+            return
+        if m.src in self.config.removed and self.id in self.config.voters:
+            self._send(Removed(src=self.id, dst=m.src, term=self.term))
+            return
+        if isinstance(m, PreVoteRequest):
+            self._pre_vote(m)
+            return
+        self.heard.add(m.src)
+        if isinstance(m, PreVoteResponse) and m.granted:
+            if self.state == PRE_CANDIDATE and m.term == self.term + 1:
+                self.votes.setdefault(m.src, True)
+                self._after_pre_vote()
+            return
         if m.term > self.term:
             if isinstance(m, VoteRequest):
                 in_lease = (
@@ -616,7 +700,7 @@ class Raft:
                 # A newer term, but not a reason to wait longer ourselves: the timer is
                 # reset only if we grant the vote (the paper's rule). Otherwise a member
                 # whose log is behind, campaigning again and again, would keep the
-                # members that can win from ever timing out — and swarm has no PreVote.
+                # members that can win from ever timing out (a transfer skips the pre-vote).
                 elapsed = self.election_elapsed
                 self._become_follower(m.term, None)
                 self.election_elapsed = elapsed
@@ -640,10 +724,21 @@ class Raft:
 
         if self.state == LEADER:
             self._step_leader(m)
-        elif self.state == CANDIDATE:
+        elif self.state in (CANDIDATE, PRE_CANDIDATE):
             self._step_candidate(m)
         else:
             self._step_follower(m)
+
+    def _pre_vote(self, m: PreVoteRequest) -> None:
+        """Grant a pre-vote if we would vote for it now: its term is ahead of ours, its
+        log is as up to date, and we have not heard from a leader lately. Our own term
+        and vote do not change."""
+        in_lease = self.lead is not None and self.election_elapsed < self.election_timeout
+        granted = (
+            m.term > self.term and not in_lease and self._up_to_date(m.last_index, m.last_term)
+        )
+        term = m.term if granted else self.term
+        self._send(PreVoteResponse(src=self.id, dst=m.src, term=term, granted=granted))
 
     def _step_follower(self, m: Message) -> None:
         if isinstance(m, Append):
@@ -668,13 +763,32 @@ class Raft:
             # Someone won this term.
             self._become_follower(self.term, m.src)
             self._step_follower(m)
-        elif isinstance(m, VoteResponse):
+        elif isinstance(m, VoteResponse) and self.state == CANDIDATE:
             self.votes.setdefault(m.src, m.granted)
             outcome = self._tally()
             if outcome == "won":
                 self._become_leader()
             elif outcome == "lost":
                 self._become_follower(self.term, None)
+        elif isinstance(m, PreVoteResponse) and self.state == PRE_CANDIDATE:
+            self.votes.setdefault(m.src, m.granted)  # a refusal at our own term
+            self._after_pre_vote()
+
+    def _after_pre_vote(self) -> None:
+        """Campaign for real once the straw poll is won, but not while a member we have
+        not heard from since we started has yet to answer: its answer may be Removed (we
+        were dropped from the cluster while away, and the others who grant are stale like
+        us). Such a member gets until the next tick; one known silent is not waited for,
+        so a failover costs nothing more."""
+        outcome = self._tally()
+        if outcome == "lost":
+            self._become_follower(self.term, None)
+        elif outcome == "won":
+            voters = self.config.voters
+            if any(v not in self.votes and v not in self.heard for v in voters):
+                self.pre_won = True
+            else:
+                self.campaign(pre=False)
 
     def _step_leader(self, m: Message) -> None:
         pr = self.progress.get(m.src)
@@ -731,6 +845,7 @@ class Raft:
         self._reset_election_timeout()
         self.lead_transferee = None
         self.votes = {}
+        self.pre_won = False
 
     def _become_follower(self, term: int, lead: str | None) -> None:
         self._reset(term)

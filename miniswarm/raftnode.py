@@ -124,6 +124,7 @@ class RaftNode:
         disk_key: str = "raft",
         on_leader_change: Callable[[str | None], None] | None = None,
         on_tick: Callable[[], None] | None = None,
+        on_removed: Callable[[], None] | None = None,
         kek: bytes | None = None,
     ) -> None:
         self.ctx = ctx
@@ -133,6 +134,7 @@ class RaftNode:
         self.keep_entries = keep_entries
         self.on_leader_change = on_leader_change
         self.on_tick = on_tick
+        self.on_removed = on_removed  # a member told us we are removed from the cluster
         self.peers: dict[str, Peer] = {}
 
         disk = ctx.disk
@@ -372,6 +374,9 @@ class RaftNode:
                 self.snapshot_interval
             ):
                 raft.compact(raft.applied, self.machine.snapshot(), self.keep_entries)
+        if raft.removed and self.on_removed is not None:
+            removed, self.on_removed = self.on_removed, None  # once
+            self.ctx.after(0.0, removed)
 
     def _apply(self, entries: list[Entry]) -> None:
         apply, pending = self.machine.apply, self._pending

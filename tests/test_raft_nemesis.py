@@ -10,6 +10,13 @@ log matching, leader append-only, leader completeness. And liveness: once a majo
 connected and stable for a few election timeouts, there is a leader and a new proposal
 commits.
 
+One rule is an administrator's: with no leader left, `--force-new-cluster` on one
+member, the others down. That starts a new lineage; what the others held beyond the
+survivor's commit index is given up, as swarm gives it up, and the checks above then
+hold for the new lineage. The others come back with stale configurations: one that
+speaks to a member of the new lineage is told it was removed and never campaigns again,
+and none of them may lead a configuration that includes a member which has removed it.
+
 The examples are derandomized (the same ones on every run); a failing example prints
 the simulator seed that replays it. MINISWARM_NEMESIS_EXAMPLES=N runs more of them, and
 MINISWARM_NEMESIS_EXPLORE=1 lets hypothesis look for new ones.
@@ -18,6 +25,7 @@ MINISWARM_NEMESIS_EXPLORE=1 lets hypothesis look for new ones.
 from __future__ import annotations
 
 import os
+from random import Random
 from typing import Any
 
 import hypothesis.strategies as st
@@ -31,7 +39,7 @@ from hypothesis.stateful import (
 )
 
 from miniswarm.raft import LEADER, Config, ConfigChangeRefused, Entry, ProposalRefused
-from miniswarm.raftnode import AppliedLog, RaftProcess, read_log
+from miniswarm.raftnode import AppliedLog, RaftProcess, edit_log, read_log
 from miniswarm.sim import HostDown, SimDriver
 
 ELECTION = 20.0  # seconds: the longest randomised election timeout (10 to 20 ticks of 1 s)
@@ -93,6 +101,7 @@ class RaftNemesis(RuleBasedStateMachine):
         self.leader_since: dict[tuple[str, int], int] = {}
         self.applied: dict[int, tuple] = {}
         self.events = 0
+        self.stale: set[str] = set()  # members left behind by --force-new-cluster
         for h in first:
             self._add_host(h, bootstrap=self.config)
         self._advance(2 * ELECTION)
@@ -119,12 +128,18 @@ class RaftNemesis(RuleBasedStateMachine):
         except HostDown:
             return None
 
+    def _lineage(self) -> list[str]:
+        """The up hosts of the current cluster (not left behind by a forced one)."""
+        return [h for h in self._up() if self.member_id[h] not in self.stale]
+
     def _leaders(self) -> list[str]:
-        return [h for h in self._up() if self._raft(h).state == LEADER]
+        return [h for h in self._lineage() if self._raft(h).state == LEADER]
 
     # -- per-event checks ------------------------------------------------------------------
 
     def _check_apply(self, member: str, e: Entry) -> None:
+        if member in self.stale:
+            return
         what = (e.term, e.data, e.config)
         if self.applied.setdefault(e.index, what) != what:
             raise Violation(
@@ -136,6 +151,10 @@ class RaftNemesis(RuleBasedStateMachine):
         self.events += 1
         for h in self._up():
             r = self._raft(h)
+            if r.id in self.stale:
+                if r.removed and r.state != "follower":
+                    raise Violation(f"{r.id} was told it is removed, yet it is {r.state}")
+                continue
             # Commit index never decreases (the persisted one survives restarts).
             before = self.commit_seen.get(r.id, 0)
             if r.commit < before:
@@ -183,6 +202,8 @@ class RaftNemesis(RuleBasedStateMachine):
     def _stored_logs(self) -> dict[str, tuple[int, list[Entry]]]:
         out = {}
         for h, member in self.member_id.items():
+            if member in self.stale:
+                continue
             storage = read_log(self.driver.hosts[h].disk)
             if storage is not None:
                 out[member] = (storage.offset, storage.entries)
@@ -267,6 +288,47 @@ class RaftNemesis(RuleBasedStateMachine):
     def restart(self, data) -> None:
         host = data.draw(st.sampled_from(sorted(self._down())), label="restart")
         self.driver.start_host(host)
+
+    @precondition(lambda self: bool(self._down()) and not self._leaders())
+    @rule(data=st.data())
+    def force_new_cluster(self, data) -> None:
+        """The quorum is lost: the administrator stops what is left and runs
+        `swarm init --force-new-cluster` on one member."""
+        hosts = sorted(h for h, m in self.member_id.items() if m not in self.stale)
+        if not hosts:
+            return
+        survivor = data.draw(st.sampled_from(hosts), label="force-new-cluster on")
+        for h in self._up():
+            self.driver.crash(h)
+        disk = self.driver.hosts[survivor].disk
+        member = self.member_id[survivor]
+        edit_log(
+            disk,
+            "raft",
+            Random(self.events),
+            lambda storage: storage.force_new_cluster(member, self.address[survivor]),
+        )
+        storage = read_log(disk)
+        assert storage is not None
+        kept = storage.hard_state.commit - 1  # the new configuration comes after
+        # A member whose joining never reached the survivor's log is a stranger to the new
+        # cluster, which has no way to turn it away; in swarm its join failed and it
+        # kept no Raft state. It takes no more part here.
+        config = storage.entries[-1].config
+        assert config is not None
+        for h, m in sorted(self.member_id.items()):
+            if m != member and m not in config.removed:
+                del self.member_id[h]
+        self.stale = {m for m in self.member_id.values() if m != member}
+        # What the others held beyond the survivor's commit index is given up.
+        for index in [i for i in self.committed if i > kept]:
+            del self.committed[index], self.committed_at[index]
+        for index in [i for i in self.applied if i > kept]:
+            del self.applied[index]
+        self.leader_of_term.clear()
+        self.leader_log.clear()
+        self.leader_since.clear()
+        self.driver.start_host(survivor)
 
     @rule(cuts=st.lists(st.integers(0, 2), min_size=7, max_size=7))
     def partition(self, cuts: list[int]) -> None:
@@ -362,6 +424,7 @@ class RaftNemesis(RuleBasedStateMachine):
         for h in self._down():
             self.driver.start_host(h)
         self._advance(3 * ELECTION)
+        self._check_no_stale_leader()
         # (A member removed before it heard of its removal may still be campaigning, at
         # ever higher terms, ignored by the others: the leader need not have the highest
         # term in sight.)
@@ -380,6 +443,20 @@ class RaftNemesis(RuleBasedStateMachine):
             self._advance(ELECTION)
         states = {h: (self._raft(h).state, self._raft(h).term) for h in self._up()}
         raise Violation(f"no leader committed a proposal after healing: {states}")
+
+    def _check_no_stale_leader(self) -> None:
+        """Healed for a while, no member left behind by a forced cluster leads a
+        configuration holding a member that removed it: its first heartbeat there was
+        answered with Removed."""
+        for h in self._up():
+            old = self._raft(h)
+            if old.id not in self.stale or old.state != LEADER:
+                continue
+            for k in self._lineage():
+                r = self._raft(k)
+                if r.id in old.config.voters and r.id in r.config.voters:
+                    if old.id in r.config.removed:
+                        raise Violation(f"{old.id}, removed by {r.id}, still leads")
 
     def teardown(self) -> None:
         if hasattr(self, "driver"):

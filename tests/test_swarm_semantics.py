@@ -145,3 +145,66 @@ def test_promotion_completes_after_the_command_and_a_demote_before_then_fails(la
         lab.sleep(0.05)
     assert 0.4 <= lab.now() - start <= 1.6  # it completed all the same
     assert sh(lab, "docker node demote worker1")[1] == 0
+
+
+def watch_leaders(lab) -> list[int]:
+    """Count the Raft leaders among the managers after every simulator event, whatever
+    runs the simulator (a sleep, or a command waiting for its answer)."""
+    counts: list[int] = []
+    kernel = lab.kernel
+    step = kernel.step
+
+    def watched() -> bool:
+        ran = step()
+        leaders = 0
+        for host in kernel.hosts.values():
+            daemon = host.process if host.up else None
+            manager = getattr(daemon, "manager", None)
+            if manager is not None and manager.raft.raft.state == "leader":
+                leaders += 1
+        counts.append(leaders)
+        return ran
+
+    kernel.step = watched
+    return counts
+
+
+def manager_status(lab, host: str) -> str:
+    out = ok(lab, "docker node ls --format '{{.Hostname}} {{.ManagerStatus}}'")
+    return dict((line.split(" ", 1) + [""])[:2] for line in out.splitlines())[host]
+
+
+def test_old_managers_back_after_force_new_cluster_are_workers_then_managers_again(lab):
+    leaders = watch_leaders(lab)
+    lab.stop("manager2")
+    lab.stop("manager3")
+    lab.sleep(5)
+    ok(lab, "docker swarm init --force-new-cluster")
+    lab.sleep(5)
+    back = lab.now()
+    lab.start("manager2")
+    lab.start("manager3")  # both with the old membership: each would vote for the other
+    # Its first campaign is answered "you were removed"; a command waiting meanwhile fails.
+    assert sh(lab, "docker node ls", "manager2") == (
+        "Error response from daemon: rpc error: code = Unavailable desc = transport is closing\n",
+        1,
+    )
+    assert 10 <= lab.now() - back <= 21  # swarm: about 16 s
+    assert sh(lab, "docker node ls", "manager2") == (
+        "Error response from daemon: This node is not a swarm manager. Worker nodes can't be "
+        "used to view or modify cluster state. Please run this command on a manager node or "
+        "promote the current node to a manager.\n",
+        1,
+    )
+    assert ok(lab, "docker info --format '{{.Swarm.ControlAvailable}}'", "manager2") == "false\n"
+    assert "Is Manager: false" in ok(lab, "docker info", "manager2")
+    assert manager_status(lab, "manager1") == "Leader"
+    # Still meant to be a manager, it is promoted again, as a new Raft member.
+    while manager_status(lab, "manager2") != "Reachable":
+        assert lab.now() - back < 60, f"seed {lab.kernel.seed}"
+        lab.sleep(0.5)
+    assert 40 <= lab.now() - back <= 53  # swarm: 45-50 s
+    lab.sleep(30)
+    assert manager_status(lab, "manager1") == "Leader"
+    assert manager_status(lab, "manager3") == "Reachable"
+    assert max(leaders) == 1, f"seed {lab.kernel.seed}: two leaders at once"

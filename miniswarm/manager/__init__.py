@@ -70,6 +70,7 @@ class Manager:
             disk_key="swarm/raft",
             on_leader_change=self._leader_changed,
             on_tick=self._tick,
+            on_removed=daemon.removed_from_raft,
             kek=kek,
         )
         self._unlock_key = kek  # what wraps this manager's data key now (None: on disk)

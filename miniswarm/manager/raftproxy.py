@@ -91,8 +91,8 @@ class RaftProxy:
         def tick() -> None:
             if out.done():
                 return
-            if self.d.manager is None:
-                out.set_exception(RpcError("Unavailable", "node is not a manager"))
+            if self.d.manager is None:  # it stopped while we waited
+                out.set_exception(RpcError("Unavailable", "transport is closing"))
                 return
             to = self._leader()
             if to is not None:
