@@ -245,6 +245,10 @@ class Daemon(Process):
         if isinstance(msg, (Packet, Unreachable)):
             if self.manager is not None:
                 self.manager.raft.receive(src, msg)
+            elif isinstance(msg, Packet):
+                # No Raft server here (the node left, or is a worker now): the connection
+                # is refused at once, and the sender sees this member unreachable.
+                self.ctx.send(src, msg.refused())
         elif isinstance(msg, SessionUpdate):
             if self.agent is not None:
                 self.agent.session_update(msg)

@@ -208,3 +208,38 @@ def test_old_managers_back_after_force_new_cluster_are_workers_then_managers_aga
     assert manager_status(lab, "manager1") == "Leader"
     assert manager_status(lab, "manager3") == "Reachable"
     assert max(leaders) == 1, f"seed {lab.kernel.seed}: two leaders at once"
+
+
+def test_nodes_left_unknown_by_a_leader_change_go_down_each_at_its_own_moment(lab):
+    for host in ("worker1", "worker2", "manager1"):
+        lab.stop(host)
+    while sh(lab, "docker node ls -q", "manager2")[1] != 0:  # no leader yet
+        lab.sleep(0.5)
+    elected = lab.now()
+    down: dict[str, float] = {}
+    while len(down) < 3 and lab.now() - elected < 40:
+        out = ok(lab, "docker node ls --format '{{.Hostname}} {{.Status}}'", "manager2")
+        for line in out.splitlines():
+            host, status = line.split()
+            if status == "Down":
+                down.setdefault(host, lab.now() - elected)
+        lab.sleep(0.1)
+    assert sorted(down) == ["manager1", "worker1", "worker2"]
+    # Six heartbeat periods, each node its own draw of 4.5 to 5.5 s (plus the up to one
+    # second the election took to be seen here).
+    assert all(26 <= t <= 34 for t in down.values()), down
+    assert len({round(t, 1) for t in down.values()}) == 3, down
+
+
+def test_a_manager_that_leaves_is_unreachable_at_once_and_down_later(lab):
+    ok(lab, "docker swarm leave --force", "manager2")
+    left = lab.now()
+    while manager_status(lab, "manager2") != "Unreachable":
+        lab.sleep(0.05)
+    assert lab.now() - left <= 1.05  # its Raft port refuses the leader's next heartbeat
+    line = ok(lab, "docker node ls --format '{{.Hostname}} {{.Status}}'")
+    assert "manager2 Ready" in line  # its heartbeats have not expired yet
+    while "manager2 Down" not in ok(lab, "docker node ls --format '{{.Hostname}} {{.Status}}'"):
+        assert lab.now() - left < 20, f"seed {lab.kernel.seed}"
+        lab.sleep(0.5)
+    assert lab.now() - left >= 8  # three periods after its last heartbeat

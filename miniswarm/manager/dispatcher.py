@@ -4,7 +4,8 @@ Every node's agent registers a session and then heartbeats every period (5 s, gi
 take half a second, the dispatcher says which each time). A node silent for three periods
 is marked down ("heartbeat failure"). A new leader knows nothing of the sessions its
 predecessor held: it marks every node that is not down "unknown" and gives it six periods
-to register again before marking it down too.
+(each node its own draw of the jittered period: 27 to 33 s) to register again before
+marking it down too.
 """
 
 from __future__ import annotations
@@ -123,7 +124,7 @@ class Dispatcher:
             new["UpdatedAt"] = rfc3339nano(tx.now)
             tx.update("nodes", new)
             self._unknown_timers[node["ID"]] = self.ctx.after(
-                self.period * GRACE_UNKNOWN, self._expire_unknown, node["ID"]
+                self._next_period() * GRACE_UNKNOWN, self._expire_unknown, node["ID"]
             )
 
     def _expire_unknown(self, node_id: str) -> None:
