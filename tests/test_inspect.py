@@ -63,3 +63,22 @@ def test_a_three_part_publish_is_ip_host_container(lab):
     )
     out, _ = sh(lab, "docker service create -p 10.0.0.1:80:80 nginx")
     assert out.startswith('invalid argument "10.0.0.1:80:80" for "-p, --publish" flag: hostip')
+
+
+def test_templates_run_on_the_typed_struct_first(lab):
+    ok(lab, "docker service create -d --name typed busybox sleep 1d")
+    ok(lab, "docker service update -d --env-add COLOR=blue typed")
+    env = ".TaskTemplate.ContainerSpec.Env"
+    fmt = f"{{{{json .PreviousSpec{env}}}}} {{{{json .Spec{env}}}}}"
+    assert ok(lab, f"docker service inspect -f '{fmt}' typed") == 'null ["COLOR=blue"]\n'
+    assert ok(lab, "docker inspect -f '{{json .ManagerStatus}}' worker1") == "null\n"
+    status = ok(lab, "docker node inspect -f '{{.Status}}' worker1")
+    assert status.startswith("{ready  192.168.") and status.endswith("}\n")
+    assert ok(lab, "docker service inspect -f '{{.Spec.UpdateConfig.Monitor}}' typed") == "5s\n"
+    # Through a nil pointer the typed run fails, and the raw JSON's error is told.
+    out, status = sh(lab, "docker inspect -f '{{.ManagerStatus.Leader}}' worker1")
+    assert (out, status) == (
+        'template parsing error: template: :1:16: executing "" at <.ManagerStatus.Leader>: '
+        'map has no entry for key "ManagerStatus"\n',
+        1,
+    )

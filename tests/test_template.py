@@ -169,3 +169,8 @@ def test_formats_students_use(swarm):
     assert r.out.startswith('[{"ID":"') and r.out.endswith("}]\n")
     r = swarm.docker("manager1", ["info", "--format", "{{.Swarm.LocalNodeState}}"])
     assert r.out == "active\n"
+
+
+def test_fields_chain_on_a_parenthesized_pipeline():
+    data = {"Secrets": [{"File": {"Name": "pw"}}]}
+    assert Template("{{(index .Secrets 0).File.Name}}").execute(data) == "pw"

@@ -118,6 +118,14 @@ def _go_number(x: float) -> str:
     return r
 
 
+class JsonMap(dict):
+    """A Go map (not a struct): encoding/json writes its keys sorted."""
+
+
+class JsonStruct(dict):
+    """A Go struct: encoding/json writes its fields in their order."""
+
+
 def _encode(value: Any, indent: str | None, level: int, sort: bool) -> str:
     if value is None:
         return "null"
@@ -136,7 +144,12 @@ def _encode(value: Any, indent: str | None, level: int, sort: bool) -> str:
         # A Go struct's fields are exported names, in declaration order; anything else is
         # a map, whose keys encoding/json sorts.
         struct_like = all(isinstance(k, str) and _EXPORTED.match(k) for k in value)
-        keys = sorted(value) if sort or not struct_like else list(value)
+        if isinstance(value, JsonStruct):
+            keys = list(value)
+        elif sort or not struct_like or isinstance(value, JsonMap):
+            keys = sorted(value)
+        else:
+            keys = list(value)
         parts = [
             json.dumps(str(k), ensure_ascii=False)
             + sep
@@ -151,6 +164,8 @@ def _encode(value: Any, indent: str | None, level: int, sort: bool) -> str:
         return "[" + nl + ("," + nl).join(parts) + end + "]"
     if hasattr(value, "to_json"):  # a formatter context: docker marshals its fields
         return _encode(value.to_json(), indent, level, True)
+    if hasattr(value, "go_json_value"):  # a typed value (gotypes)
+        return _encode(value.go_json_value(), indent, level, False)
     return json.dumps(str(value), ensure_ascii=False)
 
 
@@ -170,6 +185,8 @@ def inspect_json(items: list[Any]) -> str:
 
 def go_print(value: Any) -> str:
     """How text/template prints a value (fmt's %v)."""
+    if hasattr(value, "go_printed"):  # a typed value (gotypes)
+        return value.go_printed()
     if value is None:
         return "<no value>"
     if isinstance(value, bool):

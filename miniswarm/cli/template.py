@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .format import MAP_FIELDS, go_json, go_print
+from .gotypes import GoFieldError
 
 
 class TemplateError(Exception):
@@ -216,6 +217,8 @@ _GO_TYPES = {str: "string", bool: "bool", int: "int", float: "float64", list: "[
 
 
 def truthy(v: Any) -> bool:
+    if hasattr(v, "go_truth"):  # a typed value (gotypes)
+        return v.go_truth()
     if v is None or v is False:
         return False
     if isinstance(v, (int, float)) and not isinstance(v, bool):
@@ -266,6 +269,9 @@ def _printf(fmt: str, *args: Any) -> str:
 
 def _index(obj: Any, *keys: Any) -> Any:
     for k in keys:
+        if hasattr(obj, "go_index"):  # a typed value (gotypes)
+            obj = obj.go_index(k)
+            continue
         obj = obj[k] if not isinstance(obj, dict) else obj.get(k)
     return obj
 
@@ -385,7 +391,10 @@ class Template:
             elif b.else_body:
                 self._run(b.else_body, dot, env, out)
         else:
-            if isinstance(value, dict):
+            typed = value.go_items() if hasattr(value, "go_items") else None
+            if typed is not None:
+                items = typed
+            elif isinstance(value, dict):
                 items = sorted(value.items(), key=lambda kv: str(kv[0]))
             elif isinstance(value, (list, tuple)) or value is None:
                 items = list(enumerate(value or []))
@@ -427,6 +436,8 @@ class Template:
         if head.kind == "ident" and head.text not in ("true", "false", "nil"):
             fn = self.funcs[head.text]
             call_args = args[1:] + ([] if piped is _NOTHING else [piped])
+            if head.text not in _TYPE_AWARE:
+                call_args = [a.plain() if hasattr(a, "plain") else a for a in call_args]
             wrong = _wrong_arity(fn, len(call_args))
             if wrong:
                 message = f"wrong number of args for {head.text}: {wrong}"
@@ -454,7 +465,16 @@ class Template:
                     depth += tokens[j].kind == "lp"
                     depth -= tokens[j].kind == "rp"
                     j += 1
-                out.append(self._pipeline(tokens[i + 1 : j - 1], dot, env))
+                value = self._pipeline(tokens[i + 1 : j - 1], dot, env)
+                chain = tokens[j] if j < len(tokens) else None
+                if chain and chain.kind == "field" and chain.pos == tokens[j - 1].pos + 1:
+                    # `(index .Secrets 0).File.Mode`: fields of what the group gave
+                    try:
+                        value = self._path(chain.text, value, env)
+                    except _ExecError as exc:
+                        raise self._fail(chain.pos, chain.text, str(exc)) from None
+                    j += 1
+                out.append(value)
                 i = j
                 continue
             if tok.kind == "str":
@@ -494,6 +514,11 @@ class Template:
         return value
 
     def _field(self, obj: Any, name: str, parent: str) -> Any:
+        if hasattr(obj, "go_field"):  # a typed value (gotypes)
+            try:
+                return obj.go_field(name)
+            except GoFieldError as exc:
+                raise _ExecError(str(exc)) from None
         if isinstance(obj, GoStruct):
             if name not in obj:
                 raise _ExecError(f"can't evaluate field {name} in type {obj.go_type}")
@@ -513,6 +538,8 @@ class Template:
 
 
 _NOTHING = object()
+# Functions given typed values as they are; the others get them as plain values.
+_TYPE_AWARE = {"json", "print", "println", "printf", "index"}
 
 
 class GoStruct(dict):

@@ -11,6 +11,7 @@ from typing import Any
 
 from ...daemon import DaemonError
 from ..format import go_json, inspect_json
+from ..gotypes import OBJECT_TYPES, GoValue
 from ..parse import Invocation
 from ..template import Template, TemplateError
 from . import CommandError, Context, command
@@ -31,15 +32,19 @@ class NotFound(Exception):
         self.message = message
 
 
-def show(ctx: Context, objects: list[Any], fmt: str, tmpl: Template | None) -> list[str]:
-    """What every inspect prints for the objects it found; the errors of a template that
-    failed on some of them (said after what the others printed)."""
+def show(
+    ctx: Context, objects: list[Any], fmt: str, tmpl: Template | None, kinds: str | list[str]
+) -> list[str]:
+    """What every inspect prints for the objects it found (of `kinds`: one for all, or
+    one each); the errors of a template that failed on some of them (said after what the
+    others printed)."""
     errors = []
     if tmpl is not None:
         texts = []
-        for obj in objects:
+        each = [kinds] * len(objects) if isinstance(kinds, str) else kinds
+        for obj, kind in zip(objects, each, strict=True):
             try:
-                texts.append(tmpl.execute(obj, missing="error") + "\n")
+                texts.append(execute(tmpl, obj, kind) + "\n")
             except TemplateError as exc:
                 errors.append(f"template parsing error: {exc}")
         ctx.write("".join(texts) or ("\n" if not errors else ""))
@@ -48,6 +53,18 @@ def show(ctx: Context, objects: list[Any], fmt: str, tmpl: Template | None) -> l
     else:
         ctx.write(inspect_json(objects))
     return errors
+
+
+def execute(tmpl: Template, obj: Any, kind: str) -> str:
+    """As docker's TemplateInspector: on the typed struct first; if that fails, on the raw
+    JSON with missingkey=error, whose error is the one told."""
+    go_type = OBJECT_TYPES.get(kind)
+    if go_type is not None:
+        try:
+            return tmpl.execute(GoValue(go_type, obj))
+        except TemplateError:
+            pass
+    return tmpl.execute(obj, missing="error")
 
 
 def inspect_options(inv: Invocation) -> tuple[str, bool, Template | None]:
@@ -135,17 +152,18 @@ def _fetchers(ctx: Context) -> dict[str, Callable[[str], Any]]:
 
 @command("docker inspect")
 def inspect(inv: Invocation, ctx: Context) -> int:
-    kinds = '", "'.join(TYPES)
+    known = '", "'.join(TYPES)
     wanted = inv.get("type") or ""
     if inv.has("type") and not wanted:
-        raise CommandError(f'type is empty: must be one of "{kinds}"')
+        raise CommandError(f'type is empty: must be one of "{known}"')
     if wanted and wanted not in TYPES:
-        raise CommandError(f'unknown type: "{wanted}": must be one of "{kinds}"')
+        raise CommandError(f'unknown type: "{wanted}": must be one of "{known}"')
     fmt = inv.get("format") or ""
     tmpl = template(fmt)
     fetchers = _fetchers(ctx)
     manager: bool | None = None
     found: list[Any] = []
+    kinds: list[str] = []
     errors: list[str] = []
     for ref in inv.args:
         for kind in [wanted] if wanted else AUTODETECT:
@@ -156,6 +174,7 @@ def inspect(inv: Invocation, ctx: Context) -> int:
                     continue
             try:
                 found.append(fetchers[kind](ref))
+                kinds.append(kind)
                 break
             except NotFound as exc:
                 if wanted:
@@ -166,7 +185,7 @@ def inspect(inv: Invocation, ctx: Context) -> int:
                 break
         else:
             errors.append(f"Error: No such object: {ref}")
-    errors += show(ctx, found, fmt, tmpl)
+    errors += show(ctx, found, fmt, tmpl, kinds)
     if errors:
         raise CommandError("\n".join(errors))
     return 0

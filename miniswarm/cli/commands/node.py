@@ -250,7 +250,7 @@ def node_inspect(inv: Invocation, ctx: Context) -> int:
                 ctx.print()
             ctx.write(Template(PRETTY_TEMPLATE).execute(NodePretty(node)))
     else:
-        errors += show(ctx, found, fmt, tmpl)
+        errors += show(ctx, found, fmt, tmpl, "node")
     if errors:
         raise CommandError("\n".join(errors))
     return 0

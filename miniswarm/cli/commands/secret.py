@@ -157,7 +157,7 @@ def _inspect(kind: str, inv: Invocation, ctx: Context) -> int:
         for obj in found:
             ctx.write(Template(PRETTY[kind]).execute(Pretty(obj)))
     else:
-        errors += show(ctx, found, fmt, tmpl)
+        errors += show(ctx, found, fmt, tmpl, kind)
     if errors:
         raise CommandError("\n".join(errors))
     return 0

@@ -705,7 +705,7 @@ def service_inspect(inv: Invocation, ctx: Context) -> int:
         for s in found:
             ctx.write(Template(PRETTY).execute(ServicePretty(s, now)) + "\n\n")
     else:
-        errors += show(ctx, found, fmt, tmpl)
+        errors += show(ctx, found, fmt, tmpl, "service")
     if errors:
         raise CommandError("\n".join(errors))
     return 0
