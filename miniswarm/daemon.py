@@ -155,7 +155,9 @@ def as_daemon_error(exc: BaseException) -> BaseException:
 class Daemon(Process):
     def __init__(self, ctx: HostContext, standins: bool = False) -> None:
         """`standins`: every image also carries busybox's programs, as the reference
-        recordings' busybox stand-in images did (see Lab)."""
+        recordings' busybox stand-in images did (see Lab); and, as on the machine that
+        recorded them, no registry is asked about images (the warnings it then printed
+        were taken out of the recordings)."""
         super().__init__(ctx)
         self.rpc = Rpc(ctx)
         disk = ctx.disk
@@ -787,8 +789,11 @@ class Daemon(Process):
 
     # -- services ----------------------------------------------------------------------------------
 
-    def api_service_create(self, spec: dict) -> Future:
-        return self._cluster_call("service.create", {"spec": _resolve_image(spec)})
+    def api_service_create(self, spec: dict, query_registry: bool = True) -> Future:
+        spec = _resolve_image(spec)
+        fut = self._cluster_call("service.create", {"spec": spec})
+        asked = query_registry and not self.runtime.standins
+        return _with_warnings(fut, _registry_warnings(spec) if asked else [])
 
     def api_service(self, ref: str, insert_defaults: bool = True) -> Future:
         return self._cluster_call(
@@ -799,12 +804,20 @@ class Daemon(Process):
         return self._cluster_call("service.list", {"filters": filters or {}, "status": status})
 
     def api_service_update(
-        self, service_id: str, version: int, spec: dict | None, rollback: str | None = None
+        self,
+        service_id: str,
+        version: int,
+        spec: dict | None,
+        rollback: str | None = None,
+        query_registry: bool = False,
     ) -> Future:
         body = {"id": service_id, "version": version, "rollback": rollback}
+        warnings: list[str] = []
         if spec is not None:
             body["spec"] = _resolve_image(spec)
-        return self._cluster_call("service.update", body)
+            if query_registry and not self.runtime.standins:
+                warnings = _registry_warnings(body["spec"])
+        return _with_warnings(self._cluster_call("service.update", body), warnings)
 
     def api_service_remove(self, ref: str) -> Future:
         return self._cluster_call("service.remove", {"ref": ref})
@@ -1036,6 +1049,40 @@ def _resolve_image(spec: dict) -> dict:
     if cs and cs.get("Image"):
         cs["Image"] = images.normalise(cs["Image"])
     return spec
+
+
+def _registry_warnings(spec: dict) -> list[str]:
+    """What moby tells when it cannot pin the image to a digest: the Hub has no such
+    repository or tag (daemon/cluster/services.go's digestWarning)."""
+    from .runtime import images
+
+    image = ((spec.get("TaskTemplate") or {}).get("ContainerSpec") or {}).get("Image", "")
+    if not image or images.find(image) is not None:
+        return []
+    return [
+        f"image {image} could not be accessed on a registry to record\n"
+        f"its digest. Each node will access {image} independently,\n"
+        "possibly leading to different nodes running different\n"
+        "versions of the image.\n"
+    ]
+
+
+def _with_warnings(fut: Future, warnings: list[str]) -> Future:
+    """The answer of a service create or update, with the daemon's warnings in it."""
+    out: Future = Future()
+
+    def done(f: Future) -> None:
+        exc = f.exception()
+        if exc is not None:
+            out.set_exception(exc)
+            return
+        result = f.result()
+        result = dict(result) if isinstance(result, dict) else {}
+        result["Warnings"] = list(warnings) or None
+        out.set_result(result)
+
+    fut.add_done_callback(done)
+    return out
 
 
 def container_view(c, now: float) -> dict:

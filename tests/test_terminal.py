@@ -59,7 +59,10 @@ def test_ctrl_c_during_a_waiting_create_keeps_the_service_and_says_it_goes_on(la
     student.run()
     screen = student.screen()
     at = screen.index("manager1 $ docker service create --name ghost --replicas 2 nginx:9.99")
-    service_id = screen[at + 1]
+    # The Hub has no such tag: the daemon could not pin it, and says so first.
+    assert screen[at + 1] == "image nginx:9.99 could not be accessed on a registry to record"
+    assert screen[at + 5] == ""
+    service_id = screen[at + 6]
     assert len(service_id) == 25  # what it had printed stays
     assert screen.index("^COperation continuing in background.") > at
     assert f"Use `docker service ps {service_id}` to check progress." in screen

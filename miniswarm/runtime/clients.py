@@ -259,17 +259,8 @@ def _ping(proc: Proc, args: list[str]) -> Program:
 # -- nginx -v ------------------------------------------------------------------------------------
 
 
-NGINX_VERSIONS = {"1.10": "1.10.3", "1.11": "1.11.13", "1.12": "1.12.2", "1.13": "1.13.12"}
-NGINX_VERSIONS |= {"1.14": "1.14.2", "1.15": "1.15.12", "1.16": "1.16.1", "1.17": "1.17.10"}
-NGINX_VERSIONS |= {"1.18": "1.18.0", "1.19": "1.19.10", "1.20": "1.20.2", "1.21": "1.21.6"}
-NGINX_VERSIONS |= {"1.22": "1.22.1", "1.23": "1.23.4", "1.24": "1.24.0", "1.25": "1.25.5"}
-NGINX_VERSIONS |= {"1.26": "1.26.3", "1.27": "1.27.5", "stable": "1.28.0"}
 NGINX_LATEST = "1.29.3"
-
-
-def nginx_version(image_ref: str) -> str:
-    tag = image_ref.rsplit(":", 1)[-1] if ":" in image_ref.rsplit("/", 1)[-1] else "latest"
-    return NGINX_VERSIONS.get(tag.split("-")[0], NGINX_LATEST)
+REDIS_LATEST = "8.2.2"
 
 
 def _nginx(proc: Proc, args: list[str]) -> Program:
@@ -310,6 +301,7 @@ def _redis_cli(proc: Proc, args: list[str]) -> Program:
         else:
             words.append(a)
     store = proc.server.get("redis")
+    version = proc.server.get("redis_version", REDIS_LATEST)
     if store is None or resolve(proc, host) not in ("127.0.0.1", proc.address) or port != 6379:
         if words:
             yield ("err", f"Could not connect to Redis at {host}:{port}: Connection refused")
@@ -320,7 +312,7 @@ def _redis_cli(proc: Proc, args: list[str]) -> Program:
         prompt = f"{host}:{port}> "
     if words:
         assert store is not None  # without a server, a command was refused above
-        for line in _redis(store, words, raw=not proc.tty):
+        for line in _redis(store, words, not proc.tty, version):
             yield ("out", line)
         return 0
     while True:
@@ -335,11 +327,11 @@ def _redis_cli(proc: Proc, args: list[str]) -> Program:
         if store is None:
             yield ("out", f"Could not connect to Redis at {host}:{port}: Connection refused")
             continue
-        for out in _redis(store, words, raw=False):
+        for out in _redis(store, words, False, version):
             yield ("out", out)
 
 
-def _redis(store: dict, words: list[str], raw: bool) -> list[str]:
+def _redis(store: dict, words: list[str], raw: bool, version: str = REDIS_LATEST) -> list[str]:
     """One command against the server's keys, answered as redis-cli shows it."""
     cmd, args = words[0].upper(), words[1:]
 
@@ -394,7 +386,7 @@ def _redis(store: dict, words: list[str], raw: bool) -> list[str]:
         store.clear()
         return ["OK"]
     if cmd == "INFO":
-        return ["# Server", "redis_version:7.4.1", "redis_mode:standalone", "tcp_port:6379"]
+        return ["# Server", f"redis_version:{version}", "redis_mode:standalone", "tcp_port:6379"]
     return [
         f"(error) ERR unknown command '{words[0]}', with args beginning with: "
         + " ".join(f"'{a}'" for a in args)
@@ -404,12 +396,7 @@ def _redis(store: dict, words: list[str], raw: bool) -> list[str]:
 
 # -- mysql ---------------------------------------------------------------------------------------
 
-MYSQL_VERSIONS = {"5.7": "5.7.44", "8.0": "8.0.40", "8.4": "8.4.3", "latest": "9.1.0"}
-
-
-def mysql_version(image_ref: str) -> str:
-    tag = image_ref.rsplit(":", 1)[-1] if ":" in image_ref.rsplit("/", 1)[-1] else "latest"
-    return MYSQL_VERSIONS.get(tag, MYSQL_VERSIONS["latest"])
+MYSQL_LATEST = "9.5.0"
 
 
 class _NoVariables:
@@ -471,7 +458,7 @@ def _mysql(proc: Proc, args: list[str]) -> Program:
                f"(using password: {using})")  # fmt: skip
         return 1
     dbs: dict[str, dict] = server.setdefault("databases", {})
-    version = server.get("version", MYSQL_VERSIONS["latest"])
+    version = server.get("version", MYSQL_LATEST)
     session = {"db": database, "version": version}
     if database is not None and database not in dbs and database not in SYSTEM_DATABASES:
         yield ("err", f"ERROR 1049 (42000): Unknown database '{database}'")
@@ -680,5 +667,6 @@ COMMANDS.update(
         "nginx": _nginx,
         "redis-cli": _redis_cli,
         "mysql": _mysql,
+        "mariadb": _mysql,
     }
 )

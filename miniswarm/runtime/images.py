@@ -1,16 +1,18 @@
-"""The images a lab host can run: what lessons use, with their real default commands and
-what their processes do (serve HTTP, print, exit). A tag not listed does not exist, and a
-task asking for it is rejected as swarm rejects it ("No such image: nginx:9.99")."""
+"""The images a lab host can run, with their real default commands and what their
+processes are built on. Which tags exist, and which version each runs, is the Hub's
+business (hub.py): a tag the Hub has not got is rejected as swarm rejects it ("No such
+image: nginx:9.99")."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+from . import hub
 
 
 @dataclass(frozen=True)
 class Image:
     repo: str
-    tags: tuple[str, ...]
     entrypoint: tuple[str, ...] = ()
     cmd: tuple[str, ...] = ()
     env: tuple[str, ...] = ("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",)
@@ -22,6 +24,7 @@ class Image:
     # its own layers add.
     base: str = "debian"
     programs: tuple[str, ...] = ()
+    version: str = ""  # what the tag runs (hub.py): "1.11.13"
 
     @property
     def exposed(self) -> list[str]:
@@ -93,30 +96,6 @@ CATALOG = {
     for image in (
         Image(
             "nginx",
-            (
-                "latest",
-                "stable",
-                "alpine",
-                "mainline",
-                "1.10",
-                "1.11",
-                "1.12",
-                "1.13",
-                "1.14",
-                "1.15",
-                "1.16",
-                "1.17",
-                "1.18",
-                "1.19",
-                "1.20",
-                "1.21",
-                "1.22",
-                "1.23",
-                "1.24",
-                "1.25",
-                "1.26",
-                "1.27",
-            ),
             entrypoint=("/docker-entrypoint.sh",),
             cmd=("nginx", "-g", "daemon off;"),
             ports=(80,),
@@ -125,7 +104,6 @@ CATALOG = {
         ),
         Image(
             "httpd",
-            ("latest", "2.4", "alpine"),
             cmd=("httpd-foreground",),
             ports=(80,),
             workdir="/usr/local/apache2",
@@ -134,7 +112,6 @@ CATALOG = {
         ),
         Image(
             "redis",
-            ("latest", "alpine", "3.2", "4", "5", "6", "7"),
             entrypoint=("docker-entrypoint.sh",),
             cmd=("redis-server",),
             ports=(6379,),
@@ -144,33 +121,28 @@ CATALOG = {
         ),
         Image(
             "alpine",
-            ("latest", "3", "3.18", "3.19", "3.20", "3.21", "edge"),
             cmd=("/bin/sh",),
             size=7_800_000,
             base="alpine",
         ),
         Image(
             "busybox",
-            ("latest", "1", "1.36", "musl", "glibc"),
             cmd=("sh",),
             size=4_300_000,
             base="busybox",
         ),
         Image(
             "ubuntu",
-            ("latest", "14.04", "16.04", "18.04", "20.04", "22.04", "24.04"),
             cmd=("/bin/bash",),
             size=78_000_000,
         ),
         Image(
             "debian",
-            ("latest", "bookworm", "bullseye", "12", "11"),
             cmd=("bash",),
             size=117_000_000,
         ),
         Image(
             "mysql",
-            ("latest", "5.7", "8.0", "8.4"),
             entrypoint=("docker-entrypoint.sh",),
             cmd=("mysqld",),
             ports=(3306, 33060),
@@ -180,7 +152,6 @@ CATALOG = {
         ),
         Image(
             "postgres",
-            ("latest", "15", "16", "17", "alpine"),
             entrypoint=("docker-entrypoint.sh",),
             cmd=("postgres",),
             ports=(5432,),
@@ -188,8 +159,116 @@ CATALOG = {
             programs=("postgres", "psql", "docker-entrypoint.sh"),
         ),
         Image(
+            "mariadb",
+            entrypoint=("docker-entrypoint.sh",),
+            cmd=("mariadbd",),
+            ports=(3306,),
+            size=330_000_000,
+            programs=("mariadb", "mariadbd", "mysql", "mysqld", "docker-entrypoint.sh"),
+        ),
+        Image(
+            "mongo",
+            entrypoint=("docker-entrypoint.sh",),
+            cmd=("mongod",),
+            ports=(27017,),
+            workdir="/",
+            size=850_000_000,
+            programs=("mongod", "mongosh", "docker-entrypoint.sh"),
+        ),
+        Image(
+            "centos",
+            cmd=("/bin/bash",),
+            size=231_000_000,
+            base="oraclelinux",
+        ),
+        Image(
+            "python",
+            cmd=("python3",),
+            size=1_020_000_000,
+            programs=("python", "python3", "pip"),
+        ),
+        Image(
+            "node",
+            entrypoint=("docker-entrypoint.sh",),
+            cmd=("node",),
+            size=1_100_000_000,
+            programs=("node", "npm", "npx", "docker-entrypoint.sh"),
+        ),
+        Image(
+            "golang",
+            cmd=("bash",),
+            workdir="/go",
+            size=850_000_000,
+            programs=("go", "gofmt"),
+        ),
+        Image(
+            "traefik",
+            entrypoint=("/entrypoint.sh",),
+            cmd=("traefik",),
+            ports=(80,),
+            size=180_000_000,
+            base="alpine",
+            programs=("traefik", "/entrypoint.sh"),
+        ),
+        Image(
+            "registry",
+            entrypoint=("/entrypoint.sh",),
+            cmd=("/etc/docker/registry/config.yml",),
+            ports=(5000,),
+            size=25_000_000,
+            base="alpine",
+            programs=("registry", "/entrypoint.sh"),
+        ),
+        Image(
+            "dockersamples/visualizer",
+            cmd=("npm", "start"),
+            ports=(8080,),
+            workdir="/app",
+            size=148_000_000,
+            base="alpine",
+            programs=("node", "npm"),
+        ),
+        Image(
+            "dockersamples/examplevotingapp_vote",
+            cmd=("gunicorn", "app:app", "-b", "0.0.0.0:80"),
+            ports=(80,),
+            workdir="/app",
+            size=150_000_000,
+            programs=("python", "gunicorn"),
+        ),
+        Image(
+            "dockersamples/examplevotingapp_result",
+            cmd=("node", "server.js"),
+            ports=(80,),
+            workdir="/app",
+            size=230_000_000,
+            programs=("node", "npm"),
+        ),
+        Image(
+            "dockersamples/examplevotingapp_worker",
+            cmd=("dotnet", "Worker.dll"),
+            workdir="/app",
+            size=190_000_000,
+            programs=("dotnet",),
+        ),
+        Image(
+            "dockersamples/static-site",
+            cmd=("/bin/sh", "-c", "cd /usr/share/nginx/html && nginx -g 'daemon off;'"),
+            ports=(80, 443),
+            size=191_000_000,
+            programs=("nginx",),
+        ),
+        Image(
+            "dockersamples/101-tutorial",
+            entrypoint=("/docker-entrypoint.sh",),
+            cmd=("nginx", "-g", "daemon off;"),
+            ports=(80,),
+            size=27_000_000,
+            base="alpine",
+            programs=("nginx",),
+        ),
+        Image(
             "hello-world",
-            ("latest",),
             cmd=("/hello",),
             size=13_000,
             base="scratch",
@@ -197,7 +276,6 @@ CATALOG = {
         ),
         Image(
             "traefik/whoami",
-            ("latest",),
             entrypoint=("/whoami",),
             ports=(80,),
             size=6_500_000,
@@ -206,7 +284,6 @@ CATALOG = {
         ),
         Image(
             "nginxdemos/hello",
-            ("latest", "plain-text"),
             entrypoint=("/docker-entrypoint.sh",),
             cmd=("nginx", "-g", "daemon off;"),
             ports=(80,),
@@ -240,8 +317,11 @@ def normalise(ref: str) -> str:
 
 
 def find(ref: str) -> Image | None:
+    """The image `ref` names, as the Hub has it; None if the Hub has no such tag."""
     name, tag = split(ref)
     image = CATALOG.get(name)
-    if image is None or tag not in image.tags:
+    found = hub.resolve(name, tag)
+    if image is None or found is None:
         return None
-    return image
+    base = "alpine" if found.variant.startswith("alpine") else image.base
+    return replace(image, version=found.version, base=base)

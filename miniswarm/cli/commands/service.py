@@ -354,7 +354,9 @@ def create(inv: Invocation, ctx: Context) -> int:
         refs = resolve_refs(ctx, kind, inv.values(kind))
         if refs:
             cs[key] = refs
-    result = ctx.client.call("api_service_create", spec)
+    result = ctx.client.call("api_service_create", spec, not inv.get("no-resolve-image"))
+    for warning in result.get("Warnings") or []:
+        ctx.eprint(warning)
     service_id = result["ID"]
     ctx.print(service_id)
     if not inv.get("detach") and not inv.get("quiet"):
@@ -894,7 +896,16 @@ def _update(ctx: Context, inv: Invocation, ref: str, rollback: bool) -> int:
                 else:
                     cs.pop(key, None)
         _check_values(inv)
-        ctx.client.call("api_service_update", service["ID"], service["Version"]["Index"], spec)
+        result = ctx.client.call(
+            "api_service_update",
+            service["ID"],
+            service["Version"]["Index"],
+            spec,
+            None,
+            inv.has("image") and not inv.get("no-resolve-image"),
+        )
+        for warning in result.get("Warnings") or []:
+            ctx.eprint(warning)
     ctx.print(ref)
     if not inv.get("detach") and not inv.get("quiet"):
         watch(ctx, service["ID"], ref)
