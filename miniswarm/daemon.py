@@ -811,12 +811,12 @@ class Daemon(Process):
         rollback: str | None = None,
         query_registry: bool = False,
     ) -> Future:
-        body = {"id": service_id, "version": version, "rollback": rollback}
+        body: dict[str, Any] = {"id": service_id, "version": version, "rollback": rollback}
         warnings: list[str] = []
         if spec is not None:
-            body["spec"] = _resolve_image(spec)
+            spec = body["spec"] = _resolve_image(spec)
             if query_registry and not self.runtime.standins:
-                warnings = _registry_warnings(body["spec"])
+                warnings = _registry_warnings(spec)
         return _with_warnings(self._cluster_call("service.update", body), warnings)
 
     def api_service_remove(self, ref: str) -> Future:
