@@ -46,6 +46,10 @@ def t(key: str, **values: object) -> str:
 
 
 MESSAGES: dict[str, dict[str, str]] = {
+    "run.stopped": {
+        "en": "[miniswarm: still waiting after {seconds} s; the player pressed Ctrl-C]",
+        "ko": "[miniswarm: {seconds}초가 지나도록 끝나지 않아 재생기가 Ctrl-C를 눌렀습니다]",
+    },
     "banner": {
         "en": "miniswarm: a lab of {hosts} simulated hosts running Docker Engine "
         "(seed {seed}). Type 'help' to start.",

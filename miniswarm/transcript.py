@@ -9,6 +9,11 @@ A recording of a real swarm names that swarm's IDs and tokens: `docker node rm
 9dj4kv9jozgj...`. While it plays, the player learns which of its own IDs, tokens and keys
 stand where the recording had others — the n-th ID of a kind in an expected output stands
 for the n-th of that kind in the actual output — and rewrites later commands with its own.
+The names swarm makes up for unnamed services ("dazzling_hertz") are learned the same way.
+
+A command that waits for what never comes (a create that cannot converge) would wait as
+long on a real swarm: after WAIT_LIMIT simulated seconds the player presses Ctrl-C for
+it, says so, and counts it as a difference.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from . import i18n, names
+from .job import Job
 from .lab import Lab
 from .labcmd import lab_action
 from .screen import render
@@ -28,6 +35,9 @@ _EXIT = re.compile(r"^\[exit (\d+)\]$")
 # A recording without times ran its commands one after another over ssh: about this many
 # seconds apart (its ages say so: "Running 1 second ago", then 2, 3, 5 seconds).
 UNTIMED_PACE = 1.0
+# Simulated seconds a command may wait before the player stops it (longer than any
+# rolling update the recordings hold).
+WAIT_LIMIT = 300.0
 _WAITED = re.compile(r"^# \(.*?\b(\d+(?:\.\d+)?)s after .*\)$")  # the recorder's wait
 
 
@@ -115,6 +125,10 @@ def read(text: str) -> Transcript:
 
 _KINDS = [
     ("token", re.compile(r"SWMTKN-1-[0-9a-z]+-[0-9a-z]+")),
+    (
+        "name",
+        re.compile(rf"\b(?:{'|'.join(names.LEFT)})_(?:{'|'.join(names.RIGHT)})\b"),
+    ),
     ("key", re.compile(r"SWMKEY-1-[A-Za-z0-9+/=]+")),
     ("hex64", re.compile(r"\b[0-9a-f]{64}\b")),
     ("id25", re.compile(r"\b[0-9a-z]{25}\b")),
@@ -193,7 +207,7 @@ _NORMAL = [
     (re.compile(r"\b[0-9a-f]{64}\b"), "<ID>"),
     (re.compile(r"^(\s*)[0-9a-z]{12}\b", re.M), r"\1<ID>"),
     (re.compile(r"\b(?=[0-9a-z]*\d)[0-9a-z]{12}\b"), "<ID>"),
-    (re.compile(r"\b[a-z]+_[a-z]+\b(?=\s|$)"), "<NAME>"),
+    (re.compile(r"\b[a-z]+_[a-z]+\b(?=[\s.]|$)", re.M), "<NAME>"),
 ]
 # Lines that list a Go map's keys: the docker CLI visits a map in random order, so two
 # runs of the same command on the same host may order them differently.
@@ -265,6 +279,7 @@ def _play(t: Transcript, lab: Lab, check: bool) -> Outcome:
     formed = False
     untimed = not any(s.kind == "at" for s in t.steps)  # waits are told only in notes
     last_start: float | None = None
+    stopper = _Stopper(lab)
     for step in t.steps:
         if step.kind == "text":
             out.append(step.text)
@@ -295,8 +310,14 @@ def _play(t: Transcript, lab: Lab, check: bool) -> Outcome:
         shell = shells.get((step.host, step.tty))
         if shell is None:
             shell = shells[(step.host, step.tty)] = Shell(
-                lab, step.host, tty=step.tty is not None, width=cols, height=rows
+                lab,
+                step.host,
+                tty=step.tty is not None,
+                width=cols,
+                height=rows,
+                job=Job(lab.kernel, interrupted=stopper),
             )
+        stopper.arm(lab.now() + WAIT_LIMIT)
         result = shell.run(line)
         if step.tty:  # what it leaves on the terminal: progress drawn in place
             actual = render(result.stdout, cols, rows) + render(result.stderr, cols, rows)
@@ -304,6 +325,8 @@ def _play(t: Transcript, lab: Lab, check: bool) -> Outcome:
             actual = result.text.split("\n")
             if actual and actual[-1] == "":
                 actual.pop()
+        if stopper.fired:
+            actual.append(i18n.t("run.stopped", seconds=f"{WAIT_LIMIT:.0f}"))
         out.append(f"$ {step.host}: {line}")
         out.extend(actual)
         out.append(f"[exit {result.status}]")
@@ -316,6 +339,24 @@ def _play(t: Transcript, lab: Lab, check: bool) -> Outcome:
                     text = _difference(step, line, want, got, result.status)
                     diffs.append(Difference(step.lineno, step.host, line, text))
     return Outcome("\n".join(out) + "\n", diffs, checked)
+
+
+class _Stopper:
+    """The player's hand on Ctrl-C: pressed once, when a command has waited too long."""
+
+    def __init__(self, lab: Lab) -> None:
+        self.lab = lab
+        self.at = float("inf")
+        self.fired = False
+
+    def arm(self, at: float) -> None:
+        self.at, self.fired = at, False
+
+    def __call__(self) -> bool:
+        if not self.fired and self.lab.now() >= self.at:
+            self.fired = True
+            return True
+        return False
 
 
 def _difference(step: Step, line: str, want: list[str], got: list[str], status: int) -> str:

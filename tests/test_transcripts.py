@@ -330,3 +330,51 @@ def test_carried_over_leaves_out_only_a_removed_nodes_row_and_who_leads():
     assert _weakly_equal(CARRIED_OVER, want, got)
     assert not _weakly_equal(CARRIED_OVER, want, got[:3] + ["<ID>  worker2  Down  Active"])
     assert not _weakly_equal(CARRIED_OVER, want, [x.replace("Active", "Drain") for x in got])
+
+
+MINI = """\
+#! hosts manager1=10.77.0.11 worker1=10.77.0.14
+#! swarm managers=manager1 workers=worker1
+$ manager1: docker service create -d nginx
+hc7dxevanfnnv3a311qwo01vq
+[exit 0]
+$ manager1: docker service ls --format '{{.Name}}'
+dazzling_hertz
+[exit 0]
+$ manager1: docker service ps --format '{{.Name}} {{.DesiredState}}' dazzling_hertz
+dazzling_hertz.1 Running
+[exit 0]
+"""
+
+
+def test_the_player_learns_the_names_swarm_made_up():
+    outcome = play(MINI, seed=3, check=True)
+    ours = outcome.text.split("$ manager1: docker service ls --format '{{.Name}}'\n")[1]
+    name = ours.split("\n", 1)[0]
+    assert re.fullmatch(r"[a-z]+_[a-z]+", name) and name != "dazzling_hertz"
+    assert f"docker service ps --format '{{{{.Name}}}} {{{{.DesiredState}}}}' {name}\n" in (
+        outcome.text
+    )
+    assert outcome.differences == []
+
+
+WAITS = """\
+#! hosts manager1=10.77.0.11 worker1=10.77.0.14
+#! swarm managers=manager1 workers=worker1
+$ manager1: docker service create --name ghost nginx:9.99
+p0a4mjw5h5xj0m6bg2yqnq7sa
+overall progress: 0 out of 1 tasks
+[exit 0]
+$ manager1: docker service ls --format '{{.Name}}'
+ghost
+[exit 0]
+"""
+
+
+def test_a_command_that_waits_forever_is_stopped_and_counted_as_a_difference():
+    outcome = play(WAITS, seed=3, check=True)
+    assert "[miniswarm: still waiting after 300 s; the player pressed Ctrl-C]" in outcome.text
+    assert [d.line for d in outcome.differences] == [
+        "docker service create --name ghost nginx:9.99"
+    ]
+    assert outcome.checked == 2  # and the player went on
