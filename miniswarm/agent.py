@@ -144,6 +144,8 @@ class Agent:
             self.worker.files = {kind: dict(held) for kind, held in msg.files.items()}
             self.worker.assign(msg.tasks)
             self.d.mesh.table = msg.mesh
+            self.d.mesh.discovery = msg.discovery
+            self.d.mesh.networks = msg.networks
 
     def session_update(self, msg: SessionUpdate) -> None:
         if self.stopped or msg.node_id != self.d.node_id:

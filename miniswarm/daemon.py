@@ -22,7 +22,7 @@ from . import ca, engine, ids
 from .agent import NODE_CERT, Agent
 from .encryption import DecryptError, InvalidKeyString, new_key, parse_human_key
 from .gocompat import human_duration, rfc3339nano
-from .manager import Manager
+from .manager import Manager, networks
 from .manager.dispatcher import Assignments, SessionUpdate
 from .manager.raftproxy import RaftProxy
 from .mesh import Mesh
@@ -182,6 +182,7 @@ class Daemon(Process):
         self.runtime = Runtime(ctx, standins)
         self.mesh = Mesh(self)
         self.runtime.http_get = self.mesh.get  # containers' requests leave through the mesh
+        self.runtime.dns = self.mesh.lookup
         for method in ("register", "heartbeat", "update_task_status"):
             self.rpc.serve("dispatcher." + method, self._dispatch(method))
             self.proxy.handle("dispatcher." + method, self._serve_dispatcher(method))
@@ -529,11 +530,16 @@ class Daemon(Process):
         init, self._init_cluster = self._init_cluster, None
         assert init is not None and self.manager is not None
 
+        # Its own randomness: the network's ID leaves every other draw as it was.
+        rng = self.ctx.named_stream(f"ingress/{init['cluster']['ID']}")
+        ingress = networks.ingress_network(rng, self.ctx.wallclock())
+
         def write(tx) -> None:
             if tx.store.cluster is None:
                 tx.create("clusters", init["cluster"])
+                tx.create("networks", ingress)
             if tx.get("nodes", init["node"]["ID"]) is None:
-                tx.create("nodes", init["node"])
+                tx.create("nodes", networks.attach_node(tx, init["node"]))
 
         self.manager.update(write)
 

@@ -7,6 +7,11 @@ from the leader with the node's assignments (real swarm spreads them by gossip a
 nodes), so a node keeps balancing over what it last heard when the managers are gone.
 A port published in host mode answers only on a node where a task of the service runs,
 from that task; other nodes refuse the connection.
+
+On an overlay network, a container finds a service by its name (the embedded DNS server
+at 127.0.0.11): its virtual IP, which balances over its running tasks as the ingress
+does, or in dnsrr mode the tasks' own addresses, in a new order each time; `tasks.NAME`
+gives the tasks' addresses in any mode. Only the networks the container is on are seen.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ FORWARD_TIMEOUT = 130.0  # seconds: Linux gives up a TCP connect after about thi
 Backends = tuple[tuple[str, str], ...]  # (task ID, node address), running tasks only
 # (protocol, published port) -> (service ID, target port, backends)
 Table = dict[tuple[str, int], tuple[str, int, Backends]]
+# network ID -> service name -> (virtual IP or None, ((task ID, address, node address), ...))
+Discovery = dict[str, dict[str, tuple[str | None, tuple[tuple[str, str, str], ...]]]]
 
 
 def refused() -> RpcError:
@@ -37,14 +44,74 @@ class Mesh:
     def __init__(self, daemon: Daemon) -> None:
         self.d = daemon
         self.table: Table = {}
-        self._turn: dict[tuple[str, int], int] = {}
+        self.discovery: Discovery = {}
+        self.networks: dict[str, tuple[dict, str]] = {}  # swarm networks this node is on
+        self._turn: dict[Any, int] = {}
         daemon.rpc.serve("mesh.request", self._serve_request)
         daemon.rpc.serve("mesh.backend", self._serve_backend)
 
-    def get(self, address: str, port: int, path: str, timeout: float) -> Future:
-        """A client on this host asks `address:port` for `path`: a Future of (status,
-        body), failing with `refused()`, or as the network fails (Unavailable when that
-        host is down, DeadlineExceeded when nothing answers in time)."""
+    def lookup(self, on: list[str], name: str) -> list[str] | None:
+        """What the embedded DNS server answers a container on the networks `on`: a
+        service's virtual IP, or its tasks' addresses (dnsrr, or `tasks.NAME`); None for a
+        name it does not know."""
+        wants_tasks = name.startswith("tasks.")
+        service = name[len("tasks.") :] if wants_tasks else name
+        for net_id in on:
+            entry = self.discovery.get(net_id, {}).get(service)
+            if entry is None:
+                continue
+            vip, backends = entry
+            if vip is not None and not wants_tasks:
+                return [vip]
+            addresses = [b[1] for b in backends]
+            self.d.ctx.rng.shuffle(addresses)  # the resolver's round robin
+            return addresses
+        return None
+
+    def _overlay(self, on: list[str], address: str) -> tuple[str, str] | None | bool:
+        """Where a connection to `address` on the networks `on` goes: (task, node
+        address); None when a virtual IP has no task behind it; False (never True) when
+        the address is none of theirs."""
+        for net_id in on:
+            for vip, backends in self.discovery.get(net_id, {}).values():
+                if vip == address:
+                    if not backends:
+                        return None
+                    turn = self._turn.get(vip, 0)  # IPVS's round robin
+                    self._turn[vip] = turn + 1
+                    task_id, _, node = backends[turn % len(backends)]
+                    return task_id, node
+                for task_id, task_address, node in backends:
+                    if task_address == address:
+                        return task_id, node
+        return False
+
+    def get(
+        self,
+        address: str,
+        port: int,
+        path: str,
+        timeout: float,
+        source: tuple[str, list[str]] | None = None,
+    ) -> Future:
+        """A client on this host asks `address:port` for `path` — a container, when
+        `source` is its address and networks: a Future of (status, body), failing with
+        `refused()`, or as the network fails (Unavailable when that host is down,
+        DeadlineExceeded when nothing answers in time)."""
+        if source is not None:
+            client, on = source
+            route = self._overlay(on, address)
+            if route is None:
+                return failed(refused())
+            if isinstance(route, tuple):
+                task_id, node = route
+                if node == self.d.ctx.address:
+                    try:
+                        return resolved(self.backend(task_id, port, path, client))
+                    except RpcError as exc:
+                        return failed(exc)
+                body = (task_id, port, path, client)
+                return self.d.rpc.call(node, "mesh.backend", body, timeout=timeout)
         if address in (self.d.ctx.address, "127.0.0.1", "localhost"):
             try:
                 answer = self.request(port, path, self.d.ctx.address)
@@ -94,9 +161,10 @@ class Mesh:
                     return self._answer(runner.container, p["TargetPort"], path, client)
         raise refused()
 
-    def _serve_backend(self, src: str, body: tuple[str, int, str]) -> Any:
-        task_id, target, path = body
-        return self.backend(task_id, target, path, INGRESS_SOURCE)
+    def _serve_backend(self, src: str, body: tuple) -> Any:
+        task_id, target, path = body[:3]
+        client = body[3] if len(body) > 3 else INGRESS_SOURCE  # an overlay's client is seen
+        return self.backend(task_id, target, path, client)
 
     def backend(self, task_id: str, target: int, path: str, client: str) -> tuple[int, str]:
         for runner in self._runners():
@@ -117,4 +185,6 @@ class Mesh:
     def clear(self) -> None:
         """The node left the swarm: it forgets the mesh."""
         self.table = {}
+        self.discovery = {}
+        self.networks = {}
         self._turn = {}

@@ -264,6 +264,11 @@ class Worker:
                 (a["Addresses"][0].split("/")[0] for a in task.get("NetworksAttachments") or []),
                 "",
             ),
+            networks={
+                a["Network"]["ID"]: a["Addresses"][0].split("/")[0]
+                for a in task.get("NetworksAttachments") or []
+                if a.get("Addresses")
+            },
         )
 
     def forget_unused(self) -> None:

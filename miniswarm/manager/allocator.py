@@ -1,14 +1,15 @@
 """The allocator (swarmkit's manager/allocator), on the leader: new tasks get their
-network resources and move on to PENDING, where the scheduler finds them. Published
-ports are allocated when a service is created or updated (controlapi), so here a task
-only takes its service's endpoint."""
+network resources — an address on each network their service is on, ingress included
+when it publishes a port there — and move on to PENDING, where the scheduler finds them.
+Published ports and virtual IPs are allocated when a service is created or updated
+(serviceapi). A network marked for removal is deleted here, a moment later."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .. import taskstate
 from ..gocompat import rfc3339nano
+from . import networks
 from .store import Applied
 
 if TYPE_CHECKING:
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from .writer import Tx
 
 DYNAMIC_PORTS = (30000, 32767)  # where a published port without a number comes from
+NETWORK_DELETE_DELAY = (0.1, 0.3)  # seconds from a network's removal to its deletion
 
 
 class Allocator:
@@ -42,7 +44,21 @@ class Allocator:
         for ch, _, new in applied.changes:
             if ch.kind == "tasks" and new is not None and new["Status"]["State"] == "new":
                 self._new.add(new["ID"])
+            if ch.kind == "networks" and new is not None and new.get("_pending_delete"):
+                delay = self.m.ctx.rng.uniform(*NETWORK_DELETE_DELAY)
+                self.m.ctx.after(delay, self._delete_network, new["ID"])
         self._kick()
+
+    def _delete_network(self, net_id: str) -> None:
+        if not self._running:
+            return
+
+        def write(tx: Tx) -> None:
+            net = tx.get("networks", net_id)
+            if net is not None and net.get("_pending_delete"):
+                tx.delete("networks", net_id)
+
+        self.m.update(write)
 
     def _kick(self) -> None:
         if self._new and not self._scheduled:
@@ -58,22 +74,24 @@ class Allocator:
 
     @staticmethod
     def _pending(tx: Tx, ids: set[str]) -> None:
-        used: set[str] | None = None
+        pools: dict[str, set[str]] = {}  # per network, the addresses given so far
         for tid in sorted(ids):
             t = tx.get("tasks", tid)
             if t is None or t["Status"]["State"] != "new":
                 continue
             new = dict(t)
-            vips = (t.get("Endpoint") or {}).get("VirtualIPs") or []
-            if vips:
-                if used is None:
-                    used = ingress_addresses(tx)
-                address = _free_address(used, vips[0]["Addr"])
+            attachments = []
+            for net_id in _networks_of(tx, t):
+                net = tx.get("networks", net_id)
+                if net is None:
+                    continue
+                if net_id not in pools:
+                    pools[net_id] = networks.addresses_in_use(tx, net_id)
+                address = networks.allocate(tx, net, pools[net_id])
                 if address is not None:
-                    used.add(address)
-                    new["NetworksAttachments"] = [
-                        {"Network": {"ID": vips[0]["NetworkID"]}, "Addresses": [address]}
-                    ]
+                    attachments.append({"Network": networks.view(net), "Addresses": [address]})
+            if attachments:
+                new["NetworksAttachments"] = attachments
             new["Status"] = {
                 "Timestamp": rfc3339nano(tx.now),
                 "State": "pending",
@@ -83,26 +101,14 @@ class Allocator:
             tx.update("tasks", new)
 
 
-def ingress_addresses(tx: Tx) -> set[str]:
-    """The ingress network's addresses in use: services' virtual IPs and live tasks'."""
-    used: set[str] = set()
-    for service in tx.all("services"):
-        vips = (service.get("Endpoint") or {}).get("VirtualIPs") or []
-        if not vips:
-            continue
-        used.update(v["Addr"] for v in vips)
-        for t in tx.tasks_of_service(service["ID"]):
-            if not taskstate.terminal(t["Status"]["State"]):
-                for attachment in t.get("NetworksAttachments") or []:
-                    used.update(attachment["Addresses"])
-    return used
-
-
-def _free_address(used: set[str], vip: str) -> str | None:
-    """The first free address after the service's virtual IP, in its /24."""
-    net, last = vip.split("/")[0].rsplit(".", 1)
-    for n in range(int(last) + 1, 255):
-        address = f"{net}.{n}/24"
-        if address not in used:
-            return address
-    return None
+def _networks_of(tx: Tx, task: dict) -> list[str]:
+    """The networks a task is on: ingress first when its service publishes a port there,
+    then those its spec names."""
+    on = []
+    ports = (task.get("Endpoint") or {}).get("Ports") or []
+    if any(p.get("PublishMode", "ingress") == "ingress" for p in ports):
+        ingress = networks.find_ingress(tx)
+        if ingress is not None:
+            on.append(ingress["ID"])
+    on += [r.get("Target", "") for r in (task.get("Spec") or {}).get("Networks") or []]
+    return on

@@ -16,6 +16,7 @@ from .. import ca, encryption, ids, taskstate
 from ..gocompat import rfc3339nano
 from ..names import task_name
 from ..rpc import RpcError, plain_error
+from .networks import NetworkAPI, attach_node
 from .secretapi import SecretAPI
 from .serviceapi import ServiceAPI
 from .store import public
@@ -59,7 +60,7 @@ def node_name(node: dict) -> str:
     return node["Spec"].get("Name") or node.get("Description", {}).get("Hostname", "")
 
 
-class ControlAPI(ServiceAPI, SecretAPI):
+class ControlAPI(ServiceAPI, SecretAPI, NetworkAPI):
     def __init__(self, manager: Manager) -> None:
         self.m = manager
         self.store = manager.store
@@ -268,23 +269,21 @@ class ControlAPI(ServiceAPI, SecretAPI):
 
         def write(tx: Tx) -> dict:
             now = rfc3339nano(tx.now)
-            tx.create(
-                "nodes",
-                {
-                    "ID": node_id,
-                    "CreatedAt": now,
-                    "UpdatedAt": now,
-                    "Spec": {
-                        "Labels": {},
-                        "Role": role,
-                        "Availability": body.get("availability") or "active",
-                    },
-                    "Description": {"Hostname": body.get("hostname", "")},
-                    "Status": {"State": "unknown", "Addr": body["addr"]},
-                    "_role": role,
-                    "_certificate": certificate,
+            node = {
+                "ID": node_id,
+                "CreatedAt": now,
+                "UpdatedAt": now,
+                "Spec": {
+                    "Labels": {},
+                    "Role": role,
+                    "Availability": body.get("availability") or "active",
                 },
-            )
+                "Description": {"Hostname": body.get("hostname", "")},
+                "Status": {"State": "unknown", "Addr": body["addr"]},
+                "_role": role,
+                "_certificate": certificate,
+            }
+            tx.create("nodes", attach_node(tx, node))
             return {
                 "node_id": node_id,
                 "role": role,

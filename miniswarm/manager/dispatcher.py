@@ -11,14 +11,14 @@ marking it down too.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .. import taskstate
 from ..gocompat import rfc3339nano
 from ..rpc import RpcError
 from ..sim.kernel import Event
-from . import secretapi, specs
+from . import networks, secretapi, specs
 from .store import Applied
 
 if TYPE_CHECKING:
@@ -57,9 +57,17 @@ class Assignments:
     mesh: dict  # the routing mesh's backends (mesh.Table)
     # What the node's tasks need, and nothing else: {"secret"|"config": {ID: data, base64}}
     files: dict
+    # The swarm networks the node is on (ingress, and its tasks'): {ID: (network, the
+    # node's own address on it or "")}
+    networks: dict = field(default_factory=dict)
+    # Service discovery on the overlay networks (mesh.Discovery): what real swarm's
+    # nodes learn by gossip
+    discovery: dict = field(default_factory=dict)
 
     def wire_size(self) -> int:
         size = 64 + 512 * len(self.tasks) + 64 * sum(len(e[2]) + 1 for e in self.mesh.values())
+        size += 512 * len(self.networks)
+        size += 64 * sum(len(e[1]) + 1 for net in self.discovery.values() for e in net.values())
         return size + sum(len(d) for kind in self.files.values() for d in kind.values())
 
 
@@ -84,6 +92,7 @@ class Dispatcher:
         self._statuses: dict[str, tuple[str, dict]] = {}  # task -> (node, status)
         self._flushing = False
         self._mesh: dict = {}  # the routing mesh's backends, as last sent
+        self._discovery: dict = {}  # service discovery on the overlays, as last sent
 
     @property
     def period(self) -> float:
@@ -94,6 +103,7 @@ class Dispatcher:
     def start(self) -> None:
         self._running = True
         self._mesh = self._mesh_table()
+        self._discovery = self._discovery_table()
         self.m.store.watchers.append(self._watch)
         self.m.update(self._mark_unknown)
 
@@ -235,7 +245,63 @@ class Dispatcher:
             for t in self.m.store.tasks_on_node(node_id)
             if taskstate.rank(t["Status"]["State"]) >= taskstate.rank("assigned")
         )
-        self.ctx.send(session.addr, Assignments(node_id, tasks, self._mesh, self._files(tasks)))
+        message = Assignments(
+            node_id,
+            tasks,
+            self._mesh,
+            self._files(tasks),
+            self._networks(node_id, tasks),
+            self._discovery,
+        )
+        self.ctx.send(session.addr, message)
+
+    def _networks(self, node_id: str, tasks: tuple) -> dict:
+        """The swarm networks a node is on: ingress (its own address there), and those
+        its live tasks are attached to."""
+        store = self.m.store
+        node = store.get("nodes", node_id) or {}
+        own = node.get("_attachments") or {}
+        out: dict[str, tuple[dict, str]] = {}
+        for net in store.all("networks"):
+            if networks.is_ingress(net) and net["ID"] in own:
+                out[net["ID"]] = (networks.view(net), own[net["ID"]])
+        for t in tasks:
+            if taskstate.terminal(t["Status"]["State"]):
+                continue
+            for a in t.get("NetworksAttachments") or []:
+                attached = store.get("networks", a["Network"]["ID"])
+                if attached is not None and attached["ID"] not in out:
+                    out[attached["ID"]] = (networks.view(attached), own.get(attached["ID"], ""))
+        return out
+
+    def _discovery_table(self) -> dict:
+        """Per overlay network, each service on it by name: its virtual IP (None in
+        dnsrr mode) and its running tasks on that network (task, address, node)."""
+        store = self.m.store
+        table: dict[str, dict[str, tuple]] = {}
+        for service in store.all("services"):
+            spec = service["Spec"]
+            mode = (spec.get("EndpointSpec") or {}).get("Mode") or "vip"
+            vips = {
+                v["NetworkID"]: v["Addr"].split("/")[0]
+                for v in (service.get("Endpoint") or {}).get("VirtualIPs") or []
+            }
+            for net_id in networks.service_networks(spec):
+                backends = []
+                for t in store.tasks_of_service(service["ID"]):
+                    if t["Status"]["State"] != "running" or t["DesiredState"] != "running":
+                        continue
+                    node = store.get("nodes", t.get("NodeID", ""))
+                    if node is None:
+                        continue
+                    for a in t.get("NetworksAttachments") or []:
+                        if a["Network"]["ID"] == net_id and a["Addresses"]:
+                            address = a["Addresses"][0].split("/")[0]
+                            backends.append((t["ID"], address, node["Status"].get("Addr", "")))
+                backends.sort()
+                vip = vips.get(net_id) if mode == "vip" else None
+                table.setdefault(net_id, {})[spec["Name"]] = (vip, tuple(backends))
+        return table
 
     def _files(self, tasks: tuple) -> dict:
         """The secrets and configs the node's live tasks refer to (swarm's assignment set:
@@ -310,10 +376,13 @@ class Dispatcher:
     def _watch(self, applied: Applied) -> None:
         dirty = not self._dirty_nodes
         if any(ch.kind in ("tasks", "services", "nodes") for ch, _, _ in applied.changes):
-            mesh = self._mesh_table()
-            if mesh != self._mesh:  # every node balances over the new backends
-                self._mesh = mesh
+            mesh, discovery = self._mesh_table(), self._discovery_table()
+            if mesh != self._mesh or discovery != self._discovery:
+                # every node balances over the new backends, and resolves names anew
+                self._mesh, self._discovery = mesh, discovery
                 self._dirty_nodes.update(self.sessions)
+        if any(ch.kind == "networks" for ch, _, _ in applied.changes):
+            self._dirty_nodes.update(self.sessions)  # the networks nodes are on changed
         for ch, old, new in applied.changes:
             if ch.kind == "tasks":
                 for t in (old, new):

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from .. import ids, names, taskstate
 from ..gocompat import rfc3339nano
 from ..rpc import RpcError, plain_error
-from . import constraint, specs
+from . import constraint, networks, specs
 from .allocator import DYNAMIC_PORTS
 from .store import public
 
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 
 _DNS_COMPONENT = re.compile(r"^[a-zA-Z0-9](?:[-_]*[A-Za-z0-9]+)*$")
 SERVICE_FILTERS = {"id", "name", "label", "mode"}
-INGRESS_SUBNET = "10.0.0"
 
 
 def _invalid(message: str) -> RpcError:
@@ -122,6 +121,7 @@ class ServiceAPI:
         service_id = ids.new_id(self.m.ctx.rng)
 
         def write(tx: Tx) -> dict:
+            networks.resolve_targets(tx, spec)
             if tx.store.by_name("services", spec["Name"]) is not None or any(
                 s["Spec"]["Name"].lower() == spec["Name"].lower() for s in tx.all("services")
             ):
@@ -146,11 +146,46 @@ class ServiceAPI:
 
     def _endpoint(self, tx: Tx, service_id: str, spec: dict, old: dict | None) -> dict:
         """Published ports, allocated cluster-wide (swarm's port allocator): a port taken
-        in ingress mode by another service is refused; none given gets one from 30000."""
+        in ingress mode by another service is refused; none given gets one from 30000.
+        And in vip mode a virtual IP on each network the service is on (ingress, when it
+        publishes a port there), kept from before where it was already on it."""
         es = spec.get("EndpointSpec") or {}
         given = es.get("Ports") or []
-        if not given:
+        ports = self._ports(tx, service_id, spec, given, old) if given else []
+        on = list(networks.service_networks(spec))
+        if any(p["PublishMode"] == "ingress" for p in ports):
+            ingress = networks.find_ingress(tx)
+            if ingress is None:
+                raise RpcError(
+                    "FailedPrecondition",
+                    "service needs ingress network, but no ingress network is present",
+                )
+            on.insert(0, ingress["ID"])
+        if not given and not on:
             return {"Spec": {}}
+        endpoint: dict[str, Any] = {"Spec": {"Mode": es.get("Mode") or "vip"}}
+        if given:
+            endpoint["Spec"]["Ports"] = copy.deepcopy(given)
+            endpoint["Ports"] = ports
+        if endpoint["Spec"]["Mode"] == "vip" and on:
+            before = {
+                v["NetworkID"]: v for v in (old or {}).get("Endpoint", {}).get("VirtualIPs") or []
+            }
+            vips = []
+            for net_id in on:
+                if net_id in before:
+                    vips.append(before[net_id])
+                    continue
+                net = tx.get("networks", net_id)
+                address = None if net is None else networks.allocate(tx, net)
+                if address is not None:
+                    vips.append({"NetworkID": net_id, "Addr": address})
+            endpoint["VirtualIPs"] = vips
+        return endpoint
+
+    def _ports(
+        self, tx: Tx, service_id: str, spec: dict, given: list[dict], old: dict | None
+    ) -> list[dict]:
         taken: dict[tuple[str, int], dict] = {}
         for s in tx.all("services"):
             if s["ID"] == service_id:
@@ -188,24 +223,7 @@ class ServiceAPI:
                     )
                 taken[(port["Protocol"], port["PublishedPort"])] = {"Spec": spec, "ID": service_id}
             ports.append(port)
-        endpoint: dict[str, Any] = {
-            "Spec": {"Mode": es.get("Mode") or "vip", "Ports": copy.deepcopy(given)},
-            "Ports": ports,
-        }
-        if any(p["PublishMode"] == "ingress" for p in ports):
-            vip = (old or {}).get("Endpoint", {}).get("VirtualIPs")
-            if not vip:
-                used = sum(
-                    1 for s in tx.all("services") if (s.get("Endpoint") or {}).get("VirtualIPs")
-                )
-                ingress = (
-                    tx.store.cluster["_ingress_id"]
-                    if tx.store.cluster and "_ingress_id" in tx.store.cluster
-                    else ids.new_id(self.m.ctx.rng)
-                )
-                vip = [{"NetworkID": ingress, "Addr": f"{INGRESS_SUBNET}.{2 + 3 * used + 6}/24"}]
-            endpoint["VirtualIPs"] = vip
-        return endpoint
+        return ports
 
     # -- update and rollback -----------------------------------------------------------------------
 
@@ -239,6 +257,7 @@ class ServiceAPI:
             else:
                 spec = specs.ordered(copy.deepcopy(body["spec"]), specs.SERVICE_FIELDS)
                 validate(spec)
+                networks.resolve_targets(tx, spec)
                 if spec["Name"] != service["Spec"]["Name"]:
                     raise RpcError("Unimplemented", "renaming services is not supported")
                 if specs.is_global(spec) != specs.is_global(service["Spec"]):

@@ -26,14 +26,18 @@ from .sh import COMMANDS, Interrupt, Proc, Program
 
 def resolve(proc: Proc, name: str) -> str | None:
     """An address for `name` as the container's resolver gives it: an address as it is,
-    localhost, the container's own name, or a name on the internet (the lab's hosts and
-    service names are not known inside a container without an overlay network)."""
+    localhost, the container's own name, a service on its overlay networks (the embedded
+    DNS server), or a name on the internet (the lab's hosts are not known inside a
+    container)."""
     if re.fullmatch(r"\d{1,3}(\.\d{1,3}){3}", name):
         return name
     if name == "localhost":
         return "127.0.0.1"
     if name == proc.hostname:
         return proc.address or "127.0.0.1"
+    found = proc.lookup(name) if proc.lookup is not None else None
+    if found is not None:
+        return found[0] if found else None
     if "." in name.strip(".") and re.fullmatch(r"[A-Za-z0-9.-]+", name):
         return internet_address(name)
     return None
@@ -192,6 +196,16 @@ def _nslookup(proc: Proc, args: list[str]) -> Program:
     yield ("out", f"Server:\t\t{server}")
     yield ("out", f"Address:\t{server}:53")
     yield ("out", "")
+    found = proc.lookup(name) if proc.lookup is not None and server == "127.0.0.11" else None
+    if found:  # docker's embedded DNS: the A answer, then the empty AAAA one
+        yield ("out", "Non-authoritative answer:")
+        for answer in found:
+            yield ("out", f"Name:\t{name}")
+            yield ("out", f"Address: {answer}")
+        yield ("out", "")
+        yield ("out", "Non-authoritative answer:")
+        yield ("out", "")
+        return 0
     address = resolve(proc, name)
     if address is None:
         yield ("out", f"** server can't find {name}: NXDOMAIN")
@@ -202,6 +216,56 @@ def _nslookup(proc: Proc, args: list[str]) -> Program:
     yield ("out", f"Name:\t{name}")
     yield ("out", f"Address: {address}")
     yield ("out", "")
+    return 0
+
+
+# -- nc (busybox) ---------------------------------------------------------------------------------
+
+
+def _nc(proc: Proc, args: list[str]) -> Program:
+    """busybox nc [-w SEC] HOST PORT: what comes on standard input is sent; an HTTP
+    request gets the server's raw answer back."""
+    wait, rest = None, []
+    it = iter(args)
+    for a in it:
+        if a == "-w":
+            value = next(it, "")
+            if not value.isdigit():
+                yield ("err", f"nc: invalid number '{value}'")
+                return 1
+            wait = float(value)
+        elif a.startswith("-w") and a[2:].isdigit():
+            wait = float(a[2:])
+        elif a.startswith("-"):
+            continue  # -v, -n …: nothing the lab's answers depend on
+        else:
+            rest.append(a)
+    if len(rest) != 2 or not rest[1].isdigit():
+        yield ("err", "BusyBox v1.36.1 (2023-05-18 22:34:17 UTC) multi-call binary.")
+        yield ("err", "")
+        yield ("err", "Usage: nc [OPTIONS] HOST PORT  - connect")
+        return 1
+    host, port = rest[0], int(rest[1])
+    address = resolve(proc, host)
+    if address is None:
+        yield ("err", f"nc: bad address '{host}'")
+        return 1
+    request = proc.files.get("/dev/stdin", "")
+    m = re.match(r"(?:GET|HEAD) (\S+) HTTP/1\.[01]", request)
+    answer = yield ("http", (address, port, m.group(1) if m else "/", wait or 130.0))
+    if isinstance(answer, str):
+        if answer == "timeout":
+            yield ("err", "nc: timed out")
+        else:
+            yield ("err", f"nc: can't connect to remote host ({address}): Connection refused")
+        return 1
+    if m is None:
+        return 0  # connected; what it sent was not for an HTTP server to answer
+    status, body = answer
+    reason = REASONS.get(status, "")
+    head = f"HTTP/1.0 {status} {reason}\r\nContent-Length: {len(body)}\r\n\r\n"
+    for line in (head + body).rstrip("\n").split("\n"):
+        yield ("out", line)
     return 0
 
 
@@ -666,6 +730,7 @@ COMMANDS.update(
         "ping": _ping,
         "nginx": _nginx,
         "redis-cli": _redis_cli,
+        "nc": _nc,
         "mysql": _mysql,
         "mariadb": _mysql,
     }

@@ -61,6 +61,7 @@ class Container:
     exit_code: int = 0
     logs: list[tuple[float, str, str]] = field(default_factory=list)  # (time, stream, line)
     address: str = ""  # on the network its requests come in by
+    networks: dict[str, str] = field(default_factory=dict)  # swarm network ID -> its address
     meta: dict = field(default_factory=dict)  # path -> (mode, uid, gid, mtime), for ls -l
     listeners: dict[int, sh.Handler] = field(default_factory=dict)
     server: dict = field(default_factory=dict)  # its servers' state: databases, keys
@@ -99,8 +100,10 @@ class Runtime:
         self.execs: dict[str, Exec] = {}
         self._exec_ids = ctx.stream("exec-ids")  # apart from the host's other choices
         # How a container's request leaves its host (the daemon's mesh): (address, port,
-        # path, timeout) -> Future of (status, body).
-        self.http_get: Callable[[str, int, str, float], Any] | None = None
+        # path, timeout, (its address, its networks)) -> Future of (status, body).
+        self.http_get: Callable[..., Any] | None = None
+        # The embedded DNS server: (the container's networks, name) -> addresses or None.
+        self.dns: Callable[[list[str], str], list[str] | None] | None = None
         self._load()
 
     # -- on the disk ---------------------------------------------------------------------
@@ -124,6 +127,7 @@ class Runtime:
                 "hostname": c.hostname,
                 "files": {k: v for k, v in c.files.items() if k not in in_memory},
                 "address": c.address,
+                "networks": dict(c.networks),
                 "state": c.state,
                 "started": c.started,
                 "finished": c.finished,
@@ -161,6 +165,7 @@ class Runtime:
                 exit_code=255 if was_running else r["exit_code"],
                 logs=r["logs"],
                 address=r["address"],
+                networks=dict(r.get("networks") or {}),
             )
             self.containers[c.id] = c
             self._save(c)
@@ -184,6 +189,7 @@ class Runtime:
         mounts: list[str] | None = None,
         address: str = "",
         meta: dict | None = None,
+        networks: dict[str, str] | None = None,
     ) -> Container:
         spec = images.find(image_ref)
         if spec is None:
@@ -192,11 +198,12 @@ class Runtime:
         environ = dict(_pair(e) for e in spec.env)
         environ.update(_pair(e) for e in env)
         host = hostname or cid[:12]
+        own = address or self._bridge_address()
         environ["HOSTNAME"] = host
         environ.setdefault("HOME", "/root")
         base_files = {
             "/etc/hostname": host + "\n",
-            "/etc/hosts": f"127.0.0.1\tlocalhost\n{address or self.address}\t{host}\n",
+            "/etc/hosts": f"127.0.0.1\tlocalhost\n{own}\t{host}\n",
         }
         base_files.update(files or {})
         c = Container(
@@ -211,12 +218,22 @@ class Runtime:
             files=base_files,
             mounts=mounts or [],
             spec=spec,
-            address=address or self.address,
+            address=own,
             meta=dict(meta or {}),
+            networks=dict(networks or {}),
         )
         self.containers[cid] = c
         self._save(c)
         return c
+
+    def _bridge_address(self) -> str:
+        """A container on no swarm network is on the host's default bridge: the first
+        free address of 172.17.0.0/16 (docker0 is .1)."""
+        taken = {c.address for c in self.containers.values()}
+        n = 2
+        while f"172.17.{n // 256}.{n % 256}" in taken:
+            n += 1
+        return f"172.17.{n // 256}.{n % 256}"
 
     def _proc(self, c: Container, env: dict[str, str]) -> sh.Proc:
         proc = sh.Proc(
@@ -233,6 +250,9 @@ class Runtime:
         )
         proc.address = c.address
         proc.dirs = images.ROOT_DIRS[c.spec.base]
+        dns = self.dns
+        if dns is not None and c.networks:
+            proc.lookup = lambda name: dns(list(c.networks), name)
         return proc
 
     def _has(self, c: Container, program: str) -> bool:
@@ -473,7 +493,8 @@ class Runtime:
                 )
             self.ctx.after(0.001, resume, answer)
 
-        self.http_get(address, port, path, timeout).add_done_callback(answered)
+        source = (c.address, list(c.networks))
+        self.http_get(address, port, path, timeout, source).add_done_callback(answered)
 
     def http(self, c: Container, port: int, path: str, client: str) -> tuple[int, str] | None:
         """A request from `client` to the container's `port`: (status, body), or None when

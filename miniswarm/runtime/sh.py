@@ -74,6 +74,9 @@ class Proc:
         self.cwd = cwd
         self.dirs: tuple[str, ...] = ()  # the directories at the top of its file system
         self.tty = False  # standard output is a terminal (docker exec -t)
+        # The embedded DNS server (127.0.0.11) of a container on swarm networks: a name's
+        # addresses, or None for a name it does not know.
+        self.lookup: Callable[[str], list[str] | None] | None = None
         self.interactive = False  # standard input is a terminal (docker exec -it)
 
 

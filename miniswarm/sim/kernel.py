@@ -96,6 +96,12 @@ class HostContext:
             f"{self._kernel.seed}/{self.host.name}/{self.incarnation}/{purpose}/{self._streams}"
         )
 
+    def named_stream(self, purpose: str) -> Random:
+        """The same randomness every time it is asked for: for what a host chooses once
+        and keeps on its disk (its networks' IDs). Asking for it leaves every other
+        stream as it was."""
+        return Random(f"{self._kernel.seed}/{self.host.name}/{purpose}")
+
     @property
     def name(self) -> str:
         return self.host.name
