@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 
 from . import grep as greplib
+from . import sed as sedlib
 from .getopt import UsageError, getopt
 from .shell import IO, Shell, builtin, line_filter
 
@@ -579,136 +580,21 @@ def _tr(sh: Shell, args: list[str], io: IO) -> LineFilter | int:
 
 @builtin("sed")
 def _sed(sh: Shell, args: list[str], io: IO) -> int:
-    quiet, extended, scripts, files = False, False, [], []
-    it = iter(args)
-    for a in it:
-        if a in ("-n", "--quiet", "--silent"):
-            quiet = True
-        elif a in ("-E", "-r", "--regexp-extended"):
-            extended = True
-        elif a == "-e":
-            scripts.append(next(it, ""))
-        elif a.startswith("-e") and len(a) > 2:
-            scripts.append(a[2:])
-        elif a.startswith("-") and a != "-":
-            flag = a.lstrip("-")[:1] if not a.startswith("--") else a
-            shown = (
-                f"invalid option -- '{flag}'"
-                if not a.startswith("--")
-                else (f"unrecognized option '{a}'")
-            )
-            io.err(f"sed: {shown}\nUsage: sed [OPTION]... {{script-only-if-no-other-script}} "
-                   "[input-file]...\n")  # fmt: skip
-            return 1
-        elif not scripts:
-            scripts.append(a)
-        else:
-            files.append(a)
-    if not scripts:
-        io.err("Usage: sed [OPTION]... {script-only-if-no-other-script} [input-file]...\n")
-        return 1
-    text, failed = _read_files(sh, "sed", files, io) if files else (io.stdin or "", False)
-    try:
-        program = [c for s in scripts for c in _sed_parse(s, extended)]
-    except ValueError as exc:
-        io.err(f"sed: -e expression #1, char 1: {exc}\n")
-        return 1
-    lines = _split(text)
-    out: list[str] = []
-    active = [False] * len(program)
-    for n, line in enumerate(lines, 1):
-        last = n == len(lines)
-        deleted = False
-        for k, (a1, a2, cmd, arg) in enumerate(program):
-            if not _sed_selected(a1, a2, n, line, last, active, k):
-                continue
-            if cmd == "p":
-                out.append(line)
-            elif cmd == "d":
-                deleted = True
-                break
-            elif cmd == "s":
-                rx, repl, sflags = arg
-                new = rx.sub(repl, line, count=0 if "g" in sflags else 1)
-                if new != line and "p" in sflags:
-                    out.append(new)
-                line = new
-            elif cmd == "q":
-                if not quiet:
-                    out.append(line)
-                io.out("".join(x + "\n" for x in out))
-                return 0
-        if not quiet and not deleted:
-            out.append(line)
-    io.out("".join(x + "\n" for x in out))
-    return 2 if failed else 0
+    def read(files: list[str]) -> tuple[str, str]:
+        if not files:
+            return io.stdin or "", ""
+        text, err = "", ""
+        for name in files:
+            if name in sh.files:
+                text += sh.files[name]
+            else:
+                err += f"sed: can't read {name}: No such file or directory\n"
+        return text, err
 
-
-def _sed_address(s: str, extended: bool) -> tuple[object, str]:
-    if s.startswith("/"):
-        end = s.index("/", 1)
-        pattern = s[1:end]
-        return re.compile(pattern if extended else greplib.bre(pattern)), s[end + 1 :]
-    m = re.match(r"\d+|\$", s)
-    if m:
-        return m.group(0), s[m.end() :]
-    return None, s
-
-
-def _sed_parse(script: str, extended: bool) -> list[tuple]:
-    program: list[tuple] = []
-    for part in script.split(";"):
-        s = part.strip()
-        if not s:
-            continue
-        a1, s = _sed_address(s, extended)
-        a2 = None
-        if s.startswith(","):
-            a2, s = _sed_address(s[1:], extended)
-        s = s.strip()
-        if not s:
-            raise ValueError("missing command")
-        cmd = s[0]
-        if cmd == "s":
-            if len(s) < 2:
-                raise ValueError("unterminated `s' command")
-            delim = s[1]
-            parts = s[2:].split(delim)
-            if len(parts) < 3:
-                raise ValueError("unterminated `s' command")
-            repl = re.sub(r"\\(\d)", r"\\\1", parts[1]).replace("&", r"\g<0>")
-            rx = re.compile(parts[0] if extended else greplib.bre(parts[0]))
-            program.append((a1, a2, "s", (rx, repl, parts[2])))
-        elif cmd in "pdq":
-            program.append((a1, a2, cmd, None))
-        else:
-            raise ValueError(f"unknown command: `{cmd}'")
-    return program
-
-
-def _sed_match(addr: object, n: int, line: str, last: bool) -> bool:
-    if addr is None:
-        return True
-    if addr == "$":
-        return last
-    if isinstance(addr, str):
-        return n == int(addr)
-    return bool(addr.search(line))  # type: ignore[attr-defined]
-
-
-def _sed_selected(
-    a1: object, a2: object, n: int, line: str, last: bool, active: list[bool], k: int
-) -> bool:
-    if a2 is None:
-        return _sed_match(a1, n, line, last)
-    if active[k]:
-        if _sed_match(a2, n, line, last) or (isinstance(a2, str) and a2 != "$" and n >= int(a2)):
-            active[k] = False
-        return True
-    if _sed_match(a1, n, line, last):
-        active[k] = not (isinstance(a2, str) and a2 != "$" and n >= int(a2))
-        return True
-    return False
+    out, err, status = sedlib.sed(args, read)
+    io.out(out)
+    io.err(err)
+    return status
 
 
 # -- seq, xargs ------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
-from . import ca, engine, ids
+from . import ca, dockernet, engine, ids
 from .agent import NODE_CERT, Agent
 from .encryption import DecryptError, InvalidKeyString, new_key, parse_human_key
 from .gocompat import human_duration, rfc3339nano
@@ -68,6 +68,10 @@ ALREADY_IN_SWARM = (
     "join another one."
 )
 NO_SWARM = "This node is not part of a swarm"
+WORKER_CREATE = (
+    "Cannot create a multi-host network from a worker node. Please create the network from "
+    "a manager node."
+)
 JOIN_TIMED_OUT = (
     "Timeout was reached before node joined. The attempt to join the swarm will continue in "
     'the background. Use the "docker info" command to see the current swarm status of your '
@@ -189,6 +193,7 @@ class Daemon(Process):
         self.rpc.serve("task.logs", self._task_logs)
         for method in ("join", "raft.join"):
             self.rpc.serve(method, self._joining(method))
+        self.local_networks()
 
     # -- identity -----------------------------------------------------------------------------
 
@@ -235,6 +240,7 @@ class Daemon(Process):
 
     def _save(self) -> None:
         self.ctx.disk.write("swarm/state", copy.deepcopy(self.state))
+        self.local_networks()  # a node in a swarm has its docker_gwbridge
 
     # -- the host's life ----------------------------------------------------------------------
 
@@ -878,6 +884,179 @@ class Daemon(Process):
             for c in self.runtime.containers.values()
             if c.labels.get("com.docker.swarm.task.id") in wanted
         }
+
+    # -- networks ----------------------------------------------------------------------------------
+
+    def local_networks(self) -> list[dict]:
+        """The host's own networks (made on its first start, docker_gwbridge in a swarm)."""
+        return dockernet.local_networks(
+            self.ctx.disk,
+            lambda name: self.ctx.named_stream(f"network/{name}"),
+            self.ctx.wallclock(),
+            self.state is not None,
+        )
+
+    def _local_resources(self) -> list[dict]:
+        out = []
+        for rec in self.local_networks():
+            containers = {}
+            if rec["Name"] == "docker_gwbridge" and self.state is not None:
+                containers["ingress-sbox"] = dockernet.endpoint(
+                    "gateway_ingress-sbox", "172.18.0.2/16", f"{self.node_id}/gwbridge"
+                )
+            out.append(dockernet.local_resource(rec, containers))
+        return out
+
+    def _attached_resources(self) -> list[dict]:
+        """The swarm networks this host is on, as libnetwork sees them here."""
+        out = []
+        for net_id, (net, own) in sorted(self.mesh.networks.items()):
+            containers = {}
+            for c in self.runtime.containers.values():
+                if c.running and net_id in c.networks:
+                    containers[c.id] = dockernet.endpoint(c.name, c.networks[net_id], c.id)
+            if own:
+                name = f"{net['Spec']['Name']}-endpoint"
+                containers[f"{net['Spec']['Name']}-sbox"] = dockernet.endpoint(
+                    name, own, f"{self.node_id}/{net_id}"
+                )
+            peers = {self.advertise_addr}
+            for _, tasks in self.mesh.discovery.get(net_id, {}).values():
+                peers.update(node for _, _, node in tasks)
+            if networks.is_ingress(net):
+                for _, _, backends in self.mesh.table.values():
+                    peers.update(node for _, node in backends)
+            out.append(dockernet.swarm_resource(net, containers, sorted(peers)))
+        return out
+
+    def _cluster_networks(self) -> Future:
+        """The swarm's networks, as the managers have them: on a manager that can reach
+        the leader; otherwise none (what this host is on is added by the caller)."""
+        if self.state is None or self.state["role"] != "manager" or self.manager is None:
+            return resolved([])
+        out: Future = Future()
+
+        def done(f: Future) -> None:
+            out.set_result([] if f.exception() is not None else f.result())
+
+        self._cluster_call("network.list", {}).add_done_callback(done)
+        return out
+
+    def _all_networks(self) -> Future:
+        out: Future = Future()
+
+        def done(f: Future) -> None:
+            resources = self._local_resources()
+            attached = self._attached_resources()
+            known = {r["Id"] for r in attached}
+            resources += attached
+            resources += [
+                dockernet.swarm_resource(net) for net in f.result() if net["ID"] not in known
+            ]
+            out.set_result(resources)
+
+        self._cluster_networks().add_done_callback(done)
+        return out
+
+    def api_networks(self, filters: dict | None = None) -> Future:
+        """GET /networks: the host's, and the swarm's it can see."""
+        filters = filters or {}
+        for key in filters:
+            if key not in dockernet.FILTERS:
+                return failed(DaemonError(f"invalid filter '{key}'", 400))
+        out: Future = Future()
+
+        def done(f: Future) -> None:
+            out.set_result([r for r in f.result() if dockernet.matches(r, filters)])
+
+        self._all_networks().add_done_callback(done)
+        return out
+
+    def api_network_inspect(self, ref: str, scope: str = "") -> Future:
+        """GET /networks/{ref}: by ID, name or ID prefix; scope "swarm" looks only at the
+        swarm's."""
+        out: Future = Future()
+
+        def done(f: Future) -> None:
+            resources = f.result()
+            if scope:
+                resources = [r for r in resources if r["Scope"] == scope]
+            found = dockernet.find(resources, ref)
+            if found is None:
+                out.set_exception(DaemonError(f"network {ref} not found", 404))
+            else:
+                out.set_result(found)
+
+        self._all_networks().add_done_callback(done)
+        return out
+
+    def api_network_create(self, req: dict) -> Future:
+        """POST /networks/create: an overlay network is the swarm's (on a manager); any
+        other, this host's."""
+        name = req.get("Name") or ""
+        driver = req.get("Driver") or "bridge"
+        swarm_scoped = driver == "overlay" or req.get("Scope") == "swarm"
+        if not swarm_scoped:
+            if any(n["Name"] == name for n in self.local_networks()):
+                return failed(DaemonError(f"network with name {name} already exists", 409))
+            try:
+                rec = dockernet.create_local(
+                    self.ctx.disk, self.ctx.rng, self.ctx.wallclock(), dict(req, Name=name)
+                )
+            except dockernet.NetworkError as exc:
+                return failed(DaemonError(exc.message, exc.status))
+            return resolved({"Id": rec["Id"], "Warning": ""})
+        if self.state is None:
+            return failed(DaemonError(NOT_IN_SWARM, 503))
+        if self.state["role"] != "manager":
+            return failed(DaemonError(WORKER_CREATE, 403))
+        if any(n["Name"] == name for n in self.local_networks()):
+            return failed(DaemonError(f"network with name {name} already exists", 409))
+        out: Future = Future()
+
+        def done(f: Future) -> None:
+            exc = f.exception()
+            if exc is not None:
+                out.set_exception(exc)
+            else:
+                out.set_result({"Id": f.result()["ID"], "Warning": ""})
+
+        self._cluster_call("network.create", dict(req, Driver="overlay")).add_done_callback(done)
+        return out
+
+    def api_network_remove(self, ref: str) -> Future:
+        """DELETE /networks/{ref}."""
+        local = dockernet.find(self.local_networks(), ref)
+        if local is not None:
+            try:
+                dockernet.remove_local(self.ctx.disk, local, self.state is not None)
+            except dockernet.NetworkError as exc:
+                return failed(DaemonError(exc.message, exc.status))
+            return resolved(None)
+        out: Future = Future()
+
+        def found(f: Future) -> None:
+            exc = f.exception()
+            if exc is not None:
+                out.set_exception(exc)
+                return
+            if self.state is None or self.state["role"] != "manager":
+                out.set_exception(DaemonError(NOT_MANAGER, 503))
+                return
+
+            def removed(g: Future) -> None:
+                err = g.exception()
+                if err is not None:
+                    out.set_exception(err)
+                else:
+                    out.set_result(None)
+
+            self._cluster_call("network.remove", {"ref": f.result()["Id"]}).add_done_callback(
+                removed
+            )
+
+        self.api_network_inspect(ref, "swarm").add_done_callback(found)
+        return out
 
     # -- containers --------------------------------------------------------------------------------
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+from collections.abc import Callable
+from random import Random
 from typing import Any
 
 from . import ids
@@ -75,27 +77,39 @@ def _record(
     }
 
 
-def local_networks(disk: Any, rng: Any, now: float, in_swarm: bool) -> list[dict]:
+def local_networks(
+    disk: Any, rng_for: Callable[[str], Random], now: float, in_swarm: bool
+) -> list[dict]:
     """The host's networks, made the first time the daemon starts (docker_gwbridge the
-    first time it is in a swarm) and kept."""
+    first time it is in a swarm) and kept. `rng_for(name)`: the randomness for one
+    network's ID."""
     nets = disk.read(DISK_KEY)
     if nets is None:
         nets = [
-            _record(rng, now, "bridge", "bridge", "172.17.0.0/16", "172.17.0.1", BRIDGE_OPTIONS),
-            _record(rng, now, "host", "host"),
-            _record(rng, now, "none", "null"),
+            _record(
+                rng_for("bridge"),
+                now,
+                "bridge",
+                "bridge",
+                "172.17.0.0/16",
+                "172.17.0.1",
+                BRIDGE_OPTIONS,
+            ),  # fmt: skip
+            _record(rng_for("host"), now, "host", "host"),
+            _record(rng_for("none"), now, "none", "null"),
         ]
         disk.write(DISK_KEY, nets)
     if in_swarm and not any(n["Name"] == "docker_gwbridge" for n in nets):
-        gw = _record(rng, now, "docker_gwbridge", "bridge", "172.18.0.0/16", "172.18.0.1",
-                     GWBRIDGE_OPTIONS)  # fmt: skip
+        gw = _record(rng_for("docker_gwbridge"), now, "docker_gwbridge", "bridge",
+                     "172.18.0.0/16", "172.18.0.1", GWBRIDGE_OPTIONS)  # fmt: skip
         nets = [*nets, gw]
         disk.write(DISK_KEY, nets)
     return list(nets)
 
 
-def create_local(disk: Any, rng: Any, now: float, req: dict, in_swarm: bool) -> dict:
-    nets = local_networks(disk, rng, now, in_swarm)
+def create_local(disk: Any, rng: Random, now: float, req: dict) -> dict:
+    """`docker network create NAME`: a network of this host alone."""
+    nets = list(disk.read(DISK_KEY) or [])
     name, driver = req["Name"], req.get("Driver") or "bridge"
     if driver in ("host", "null"):
         raise NetworkError(f'only one instance of "{driver}" network is allowed', 403)
@@ -139,6 +153,7 @@ def create_local(disk: Any, rng: Any, now: float, req: dict, in_swarm: bool) -> 
 
 
 def remove_local(disk: Any, rec: dict, in_swarm: bool) -> None:
+    """`docker network rm`: the host's predefined networks stay."""
     if rec["Name"] in PREDEFINED:
         raise NetworkError(f"{rec['Name']} is a pre-defined network and cannot be removed", 403)
     if rec["Name"] == "docker_gwbridge" and in_swarm:

@@ -253,10 +253,10 @@ usage: lab stop HOST...            the hosts lose power
     },
     "docker.left_out": {
         "en": "miniswarm: 'docker {command}' is not part of this lab: it teaches swarm mode "
-        "(swarm, node, service, secret, config, and the containers tasks run in). Run "
-        "services with 'docker service create'.",
+        "(swarm, node, service, secret, config, network, and the containers tasks run in). "
+        "Run services with 'docker service create'.",
         "ko": "miniswarm: 'docker {command}'는 이 실습실에 없습니다. 이 실습실은 스웜 모드"
-        "(swarm, node, service, secret, config, 태스크가 도는 컨테이너)를 다룹니다. "
+        "(swarm, node, service, secret, config, network, 태스크가 도는 컨테이너)를 다룹니다. "
         "서비스는 'docker service create'로 실행해 보세요.",
     },
 }

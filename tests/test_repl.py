@@ -167,8 +167,8 @@ def test_completion_offers_docker_commands_flags_and_hosts():
     assert "--availability" in complete("docker node update --av")
     # the lab's commands, not those it leaves out
     assert complete("docker ") == [
-        "config", "container", "exec", "info", "inspect", "kill", "logs", "node", "ps", "rm",
-        "secret", "service", "stop", "swarm", "system", "version",
+        "config", "container", "exec", "info", "inspect", "kill", "logs", "network", "node",
+        "ps", "rm", "secret", "service", "stop", "swarm", "system", "version",
     ]  # fmt: skip
     assert complete("docker r") == ["rm"]
     assert complete("ssh work") == ["worker1", "worker2"]

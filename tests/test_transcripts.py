@@ -96,6 +96,15 @@ ALLOWED: dict[str, dict[int, str]] = {
         427: RACES,  # @ 238.2, manager3 leads after the outage
         436: RACES,  # @ 248.7
     },
+    "09-routing-mesh": {
+        86: UNSEEN_CONTAINER,  # docker exec 800ecf83c5b1: never shown
+        169: UNSEEN_CONTAINER,  # docker exec 1aa11ebdd7f2 (the client): never shown
+        181: UNSEEN_CONTAINER,
+        196: UNSEEN_CONTAINER,
+        201: UNSEEN_CONTAINER,
+        213: UNSEEN_CONTAINER,
+        227: UNSEEN_CONTAINER,
+    },
 }
 
 # The seed each recording plays with. After 04-failures kills its leader, manager2 and
@@ -107,6 +116,7 @@ SEEDS = {
     "04-failures": 157,
     "06-secrets-configs": 0,
     "07-autolock": 0,
+    "09-routing-mesh": 0,
 }
 
 
@@ -194,6 +204,7 @@ SERVICE_FLOORS = {
     "04-failures": (10, 14, 20),
     "05-rolling-update": (36, 49, 70),
     "08-logs-restart": (23, 58, 66),
+    "09-routing-mesh": (13, 17, 17),
 }
 
 

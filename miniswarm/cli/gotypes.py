@@ -129,6 +129,18 @@ swarm.SecretSpec { swarm.Annotations; Data []byte; Driver *swarm.Driver; Templat
 swarm.Config { ID string!; swarm.Meta; Spec swarm.ConfigSpec }
 swarm.ConfigSpec { swarm.Annotations; Data []byte; Templating *swarm.Driver }
 
+types.NetworkResource { Name string!; ID:Id string!; Created time.Time!; Scope string!;
+  Driver string!; EnableIPv6 bool!; IPAM network.IPAM!; Internal bool!; Attachable bool!;
+  Ingress bool!; ConfigFrom network.ConfigReference!; ConfigOnly bool!;
+  Containers map[string]types.EndpointResource!; Options map[string]string!;
+  Labels map[string]string!; Peers []network.PeerInfo; Services map[string]any }
+network.IPAM { Driver string!; Options map[string]string!; Config []network.IPAMConfig! }
+network.IPAMConfig { Subnet string; IPRange string; Gateway string;
+  AuxAddress:AuxiliaryAddresses map[string]string }
+types.EndpointResource { Name string!; EndpointID string!; MacAddress string!;
+  IPv4Address string!; IPv6Address string! }
+network.PeerInfo { Name string!; IP string! }
+
 types.ContainerJSON { *types.ContainerJSONBase; Mounts []types.MountPoint!;
   Config *container.Config!; NetworkSettings *any! }
 types.ContainerJSONBase { ID:Id string!; Created string!; Path string!; Args []string!;
@@ -159,6 +171,7 @@ OBJECT_TYPES = {
     "secret": "swarm.Secret",
     "config": "swarm.Config",
     "container": "types.ContainerJSON",
+    "network": "types.NetworkResource",
 }
 
 

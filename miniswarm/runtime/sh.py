@@ -571,14 +571,61 @@ def _date(proc: Proc, args: list[str]) -> Program:
 
 
 def _tail(proc: Proc, args: list[str]) -> Program:
-    files = [a for a in args if not a.startswith("-")]
-    for f in files:
-        for line in (proc.files.get(f) or "").rstrip("\n").split("\n"):
-            if line:
-                yield ("out", line)
-    if "-f" in args or "-F" in args:
+    """tail [-n N|-N] [-f] [FILE]: the last lines (standard input without a file)."""
+    n, files, follow = 10, [], False
+    it = iter(args)
+    for a in it:
+        if a == "-n":
+            value = next(it, "10")
+            n = int(value.lstrip("+-") or 10) if value.lstrip("+-").isdigit() else 10
+        elif re.fullmatch(r"-n?\d+", a):
+            n = int(a.lstrip("-n"))
+        elif a in ("-f", "-F"):
+            follow = True
+        elif not a.startswith("-"):
+            files.append(a)
+    text = (
+        "".join(proc.files.get(f) or "" for f in files)
+        if files
+        else proc.files.get("/dev/stdin", "")
+    )
+    lines = text.rstrip("\n").split("\n") if text.strip("\n") else []
+    for line in lines[-n:] if n else []:
+        yield ("out", line)
+    if follow:
         yield ("sleep", FOREVER)
     return 0
+
+
+def _sed(proc: Proc, args: list[str]) -> Program:
+    from .. import sed
+
+    def read(files: list[str]) -> tuple[str, str]:
+        if not files:
+            return proc.files.get("/dev/stdin", ""), ""
+        name = files[0]
+        if name in proc.files:
+            return proc.files[name], ""
+        return "", f"sed: {name}: No such file or directory\n"
+
+    out, err, status = sed.sed(args, read)
+    for line in out.splitlines():
+        yield ("out", line)
+    for line in err.splitlines():
+        yield ("err", line)
+    return status
+
+
+def _which(proc: Proc, args: list[str]) -> Program:
+    """which NAME...: where each program of the image is; 1 if one is not there."""
+    status = 0
+    for name in args:
+        if proc.has(name):
+            # busybox's applets are links in /bin; Debian's programs are in /usr/bin
+            yield ("out", f"/bin/{name}" if proc.shell == "ash" else f"/usr/bin/{name}")
+        else:
+            status = 1
+    return status
 
 
 def _test(proc: Proc, args: list[str], name: str = "test") -> Program:
@@ -811,6 +858,8 @@ COMMANDS = {
     "sh": _sh,
     "exec": _exec,
     "grep": _grep,
+    "sed": _sed,
+    "which": _which,
     "httpd": _httpd,
     "bash": _bash,
     "ash": _sh,

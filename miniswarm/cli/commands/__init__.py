@@ -126,4 +126,4 @@ def left_out(cmd: Command) -> list[str]:
 
 
 def load_all() -> None:
-    from . import container, inspect, node, secret, service, swarm, system  # noqa: F401
+    from . import container, inspect, network, node, secret, service, swarm, system  # noqa: F401

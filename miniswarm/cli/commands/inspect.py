@@ -139,7 +139,7 @@ def _fetchers(ctx: Context) -> dict[str, Callable[[str], Any]]:
     return {
         "container": daemon_call("api_container_inspect"),
         "image": nothing("image"),
-        "network": nothing("network"),
+        "network": daemon_call("api_network_inspect"),
         "volume": nothing("volume"),
         "service": service,
         "task": lambda ref: _task(ctx, ref),

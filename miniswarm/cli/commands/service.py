@@ -147,6 +147,40 @@ VALUE_TYPES["secret"] = _file_ref("secret")
 VALUE_TYPES["config"] = _file_ref("config")
 
 
+def network_refs(ctx: Context, values: list[str]) -> list[tuple[str, dict]]:
+    """--network NAME (or name=NAME,alias=A,driver-opt=K=V): (the name given, the
+    attachment by network ID), as the CLI looks each name up among the swarm's networks."""
+    out = []
+    for value in values:
+        fields = _csv(value) if "=" in value else [f"name={value}"]
+        name, aliases, opts = "", [], {}
+        for field in fields:
+            key, eq, val = field.partition("=")
+            if not eq:
+                raise CommandError(f"invalid field '{field}' must be a key=value pair")
+            if key in ("name", "target"):
+                name = val
+            elif key == "alias":
+                aliases.append(val)
+            elif key == "driver-opt":
+                k, _, v = val.partition("=")
+                opts[k] = v
+            else:
+                raise CommandError(f"invalid field key {key}")
+        net = ctx.client.call("api_network_inspect", name, "swarm")
+        ref: dict = {"Target": net["Id"]}
+        if aliases:
+            ref["Aliases"] = aliases
+        if opts:
+            ref["DriverOpts"] = opts
+        out.append((name, ref))
+    return out
+
+
+def _csv(value: str) -> list[str]:
+    return next(csv.reader([value]))
+
+
 def resolve_refs(ctx: Context, kind: str, wanted: list[dict]) -> list[dict]:
     """Secret (config) names to references with IDs, as the CLI's ParseSecrets makes them:
     one per target, in Go's map order."""
@@ -354,6 +388,9 @@ def create(inv: Invocation, ctx: Context) -> int:
         refs = resolve_refs(ctx, kind, inv.values(kind))
         if refs:
             cs[key] = refs
+    attachments = network_refs(ctx, inv.values("network"))
+    if attachments:
+        spec["TaskTemplate"]["Networks"] = [ref for _, ref in attachments]
     result = ctx.client.call("api_service_create", spec, not inv.get("no-resolve-image"))
     for warning in result.get("Warnings") or []:
         ctx.eprint(warning)
@@ -594,6 +631,9 @@ Resources:
 {{- if .ResourceLimitMemory }}
   Memory:\t{{ .ResourceLimitMemory }}
 {{- end }}{{ end }}{{ end }}
+{{- if .Networks }}
+Networks:
+{{- range $network := .Networks }} {{ $network }}{{ end }} {{ end }}
 Endpoint Mode:\t{{ .EndpointMode }}
 {{- if .Ports }}
 Ports:
@@ -609,9 +649,11 @@ Ports:
 class ServicePretty:
     """A service as the --pretty template sees it (serviceInspectContext)."""
 
-    def __init__(self, s: dict, now: float) -> None:
+    def __init__(self, s: dict, now: float, network_names: dict[str, str] | None = None) -> None:
         spec = s["Spec"]
         tt = spec["TaskTemplate"]
+        names = network_names or {}
+        self.Networks = [names.get(r["Target"], r["Target"]) for r in tt.get("Networks") or []]
         cs = tt.get("ContainerSpec") or {}
         self.ID = s["ID"]
         self.Name = spec["Name"]
@@ -705,7 +747,14 @@ def service_inspect(inv: Invocation, ctx: Context) -> int:
     if pretty_mode:
         now = ctx.client.now()
         for s in found:
-            ctx.write(Template(PRETTY).execute(ServicePretty(s, now)) + "\n\n")
+            names = {}
+            for r in s["Spec"]["TaskTemplate"].get("Networks") or []:
+                try:  # the CLI asks for each network's name; an error leaves the ID
+                    net = ctx.client.call("api_network_inspect", r["Target"], "swarm")
+                    names[r["Target"]] = net["Name"]
+                except DaemonError:
+                    pass
+            ctx.write(Template(PRETTY).execute(ServicePretty(s, now, names)) + "\n\n")
     else:
         errors += show(ctx, found, fmt, tmpl, "service")
     if errors:
@@ -895,6 +944,8 @@ def _update(ctx: Context, inv: Invocation, ref: str, rollback: bool) -> int:
                     cs[key] = refs
                 else:
                     cs.pop(key, None)
+        if inv.values("network-add") or inv.values("network-rm"):
+            _update_networks(ctx, inv, spec)
         _check_values(inv)
         result = ctx.client.call(
             "api_service_update",
@@ -910,6 +961,26 @@ def _update(ctx: Context, inv: Invocation, ref: str, rollback: bool) -> int:
     if not inv.get("detach") and not inv.get("quiet"):
         watch(ctx, service["ID"], ref)
     return 0
+
+
+def _update_networks(ctx: Context, inv: Invocation, spec: dict) -> None:
+    """--network-rm (by name or ID), then --network-add (not one it is already on)."""
+    tt = spec["TaskTemplate"]
+    current = list(tt.get("Networks") or spec.pop("Networks", None) or [])
+    for name in inv.values("network-rm"):
+        try:
+            net_id = ctx.client.call("api_network_inspect", name, "swarm")["Id"]
+        except DaemonError:
+            net_id = name
+        current = [r for r in current if r["Target"] not in (net_id, name)]
+    for name, ref in network_refs(ctx, inv.values("network-add")):
+        if any(r["Target"] == ref["Target"] for r in current):
+            raise CommandError(f"service is already attached to network {name}")
+        current.append(ref)
+    if current:
+        tt["Networks"] = current
+    else:
+        tt.pop("Networks", None)
 
 
 @command("docker service update")
