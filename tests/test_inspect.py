@@ -78,7 +78,7 @@ def test_templates_run_on_the_typed_struct_first(lab):
     # Through a nil pointer the typed run fails, and the raw JSON's error is told.
     out, status = sh(lab, "docker inspect -f '{{.ManagerStatus.Leader}}' worker1")
     assert (out, status) == (
-        'template parsing error: template: :1:16: executing "" at <.ManagerStatus.Leader>: '
+        '\ntemplate parsing error: template: :1:16: executing "" at <.ManagerStatus.Leader>: '
         'map has no entry for key "ManagerStatus"\n',
         1,
     )

@@ -47,7 +47,7 @@ def show(
                 texts.append(execute(tmpl, obj, kind) + "\n")
             except TemplateError as exc:
                 errors.append(f"template parsing error: {exc}")
-        ctx.write("".join(texts) or ("\n" if not errors else ""))
+        ctx.write("".join(texts) or "\n")  # docker's Flush: a newline when nothing printed
     elif fmt == "json":
         ctx.print(go_json(objects))
     else:
