@@ -46,15 +46,301 @@ def t(key: str, **values: object) -> str:
 
 
 MESSAGES: dict[str, dict[str, str]] = {
+    "tutor.lesson_usage": {
+        "en": "lesson N starts or resumes lesson N; lesson stop leaves it.",
+        "ko": "lesson N 으로 N번 레슨을 시작하거나 이어서 하고, lesson stop 으로 그만둡니다.",
+    },
+    "tutor.no_lesson": {
+        "en": "No lesson is going on: 'lesson' lists them.",
+        "ko": "진행 중인 레슨이 없습니다. 'lesson'을 입력하면 목록이 나옵니다.",
+    },
+    "tutor.stopped": {
+        "en": 'You left the lesson "{title}"; the lab stays as it is.',
+        "ko": '"{title}" 레슨을 그만두었습니다. 실습실은 지금 상태 그대로 남습니다.',
+    },
+    "tutor.no_such_lesson": {
+        "en": "There is no lesson {n}: 'lesson' lists them.",
+        "ko": "{n}번 레슨은 없습니다. 'lesson'을 입력하면 목록이 나옵니다.",
+    },
+    "tutor.done": {
+        "en": "done",
+        "ko": "완료",
+    },
+    "tutor.at_step": {
+        "en": "step {step} of {steps}",
+        "ko": "{steps}단계 중 {step}단계",
+    },
+    "tutor.exercises": {
+        "en": "Exercises ({done}/{count} done):",
+        "ko": "연습 문제 ({count}개 중 {done}개 완료):",
+    },
+    "tutor.exercise_usage": {
+        "en": (
+            "exercise N sets exercise N up; check says how far you are; hint helps; "
+            "exercise reset starts it again."
+        ),
+        "ko": (
+            "exercise N 으로 N번 문제를 준비하고, check 로 채점하고, hint 로 힌트를 보고, "
+            "exercise reset 으로 처음부터 다시 합니다."
+        ),
+    },
+    "tutor.no_exercise": {
+        "en": "No exercise is going on: 'exercise' lists them.",
+        "ko": "진행 중인 연습 문제가 없습니다. 'exercise'를 입력하면 목록이 나옵니다.",
+    },
+    "tutor.no_such_exercise": {
+        "en": "There is no exercise {n}: 'exercise' lists them.",
+        "ko": "{n}번 연습 문제는 없습니다. 'exercise'를 입력하면 목록이 나옵니다.",
+    },
+    "tutor.nothing_going_on": {
+        "en": "No lesson or exercise is going on: try 'lesson' or 'exercise'.",
+        "ko": "진행 중인 레슨이나 연습 문제가 없습니다. 'lesson'이나 'exercise'를 입력해 보세요.",
+    },
+    "tutor.hint_show": {
+        "en": "Type 'show' to see the command.",
+        "ko": "'show'를 입력하면 입력할 명령을 보여 줍니다.",
+    },
+    "tutor.no_more_hints": {
+        "en": "No more hints.",
+        "ko": "더 드릴 힌트가 없습니다.",
+    },
+    "tutor.nothing_to_show": {
+        "en": "There is no step to show: start a lesson with 'lesson N'.",
+        "ko": "보여 줄 단계가 없습니다. 'lesson N'으로 레슨을 시작하세요.",
+    },
+    "tutor.type_on": {
+        "en": "Type on {host}:",
+        "ko": "{host}에서 입력하세요:",
+    },
+    "tutor.first_step": {
+        "en": "This is the first step.",
+        "ko": "첫 단계입니다.",
+    },
+    "tutor.waiting": {
+        "en": "Not there yet: {why} (wait a moment, then press Enter to look again)",
+        "ko": "아직입니다: {why} (잠시 기다렸다가 Enter를 눌러 다시 확인하세요)",
+    },
+    "tutor.not_yet": {
+        "en": "Not yet:",
+        "ko": "아직 덜 됐습니다:",
+    },
+    "tutor.exercise_done": {
+        "en": 'Well done: "{title}" is solved.',
+        "ko": '잘했습니다! "{title}" 문제를 풀었습니다.',
+    },
+    "tutor.setting_up": {
+        "en": "Setting the lab up...",
+        "ko": "실습실을 준비하는 중...",
+    },
+    "tutor.lesson_title": {
+        "en": "Lesson {n}: {title}",
+        "ko": "레슨 {n}: {title}",
+    },
+    "tutor.questions": {
+        "en": "Questions this lesson answers:",
+        "ko": "이 레슨에서 답할 질문:",
+    },
+    "tutor.resumed": {
+        "en": "Going on from step {step}.",
+        "ko": "{step}단계부터 이어서 합니다.",
+    },
+    "tutor.lesson_done": {
+        "en": 'That was the last step of "{title}". Key points:',
+        "ko": '"{title}" 레슨의 마지막 단계였습니다. 핵심 정리:',
+    },
+    "tutor.exercise_title": {
+        "en": "Exercise {n}: {title}",
+        "ko": "연습 문제 {n}: {title}",
+    },
+    "tutor.exercise_how": {
+        "en": "Type 'check' when you think you are done; 'hint' helps.",
+        "ko": "다 됐다 싶으면 'check'를 입력하세요. 막히면 'hint'가 도와줍니다.",
+    },
+    "tutor.resuming": {
+        "en": "Going on with the lesson you were in.",
+        "ko": "하던 레슨을 이어서 합니다.",
+    },
+    "check.swarm": {
+        "en": "The engine on {host} is {state} in swarm terms (docker info's Swarm line).",
+        "ko": "{host}의 도커 엔진은 스웜 상태가 {state}입니다 (docker info의 Swarm 줄).",
+    },
+    "check.no_leader": {
+        "en": (
+            "The swarm has no leader right now: nothing can be changed or read until a majority "
+            "of the managers is back."
+        ),
+        "ko": (
+            "지금 스웜에 리더가 없습니다: 매니저 노드 과반수가 돌아오기 전에는 "
+            "아무것도 바꾸거나 조회할 수 없습니다."
+        ),
+    },
+    "check.leader_exists": {
+        "en": "There is a leader ({host}).",
+        "ko": "리더가 있습니다 ({host}).",
+    },
+    "check.leader_is": {
+        "en": "The leader is {host}.",
+        "ko": "지금 리더는 {host}입니다.",
+    },
+    "check.count.nodes": {
+        "en": "The swarm has {have} nodes; {want} are wanted.",
+        "ko": "스웜의 노드가 {have}개입니다. {want}개여야 합니다.",
+    },
+    "check.count.managers": {
+        "en": "The swarm has {have} manager nodes; {want} are wanted.",
+        "ko": "매니저 노드가 {have}개입니다. {want}개여야 합니다.",
+    },
+    "check.count.workers": {
+        "en": "The swarm has {have} worker nodes; {want} are wanted.",
+        "ko": "워커 노드가 {have}개입니다. {want}개여야 합니다.",
+    },
+    "check.count.reachable-managers": {
+        "en": "{have} manager nodes are reachable; {want} should be.",
+        "ko": "연결되는 매니저 노드가 {have}개입니다. {want}개여야 합니다.",
+    },
+    "check.count.services": {
+        "en": "There are {have} services; {want} are wanted.",
+        "ko": "서비스가 {have}개입니다. {want}개여야 합니다.",
+    },
+    "check.missing.service": {
+        "en": "There is no service {name}.",
+        "ko": "{name} 서비스가 없습니다.",
+    },
+    "check.missing.secret": {
+        "en": "There is no secret {name}.",
+        "ko": "{name} 시크릿이 없습니다.",
+    },
+    "check.missing.config": {
+        "en": "There is no config {name}.",
+        "ko": "{name} 컨피그가 없습니다.",
+    },
+    "check.missing.network": {
+        "en": "There is no network {name}.",
+        "ko": "{name} 네트워크가 없습니다.",
+    },
+    "check.token": {
+        "en": "The {role} join token is still the one that leaked.",
+        "ko": "{role} 조인 토큰이 아직 유출된 그 토큰 그대로입니다.",
+    },
+    "check.autolock.on": {
+        "en": "Autolock is off: a restarted manager reads the Raft log without a key.",
+        "ko": (
+            "자동 잠금(autolock)이 꺼져 있어, 재시작한 매니저 노드가 키 없이 Raft 로그를 읽습니다."
+        ),
+    },
+    "check.autolock.off": {
+        "en": "Autolock is on.",
+        "ko": "자동 잠금(autolock)이 켜져 있습니다.",
+    },
+    "check.raft_members": {
+        "en": "Raft has {have} members; {want} are wanted.",
+        "ko": "Raft 멤버가 {have}개입니다. {want}개여야 합니다.",
+    },
+    "check.not_a_node": {
+        "en": "{host} is not a node of the swarm.",
+        "ko": "{host}는 스웜의 노드가 아닙니다.",
+    },
+    "check.node.role": {
+        "en": "{host} is a {have} node.",
+        "ko": "{host}는 지금 {have} 노드입니다.",
+    },
+    "check.node.availability": {
+        "en": "{host} is {have}.",
+        "ko": "{host}의 가용성(availability)이 {have}입니다.",
+    },
+    "check.node.status": {
+        "en": "{host} is {have}.",
+        "ko": "{host}의 상태가 {have}입니다.",
+    },
+    "check.still_node": {
+        "en": "{host} is still a node of the swarm.",
+        "ko": "{host}가 아직 스웜의 노드로 남아 있습니다.",
+    },
+    "check.still_service": {
+        "en": "The service {name} is still there.",
+        "ko": "{name} 서비스가 아직 남아 있습니다.",
+    },
+    "check.still_secret": {
+        "en": "The secret {name} is still there.",
+        "ko": "{name} 시크릿이 아직 남아 있습니다.",
+    },
+    "check.service.replicas": {
+        "en": "The service {name} asks for {have} replicas.",
+        "ko": "{name} 서비스의 레플리카 수가 {have}개로 되어 있습니다.",
+    },
+    "check.service.running": {
+        "en": "The service {name} has {have} running tasks; {want} are wanted.",
+        "ko": "{name} 서비스의 실행 중인 태스크가 {have}개입니다. {want}개여야 합니다.",
+    },
+    "check.service.replaced": {
+        "en": "No task of {name} has been replaced yet.",
+        "ko": "{name} 서비스에서 아직 교체된 태스크가 없습니다.",
+    },
+    "check.service.mode": {
+        "en": "The service {name} is {have}.",
+        "ko": "{name} 서비스의 모드가 {have}입니다.",
+    },
+    "check.service.image": {
+        "en": "Not every task of {name} runs {want} yet.",
+        "ko": "{name} 서비스의 태스크가 아직 모두 {want} 이미지로 돌고 있지는 않습니다.",
+    },
+    "check.service.port": {
+        "en": "The service {name} does not publish port {port} on the swarm's nodes.",
+        "ko": "{name} 서비스가 노드들에 {port} 포트를 공개(publish)하지 않습니다.",
+    },
+    "check.service.network": {
+        "en": "The service {name} is not on the network {network}.",
+        "ko": "{name} 서비스가 {network} 네트워크에 붙어 있지 않습니다.",
+    },
+    "check.service.secret": {
+        "en": "The service {name} is not given the secret {secret}.",
+        "ko": "{name} 서비스에 {secret} 시크릿이 전달되지 않습니다.",
+    },
+    "check.service.env": {
+        "en": "The service {name} has no {var} in its environment.",
+        "ko": "{name} 서비스의 환경 변수에 {var}가 없습니다.",
+    },
+    "check.service.update-delay": {
+        "en": "The service {name}'s update delay is not {want}.",
+        "ko": "{name} 서비스의 업데이트 지연(update delay)이 {want}가 아닙니다.",
+    },
+    "check.service.update-parallelism": {
+        "en": "The service {name} does not update {want} tasks at a time.",
+        "ko": "{name} 서비스가 한 번에 {want}개씩 업데이트하도록 되어 있지 않습니다.",
+    },
+    "check.service.update": {
+        "en": "The service {name}'s last update is {state}.",
+        "ko": "{name} 서비스의 마지막 업데이트 상태가 {state}입니다.",
+    },
+    "check.service.constraint": {
+        "en": "The service {name} does not have that placement constraint.",
+        "ko": "{name} 서비스에 그 배치 제약(constraint)이 없습니다.",
+    },
+    "check.service.on_managers": {
+        "en": "Tasks of {name} run on manager nodes: {hosts}.",
+        "ko": "{name} 서비스의 태스크가 매니저 노드에서 돌고 있습니다: {hosts}.",
+    },
+    "check.service.not_on": {
+        "en": "No task of {name} runs on {host}.",
+        "ko": "{host}에서 도는 {name} 태스크가 없습니다.",
+    },
+    "check.service.on": {
+        "en": "A task of {name} still runs on {host}.",
+        "ko": "{host}에서 아직 {name} 태스크가 돌고 있습니다.",
+    },
+    "check.answers": {
+        "en": "Nothing answers at {target} from {host}.",
+        "ko": "{host}에서 {target}에 접속해도 응답이 없습니다.",
+    },
     "run.stopped": {
         "en": "[miniswarm: still waiting after {seconds} s; the player pressed Ctrl-C]",
         "ko": "[miniswarm: {seconds}초가 지나도록 끝나지 않아 재생기가 Ctrl-C를 눌렀습니다]",
     },
     "banner": {
         "en": "miniswarm: a lab of {hosts} simulated hosts running Docker Engine "
-        "(seed {seed}). Type 'help' to start.",
-        "ko": "miniswarm: 도커 엔진이 도는 시뮬레이션 호스트 {hosts}대로 꾸민 실습실입니다 "
-        "(시드 {seed}). 처음이라면 'help'를 입력해 보세요.",
+        "(seed {seed}). 'help' to start, 'lesson' to learn.",
+        "ko": "miniswarm: 도커 엔진이 도는 시뮬레이션 호스트 {hosts}대의 실습실 "
+        "(시드 {seed}). 'help'로 시작하고 'lesson'으로 배워 보세요.",
     },
     "help": {
         "en": """\

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from prompt_toolkit.key_binding import KeyPress
     from prompt_toolkit.output import Output
 
+    from .tutor import Tutor
+
 Writer = Callable[[str], None]
 
 
@@ -81,6 +83,23 @@ class Session:
         self.pending = ""  # the first lines of a command that goes on (`\`, quotes, `|`)
         self.done = False  # the first host was logged out of
         self.history: list[str] = []
+        # How a lesson or exercise gets a lab of its own (like this one, from a seed).
+        self.make_lab: Callable[[int], Lab] = lambda seed: Lab(lab.hosts, seed=seed)
+        self.tutor: Tutor | None = None  # lessons and exercises, at an interactive session
+
+    def new_lab(self, seed: int) -> Lab:
+        return self.make_lab(seed)
+
+    def use_lab(self, lab: Lab) -> None:
+        """A lesson or exercise begins: its lab takes the old one's place, and the
+        student is logged in on its first host."""
+        old = self.lab
+        self.lab = lab
+        self.job = Job(lab.kernel, interrupted=self.job.interrupted)
+        self.shells = [self._login(lab.names[0])]
+        self.pending = ""
+        if old is not lab:
+            old.close()
 
     def _login(self, host: str) -> Shell:
         return Shell(
@@ -131,13 +150,19 @@ class Session:
         for sh in self.shells:  # the terminal may have been resized
             sh.width, sh.height, sh.terminal = self.width, self.height, self.terminal
         try:
-            return self.shell.run(text, out, err).status
+            status = self.shell.run(text, out, err).status
         except ExitShell as exc:
             self.logout(out, err)
             return exc.status
         except Exception as exc:  # the REPL survives anything; report, change nothing
             err(f"miniswarm: internal error: {type(exc).__name__}: {exc}\n")
             return 1
+        if self.tutor is not None:
+            try:
+                self.tutor.after_line(text, out, err)
+            except Exception as exc:
+                err(f"miniswarm: internal error: {type(exc).__name__}: {exc}\n")
+        return status
 
     def eof(self, out: Writer, err: Writer) -> None:
         """Ctrl-D at the prompt."""
@@ -229,6 +254,8 @@ class Repl:
     def run(self) -> int:
         s = self.session
         self.write(t("banner", hosts=len(s.lab.names), seed=s.lab.kernel.seed) + "\n")
+        if s.tutor is not None:
+            s.tutor.resume(self.write, self.write)
         while True:
             try:
                 line = self._prompt(s.prompt)
@@ -359,11 +386,16 @@ def repl(
         return 2
     if seed is None:
         seed = secrets.randbelow(1_000_000)
+    from .tutor import Tutor
+
     if not sys.stdin.isatty():
-        lab = Lab(host_list, seed=seed)
-        return run_lines(Session(lab), sys.stdin, sys.stdout)
-    lab = Lab(host_list, driver="thread", seed=seed, speed=speed)
+        session = Session(Lab(host_list, seed=seed))
+        session.tutor = Tutor(session)
+        return run_lines(session, sys.stdin, sys.stdout)
+    session = Session(Lab(host_list, driver="thread", seed=seed, speed=speed), tty=True)
+    session.make_lab = lambda s: Lab(host_list, driver="thread", seed=s, speed=speed)
+    session.tutor = Tutor(session)
     try:
-        return Repl(Session(lab, tty=True)).run()
+        return Repl(session).run()
     finally:
-        lab.close()
+        session.lab.close()

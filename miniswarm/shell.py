@@ -851,7 +851,7 @@ def _lab(sh: Shell, args: list[str], io: IO) -> int:
     return lab_command(sh, args, io)
 
 
-# The text tools, curl and the login commands register themselves here.
-from . import coreutils, curl, login, ping  # noqa: E402,F401
+# The text tools, curl, the login commands and the tutor's register themselves here.
+from . import coreutils, curl, login, ping, tutor  # noqa: E402,F401
 
 __all__ = ["Shell", "Output", "IO", "ExitShell", "BUILTINS", "FILTERS"]
