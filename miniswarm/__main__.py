@@ -1,9 +1,11 @@
-"""The `miniswarm` command: the lab's REPL, or `miniswarm run` to play transcripts."""
+"""The `miniswarm` command: the lab's REPL, `miniswarm run` to play transcripts, and
+`miniswarm exercise check` to judge a student's exercise (for teachers' scripts)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from . import __version__
 
@@ -12,6 +14,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "run":
         return run_main(argv[1:])
+    if argv[:2] == ["exercise", "check"]:
+        return exercise_check_main(argv[2:])
     parser = argparse.ArgumentParser(
         prog="miniswarm",
         description="Docker Swarm mode, whole and working, in one Python process.",
@@ -81,6 +85,56 @@ def run_main(argv: list[str]) -> int:
             )
             failed = failed or bool(outcome.differences)
     return 1 if failed else 0
+
+
+def exercise_check_main(argv: list[str]) -> int:
+    """Replay what the student typed in an exercise (kept with their progress) on the
+    simulator, and judge it: the result, or with --json Exercism's test-runner shape."""
+    parser = argparse.ArgumentParser(
+        prog="miniswarm exercise check",
+        description="Judge an exercise from what its student typed at the REPL.",
+    )
+    parser.add_argument("number", nargs="?", type=int, help="the exercise (default: the last)")
+    parser.add_argument("--json", action="store_true", help="write the result as JSON")
+    parser.add_argument("--lang", choices=["en", "ko"], help="the language of the messages")
+    args = parser.parse_args(argv)
+    import json
+
+    from . import lesson
+    from .i18n import language, set_language
+    from .lab import Lab
+    from .tutor import Progress, judge
+
+    if args.lang:
+        set_language(args.lang)
+    progress = Progress.load()
+    number = args.number
+    if number is None:
+        current = progress.current
+        number = int(current["number"]) if current.get("kind") == "exercise" else None
+    kept = progress.exercises.get(str(number)) if number is not None else None
+    exercise = lesson.exercise(number, language()) if number is not None else None
+    result: dict[str, Any]
+    if exercise is None or kept is None:
+        result = {"version": 2, "status": "error", "message": "no such exercise begun",
+                  "tests": []}  # fmt: skip
+    else:
+        lab = Lab(seed=exercise.seed)
+        try:
+            result = judge(exercise, kept.get("typed") or [], lab)
+        finally:
+            lab.close()
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        for test in result["tests"]:
+            mark = "ok" if test["status"] == "pass" else "FAIL"
+            print(
+                f"{mark:>4}  {test['name']}" + (f": {test['message']}" if test["message"] else "")
+            )
+        if result["status"] == "error":
+            print(f"error: {result['message']}", file=sys.stderr)
+    return {"pass": 0, "fail": 1}.get(result["status"], 2)
 
 
 if __name__ == "__main__":

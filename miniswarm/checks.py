@@ -14,7 +14,8 @@ A check is one line, words separated by spaces:
     service NAME mode replicated|global     service NAME image IMAGE
     service NAME port P                     published on every node (ingress)
     service NAME network NET                service NAME secret NAME
-    service NAME env KEY=VALUE | env KEY    service NAME update-delay 10s
+    service NAME env KEY=VALUE | env KEY    service NAME no-env KEY
+    service NAME update-delay 10s
     service NAME update-parallelism N       service NAME update completed|rollback_completed|...
     service NAME constraint EXPR            service NAME not-on managers|HOST
     service NAME on HOST                    a task of it runs there
@@ -292,11 +293,13 @@ class Checker:
             refs = [r.get("SecretName") for r in cs.get("Secrets") or []]
             return None if args[0] in refs else t("check.service.secret", name=name,
                                                    secret=args[0])  # fmt: skip
-        if what == "env":
+        if what in ("env", "no-env"):
             env = cs.get("Env") or []
             key, eq, _ = args[0].partition("=")
             ok = args[0] in env if eq else any(e.partition("=")[0] == key for e in env)
-            return None if ok else t("check.service.env", name=name, var=key)
+            if what == "env":
+                return None if ok else t("check.service.env", name=name, var=key)
+            return None if not ok else t("check.service.no_env", name=name, var=key)
         if what in ("update-delay", "update-parallelism"):
             cfg = spec.get("UpdateConfig") or {}
             if what == "update-delay":

@@ -300,6 +300,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The service {name} has no {var} in its environment.",
         "ko": "{name} 서비스의 환경 변수에 {var}가 없습니다.",
     },
+    "check.service.no_env": {
+        "en": "The service {name} has {var} in its environment, for anyone to read in inspect.",
+        "ko": "{name} 서비스의 환경 변수에 {var}가 있어, inspect로 누구나 볼 수 있습니다.",
+    },
     "check.service.update-delay": {
         "en": "The service {name}'s update delay is not {want}.",
         "ko": "{name} 서비스의 업데이트 지연(update delay)이 {want}가 아닙니다.",

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
 Writer = Callable[[str], None]
 SETUP_SPEED = 40.0  # how much faster than real time a lab is set up at the REPL
+TUTOR_COMMANDS = ("lesson", "exercise", "hint", "show", "next", "back", "check")
 MANAGERS = ["manager1", "manager2", "manager3"]
 WORKERS = ["worker1", "worker2"]
 
@@ -372,6 +373,8 @@ class Tutor:
             )
             self.progress.save()
         typed = [command_key(x) for x in _commands(line)]
+        if any(key[:1] and key[0] in TUTOR_COMMANDS for key in typed):
+            return  # `back` shows a step again: it is not done by its state holding still
         consumed = False  # a step done by typing its command uses the line up
         while self.lesson is not None:
             step = self._current_step()
@@ -580,5 +583,5 @@ def _tutor_builtin(name: str) -> None:
     builtin(name)(run)
 
 
-for _name in ("lesson", "exercise", "hint", "show", "next", "back", "check"):
+for _name in TUTOR_COMMANDS:
     _tutor_builtin(_name)
