@@ -353,28 +353,36 @@ miniswarm: Docker Swarm mode on a lab of simulated hosts.
 Type docker commands as you would on a real host:
   docker swarm init --advertise-addr 192.168.0.100
   docker node ls | grep Leader
-  docker -H worker1 info           (one command on another host)
+  docker -H worker1 info   (one command on another host)
+
+Learning (lessons and exercises, in English or Korean: miniswarm --lang ko):
+  lesson                   the lessons, with your progress; lesson N starts one
+  hint, show               a hint for the step, or the command to type
+  next, back, lesson stop  skip the step, go back one, leave the lesson
+  exercise                 the exercises; exercise N sets one up on a new lab
+  check                    what is still wrong, or that the goal is reached
+  exercise reset           set the exercise up again
 
 Moving between hosts:
-  ssh HOST [COMMAND]               log in to HOST (its prompt shows where you are),
-                                   or run one COMMAND there
-  exit, Ctrl-D                     log out, back to the host you came from
-  hosts                            the lab's hosts and their addresses
+  ssh HOST [COMMAND]       log in to HOST (its prompt shows where you are),
+                           or run one COMMAND there
+  exit, Ctrl-D             log out, back to the host you came from
+  hosts                    the lab's hosts and their addresses
 
 Breaking things on purpose (the `lab` commands, usable anywhere in a line):
-  lab stop HOST...                 the hosts lose power: they stop answering and
-                                   lose everything they had not saved to disk
-  lab start HOST...                start them again, from what they had saved
-  lab partition A B / C D          cut the network into groups that cannot reach
-                                   each other (hosts not named form one more group)
-  lab heal                         mend the network
-  lab sleep SECONDS                let time pass (Ctrl-C stops waiting)
-  lab status                       which hosts are up, and each manager's Raft state
+  lab stop HOST...         the hosts lose power: they stop answering and
+                           lose everything they had not saved to disk
+  lab start HOST...        start them again, from what they had saved
+  lab partition A B / C D  cut the network into groups that cannot reach
+                           each other (hosts not named form one more group)
+  lab heal                 mend the network
+  lab sleep SECONDS        let time pass (Ctrl-C stops waiting)
+  lab status               which hosts are up, and each manager's Raft state
 
 The shell is bash in small: | && || ; > >> < 2>&1 <<< and here-documents,
 variables (TOKEN=$(docker swarm join-token -q worker)), $(...) and `...`, $?,
-for/while/if, and echo, printf, cat, grep, head, tail, wc, sort, uniq, cut, sed,
-tr, tee, xargs, seq, curl, watch, timeout, sleep, clear, history.
+for/while/if, and echo, printf, cat, grep, head, tail, wc, sort, uniq, cut,
+sed, tr, tee, xargs, seq, curl, watch, timeout, sleep, clear, history.
 Ctrl-C stops a command; a line ending in \\ goes on on the next.
 
 Not in this lab: docker run/build/pull/compose/stack and other single-host or
@@ -385,28 +393,37 @@ miniswarm: 시뮬레이션 호스트로 꾸민 도커 스웜 모드 실습실입
 실제 호스트에서처럼 docker 명령을 입력하면 됩니다:
   docker swarm init --advertise-addr 192.168.0.100
   docker node ls | grep Leader
-  docker -H worker1 info           (다른 호스트에서 명령 하나만 실행)
+  docker -H worker1 info   (다른 호스트에서 명령 하나만 실행)
+
+배우기 (레슨과 실습 과제, 영어로 보려면 miniswarm --lang en):
+  lesson                   레슨 목록과 진도; lesson N 으로 레슨을 시작합니다
+  hint, show               지금 단계의 힌트, 또는 입력할 명령
+  next, back, lesson stop  단계 건너뛰기, 한 단계 뒤로, 레슨 그만하기
+  exercise                 실습 과제 목록; exercise N 으로 과제를 준비합니다
+  check                    아직 안 된 것, 또는 목표를 이뤘는지 알려 줍니다
+  exercise reset           과제를 처음부터 다시 준비합니다
 
 호스트 사이 이동:
-  ssh HOST [COMMAND]               HOST에 접속합니다 (프롬프트에 지금 호스트가 보여요)
-                                   COMMAND를 주면 그 명령만 실행하고 돌아옵니다
-  exit, Ctrl-D                     접속을 끊고 원래 호스트로 돌아갑니다
-  hosts                            실습실 호스트와 IP 주소 목록
+  ssh HOST [COMMAND]       HOST에 접속합니다 (프롬프트에 지금 호스트가 보여요)
+                           COMMAND를 주면 그 명령만 실행하고 돌아옵니다
+  exit, Ctrl-D             접속을 끊고 원래 호스트로 돌아갑니다
+  hosts                    실습실 호스트와 IP 주소 목록
 
 일부러 장애 내 보기 (`lab` 명령, 명령줄 어디에서나 쓸 수 있어요):
-  lab stop HOST...                 호스트 전원을 내립니다: 응답이 끊기고,
-                                   디스크에 저장하지 않은 건 모두 사라집니다
-  lab start HOST...                디스크에 남은 상태로 다시 부팅합니다
-  lab partition A B / C D          네트워크를 서로 통신할 수 없는 그룹으로 나눕니다
-                                   (이름을 안 적은 호스트는 또 하나의 그룹이 됩니다)
-  lab heal                         네트워크를 원래대로 복구합니다
-  lab sleep SECONDS                시간을 흘려보냅니다 (Ctrl-C로 멈춤)
-  lab status                       켜진 호스트와 매니저 노드별 Raft 상태
+  lab stop HOST...         호스트 전원을 내립니다: 응답이 끊기고,
+                           디스크에 저장하지 않은 건 모두 사라집니다
+  lab start HOST...        디스크에 남은 상태로 다시 부팅합니다
+  lab partition A B / C D  네트워크를 서로 통신할 수 없는 그룹으로 나눕니다
+                           (이름을 안 적은 호스트는 또 하나의 그룹이 됩니다)
+  lab heal                 네트워크를 원래대로 복구합니다
+  lab sleep SECONDS        시간을 흘려보냅니다 (Ctrl-C로 멈춤)
+  lab status               켜진 호스트와 매니저 노드별 Raft 상태
 
 셸은 작은 bash입니다: | && || ; > >> < 2>&1 <<< 와 히어 문서,
 변수 (TOKEN=$(docker swarm join-token -q worker)), $(...) 와 `...`, $?,
-for/while/if, 그리고 echo, printf, cat, grep, head, tail, wc, sort, uniq, cut, sed,
-tr, tee, xargs, seq, curl, watch, timeout, sleep, clear, history 를 쓸 수 있어요.
+for/while/if, 그리고 echo, printf, cat, grep, head, tail, wc, sort, uniq, cut,
+sed, tr, tee, xargs, seq, curl, watch, timeout, sleep, clear, history 를 쓸 수
+있어요.
 Ctrl-C는 실행 중인 명령을 멈추고, 줄 끝에 \\ 를 쓰면 다음 줄로 이어집니다.
 
 이 실습실에 없는 것: docker run/build/pull/compose/stack 같은 단일 호스트용이나

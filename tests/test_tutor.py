@@ -151,3 +151,13 @@ def test_steps_match_by_command_whatever_the_flags():
     assert command_key("docker -H worker1 ps") == ("docker", "worker1", "ps")
     assert command_key("curl -s worker2:8080") == ("curl",)
     assert render("**Bold** and `code`\n```\nblock\n```") == "Bold and code\n    block\n"
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_help_names_the_tutors_commands_and_fits_80_columns(lang):
+    from prompt_toolkit.utils import get_cwidth
+
+    text = i18n.MESSAGES["help"][lang]
+    for command in ("lesson ", "hint, show", "next, back, lesson stop", "exercise ", "check "):
+        assert f"\n  {command}" in text
+    assert max(get_cwidth(line) for line in text.splitlines()) <= 80
