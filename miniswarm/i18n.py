@@ -47,8 +47,14 @@ def t(key: str, **values: object) -> str:
 
 MESSAGES: dict[str, dict[str, str]] = {
     "tutor.lesson_usage": {
-        "en": "lesson N starts or resumes lesson N; lesson stop leaves it.",
-        "ko": "lesson N 으로 N번 레슨을 시작하거나 이어서 하고, lesson stop 으로 그만둡니다.",
+        "en": "lesson N starts or resumes lesson N; lesson stop leaves it.\n"
+        "lesson glossary shows the terms.",
+        "ko": "lesson N 으로 N번 레슨을 시작하거나 이어서 하고, lesson stop 으로 그만둡니다.\n"
+        "용어는 lesson glossary 로 볼 수 있어요.",
+    },
+    "tutor.glossary_link": {
+        "en": "{text} (type 'lesson glossary')",
+        "ko": "{text}('lesson glossary' 입력)",
     },
     "tutor.no_lesson": {
         "en": "No lesson is going on: 'lesson' lists them.",
@@ -117,8 +123,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ko": "첫 단계입니다.",
     },
     "tutor.waiting": {
-        "en": "Not there yet: {why} (wait a moment, then press Enter to look again)",
-        "ko": "아직입니다: {why} (잠시 기다렸다가 Enter를 눌러 다시 확인하세요)",
+        "en": "Not there yet: {why} (the lesson goes on once it is)",
+        "ko": "아직입니다: {why} (준비되면 레슨이 이어집니다)",
     },
     "tutor.not_yet": {
         "en": "Not yet:",
@@ -346,6 +352,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ko": "miniswarm: 도커 엔진이 도는 시뮬레이션 호스트 {hosts}대의 실습실 "
         "(시드 {seed}). 'help'로 시작하고 'lesson'으로 배워 보세요.",
     },
+    "toolbar": {
+        "en": " {hosts}   lab time {clock}   'help' for help",
+        "ko": " {hosts}   실습실 시간 {clock}   도움말은 'help'",
+    },
+    "toolbar.down": {"en": " (down)", "ko": " (꺼짐)"},
     "help": {
         "en": """\
 miniswarm: Docker Swarm mode on a lab of simulated hosts.

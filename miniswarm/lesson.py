@@ -281,6 +281,11 @@ def root() -> Path:
     return Path(__file__).resolve().parent.parent / "lessons"
 
 
+def glossary(lang: str) -> str:
+    """The terms the lessons use (lessons/LANG/glossary.md), as markdown."""
+    return (root() / lang / "glossary.md").read_text(encoding="utf-8")
+
+
 def _numbered(folder: Path) -> list[tuple[int, str, Path]]:
     out = []
     for path in sorted(folder.glob("*.md")):

@@ -211,6 +211,8 @@ def run_lines(session: Session, lines: Iterable[str], out: Any) -> int:
 
 # -- the terminal ---------------------------------------------------------------------------
 
+WATCH_EVERY = 0.5  # seconds between the tutor's looks while a typed step is on its way
+
 
 class Repl:
     """The session on a terminal (prompt_toolkit's input and output): the prompt with
@@ -291,7 +293,32 @@ class Repl:
         if self.typeahead:  # keys typed while the last command ran
             store_typeahead(self.input, self.typeahead)
             self.typeahead = []
-        return self.main.prompt(text)
+        return self.main.prompt(text, pre_run=self._watch_tutor)
+
+    def _watch_tutor(self) -> None:
+        """While a step the student typed is on its way (its tasks starting …), look
+        every half second of real time and go on above the prompt once it is there, as
+        a teacher beside the student would. Lab time runs on only under ThreadDriver."""
+        import asyncio
+
+        from prompt_toolkit.application import run_in_terminal
+
+        from .sim import ThreadDriver
+
+        tutor = self.session.tutor
+        if tutor is None or not tutor.waiting:
+            return
+        if not isinstance(self.session.lab.kernel, ThreadDriver):
+            return
+
+        async def watch() -> None:
+            while tutor.waiting:
+                await asyncio.sleep(WATCH_EVERY)
+                if tutor.ready():
+                    # advancing and printing together: cancelled before, nothing is lost
+                    await run_in_terminal(lambda: tutor.poll(self.write))
+
+        self.main.app.create_background_task(watch())
 
     def _really_leave(self) -> bool:
         """Logging out of the lab's first host ends the lab: ask first."""
@@ -363,9 +390,10 @@ def _stdout_write(text: str) -> None:
 
 def _toolbar(session: Session) -> str:
     k = session.lab.kernel
-    hosts = "  ".join(f"{n}{'' if k.hosts[n].up else ' (down)'}" for n in session.lab.names)
+    down = t("toolbar.down")
+    hosts = "  ".join(f"{n}{'' if k.hosts[n].up else down}" for n in session.lab.names)
     seconds = int(k.now())
-    return f" {hosts}   lab time {seconds // 60:02d}:{seconds % 60:02d}   'help' for help"
+    return t("toolbar", hosts=hosts, clock=f"{seconds // 60:02d}:{seconds % 60:02d}")
 
 
 def repl(

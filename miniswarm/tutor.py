@@ -32,6 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from prompt_toolkit.utils import get_cwidth
+from tabulate import tabulate
+
 from . import lesson as lessons_md
 from .checks import Checker
 from .i18n import language, t
@@ -174,23 +177,108 @@ def tokens(lab: Lab) -> dict[str, str]:
 # -- showing text ---------------------------------------------------------------------------
 
 
-def render(markdown: str) -> str:
-    """Lesson markdown for a terminal: code blocks indented, emphasis marks dropped."""
+WIDTH = 80  # lesson prose is wrapped to this, or to a narrower terminal
+_LIST_ITEM = re.compile(r"^(\s*(?:[-*]|\d+\.)\s+)")
+_LINK = re.compile(r"\[([^\]]+)\]\(([^)]+)\)")
+
+
+def _inline(line: str) -> str:
+    line = re.sub(r"\*\*(.+?)\*\*", r"\1", line)
+    line = re.sub(r"(?<![\w*])\*([^*\s][^*]*)\*(?![\w*])", r"\1", line)
+    line = re.sub(r"`([^`]+)`", r"\1", line)
+    # the glossary is a command away at the prompt; other links keep their address
+    return _LINK.sub(_link, line)
+
+
+def _link(m: re.Match[str]) -> str:
+    if m[2] == "glossary.md":
+        return t("tutor.glossary_link", text=m[1])
+    return f"{m[1]} ({m[2]})"
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-justify by display width (a Korean title is twice as wide as its length)."""
+    return text + " " * max(0, width - get_cwidth(text))
+
+
+def _wrap(text: str, width: int, first: str, rest: str) -> list[str]:
+    """Greedy word wrap by display width: a Korean syllable takes two columns."""
+    lines: list[str] = []
+    line, used = first, get_cwidth(first)
+    for word in text.split():
+        w = get_cwidth(word)
+        if used + w > width and line.strip():
+            lines.append(line.rstrip())
+            line, used = rest, get_cwidth(rest)
+        line += word + " "
+        used += w + 1
+    lines.append(line.rstrip())
+    return lines
+
+
+def render(markdown: str, width: int = WIDTH) -> str:
+    """Lesson markdown for a terminal: paragraphs and list items wrapped to `width`, code
+    blocks (pictures, commands) indented as they are, emphasis marks and links dropped."""
     out: list[str] = []
+    para: list[str] = []
+    marker = ""
+
+    def flush() -> None:
+        nonlocal para, marker
+        if para:
+            out.extend(_wrap(_inline(" ".join(para)), width, marker, " " * len(marker)))
+        para, marker = [], ""
+
+    table: list[list[str]] = []
     in_code = False
     for line in markdown.split("\n"):
+        if line.startswith("|"):
+            flush()
+            if not re.match(r"^\|[-|: ]+\|$", line.strip()):
+                table.append([_inline(c.strip()) for c in line.strip().strip("|").split("|")])
+            continue
+        if table:
+            out.extend(_table(table, width))
+            table = []
         if line.startswith("```"):
+            flush()
             in_code = not in_code
             continue
         if in_code:
             out.append("    " + line)
             continue
-        line = re.sub(r"\*\*(.+?)\*\*", r"\1", line)
-        line = re.sub(r"`([^`]+)`", r"\1", line)
+        if not line.strip():
+            flush()
+            out.append("")
+            continue
         if line.startswith("#"):
-            line = line.lstrip("#").strip().upper() if line.startswith("# ") else line.lstrip("# ")
-        out.append(line)
+            flush()
+            title = line.lstrip("# ")
+            out.append(title.upper() if line.startswith("# ") else title)
+            continue
+        item = _LIST_ITEM.match(line)
+        if item:
+            flush()
+            marker = item[1]
+            para = [line[item.end() :]]
+            continue
+        para.append(line.strip())
+    flush()
+    if table:
+        out.extend(_table(table, width))
     return "\n".join(out).strip() + "\n"
+
+
+def _table(rows: list[list[str]], width: int) -> list[str]:
+    """A markdown table as columns; the widest column wraps when it would not fit."""
+    columns = range(len(rows[0]))
+    natural = [max(get_cwidth(r[k]) if k < len(r) else 0 for r in rows) for k in columns]
+    widths: list[int | None] = [None] * len(natural)
+    if sum(natural) + 2 * (len(natural) - 1) > width:
+        capped = [min(w, 20) for w in natural[:-1]]
+        widths = [*capped, max(10, width - sum(capped) - 2 * len(capped))]
+    text = tabulate(rows[1:], headers=rows[0], tablefmt="simple", maxcolwidths=widths)
+    return text.split("\n")
 
 
 def command_key(line: str) -> tuple[str, ...]:
@@ -218,11 +306,13 @@ class Tutor:
         self.facts: dict[str, str] = {}
         self.hints_given = 0
         self.pending: tuple[str, int] | None = None  # ("lesson"|"exercise", N), after the line
+        self.waiting = False  # a typed step not there yet: the REPL keeps looking
         self.typed: list[str] = []  # this line's commands, for steps without checks
 
     # -- the commands (shell builtins) ----------------------------------------------------------
 
     def command(self, name: str, args: list[str], out: Writer, err: Writer) -> int:
+        self.waiting = False  # whatever the tutor is asked, it stops looking on its own
         if name == "lesson":
             return self._lesson_command(args, out, err)
         if name == "exercise":
@@ -241,8 +331,11 @@ class Tutor:
         all_lessons = lessons_md.lessons(language())
         if not args:
             for x in all_lessons:
-                out(f"{x.number:>3}  {x.title:<52} {self._lesson_state(x)}\n")
+                out(f"{x.number:>3}  {_pad(x.title, 52)} {self._lesson_state(x)}\n")
             out(t("tutor.lesson_usage") + "\n")
+            return 0
+        if args == ["glossary"]:
+            out(render(lessons_md.glossary(language()), self.width()))
             return 0
         if args == ["stop"]:
             if self.lesson is None:
@@ -259,6 +352,10 @@ class Tutor:
         self.pending = ("lesson", int(args[0]))
         return 0
 
+    def width(self) -> int:
+        """What lesson text is wrapped to: the terminal, up to WIDTH columns."""
+        return max(20, min(WIDTH, int(getattr(self.session, "width", WIDTH))))
+
     def _lesson_state(self, x: Lesson) -> str:
         kept = self.progress.lessons.get(str(x.number)) or {}
         if kept.get("done"):
@@ -274,7 +371,7 @@ class Tutor:
             out(t("tutor.exercises", done=done, count=len(all_exercises)) + "\n")
             for x in all_exercises:
                 mark = t("tutor.done") if self._exercise_done(x) else ""
-                out(f"{x.number:>3}  {x.title:<52} {mark}\n")
+                out(f"{x.number:>3}  {_pad(x.title, 52)} {mark}\n")
             out(t("tutor.exercise_usage") + "\n")
             return 0
         if args == ["reset"]:
@@ -309,7 +406,7 @@ class Tutor:
         if self.hints_given >= len(hints):
             out(t("tutor.no_more_hints") + "\n")
             return 0
-        out(render(hints[self.hints_given]))
+        out(render(hints[self.hints_given], self.width()))
         self.hints_given += 1
         return 0
 
@@ -372,10 +469,16 @@ class Tutor:
                 ]  # fmt: skip
             )
             self.progress.save()
-        typed = [command_key(x) for x in _commands(line)]
+        typed = typed_keys(line)
         if any(key[:1] and key[0] in TUTOR_COMMANDS for key in typed):
             return  # `back` shows a step again: it is not done by its state holding still
+        self._advance(typed, out)
+
+    def _advance(self, typed: list[tuple[str, ...]], out: Writer) -> None:
+        """Go on through the steps that are done: those whose state the cluster is in, and
+        one whose command was typed (`typed`)."""
         consumed = False  # a step done by typing its command uses the line up
+        self.waiting = False
         while self.lesson is not None:
             step = self._current_step()
             if step is None:
@@ -383,19 +486,31 @@ class Tutor:
             if step.checks:
                 failures = Checker(self.session.lab).failures(step.checks)
                 if failures:
-                    if command_key(step.command) in typed:
+                    if typed_keys(step.command)[0] in typed:
                         out(t("tutor.waiting", why=failures[0].message) + "\n")
+                        self.waiting = True
                     return
-            elif consumed or command_key(step.command) not in typed:
+            elif consumed or typed_keys(step.command)[0] not in typed:
                 return
             else:
                 consumed = True
             if step.notice:
-                out("\n" + render(step.notice))
+                out("\n" + render(step.notice, self.width()))
             self.step += 1
             self.hints_given = 0
             self._save_lesson()
             self._announce(out)
+
+    def ready(self) -> bool:
+        """Whether a step the student typed, and that was not there yet, is there now: the
+        REPL looks while it waits at the prompt (lab time runs on), and then calls poll."""
+        step = self._current_step() if self.waiting and self.lesson is not None else None
+        return step is not None and not Checker(self.session.lab).failures(step.checks)
+
+    def poll(self, out: Writer) -> None:
+        """Go on from a step that got there while the student waited at the prompt."""
+        if self.ready():
+            self._advance([], out)
 
     # -- lessons --------------------------------------------------------------------------------
 
@@ -429,7 +544,7 @@ class Tutor:
         if questions and not resume:
             out(t("tutor.questions") + "\n" + "".join(f"  - {q}\n" for q in questions))
         if found.intro and not resume:
-            out("\n" + render(found.intro))
+            out("\n" + render(found.intro, self.width()))
         if resume:
             out(t("tutor.resumed", step=resume + 1) + "\n")
         self._announce(out)
@@ -456,7 +571,7 @@ class Tutor:
             return
         out(f"\n[{self.step + 1}/{len(self.lesson.steps)}] {step.title}\n")
         if step.lead:
-            out(render(step.lead))
+            out(render(step.lead, self.width()))
         out(t("tutor.type_on", host=step.host) + "\n    " + step.command + "\n")
 
     # -- exercises ------------------------------------------------------------------------------
@@ -485,7 +600,7 @@ class Tutor:
         self.progress.current = {"kind": "exercise", "number": number}
         self.progress.save()
         out(f"\n{t('tutor.exercise_title', n=number, title=found.title)}\n")
-        out(render(found.goal))
+        out(render(found.goal, self.width()))
         out(t("tutor.exercise_how") + "\n")
 
     def resume(self, out: Writer, err: Writer) -> None:
@@ -496,9 +611,11 @@ class Tutor:
             self.start_lesson(int(current["number"]), out, err)
 
 
-def _commands(line: str) -> list[str]:
-    """The simple commands of a line (split on ; && || |), for matching a step."""
-    return [part.strip() for part in re.split(r";|&&|\|\||\|", line) if part.strip()]
+def typed_keys(line: str) -> list[tuple[str, ...]]:
+    """The commands a line runs (split on ; && || |), each as command_key names it: a
+    step is typed when the first command of its own line is among them."""
+    parts = [part.strip() for part in re.split(r";|&&|\|\||\|", line) if part.strip()]
+    return [command_key(part) for part in parts] or [()]
 
 
 # -- playing a lesson whole (CI, and authors checking their outputs) ---------------------------

@@ -54,6 +54,25 @@ def test_every_check_reads(number):
             checks.validate(line)
 
 
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_what_the_tutor_shows_fits_an_80_column_terminal(lang):
+    """Prose is wrapped by display width (a Korean syllable takes two columns); pictures
+    and tables must fit as they are drawn."""
+    from prompt_toolkit.utils import get_cwidth
+
+    from miniswarm.lesson import exercises, glossary
+    from miniswarm.tutor import render
+
+    texts = [glossary(lang)]
+    for x in lessons(lang):
+        texts += [x.intro] + [s.lead for s in x.steps] + [s.notice for s in x.steps]
+        texts += [h for s in x.steps for h in s.hints]
+    for e in exercises(lang):
+        texts += [e.goal, *e.hints]
+    wide = [line for text in texts for line in render(text).split("\n") if get_cwidth(line) > 80]
+    assert wide == []
+
+
 @pytest.fixture
 def speaking():
     before = i18n.language()

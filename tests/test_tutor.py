@@ -12,7 +12,8 @@ from terminal import Student
 
 from miniswarm import i18n
 from miniswarm.lab import Lab
-from miniswarm.tutor import Progress, Tutor, command_key, render
+from miniswarm.lesson import lessons
+from miniswarm.tutor import Progress, Tutor, command_key, render, typed_keys
 
 
 @pytest.fixture
@@ -161,3 +162,41 @@ def test_help_names_the_tutors_commands_and_fits_80_columns(lang):
     for command in ("lesson ", "hint, show", "next, back, lesson stop", "exercise ", "check "):
         assert f"\n  {command}" in text
     assert max(get_cwidth(line) for line in text.splitlines()) <= 80
+
+
+def test_typing_a_steps_own_command_line_is_typing_its_command():
+    """A step's command may be a pipeline (`docker info | grep Swarm`): typed as shown, it
+    names the step's command."""
+    for x in lessons("en"):
+        for step in x.steps:
+            assert typed_keys(step.command)[0] in typed_keys(step.command), step.command
+    assert typed_keys("docker info | grep Swarm") == [("docker", "info"), ("grep",)]
+
+
+def test_a_step_without_checks_is_done_when_its_pipeline_is_typed(home):
+    s = student()
+    s.line("lesson 1")
+    s.line("docker version --format '{{.Server.Version}}'")
+    s.line("docker info | grep Swarm")
+    s.run()
+    assert "[3/3] The commands are part of docker" in after(s.screen(), "docker info | grep Swarm")
+
+
+def test_a_step_on_its_way_is_taken_up_when_it_gets_there_without_another_line(home):
+    """At the REPL, lab time runs while the student waits at the prompt: the tutor looks
+    (ready) and goes on by itself (poll). Here the simulator's clock is moved by hand."""
+    s = student()
+    s.line("lesson 7")
+    s.line("docker service create -d --name myweb --replicas 2 nginx")
+    s.run()
+    tutor = s.session.tutor
+    assert tutor.waiting and not tutor.ready()
+    s.session.lab.sleep(5)
+    assert tutor.ready()
+    shown: list[str] = []
+    tutor.poll(shown.append)
+    assert "[2/7] Four" in "".join(shown)
+    assert not tutor.waiting and tutor.step == 1
+    shown.clear()
+    tutor.poll(shown.append)  # nothing more on its way: nothing said
+    assert shown == []
