@@ -196,7 +196,7 @@ def _link(m: re.Match[str]) -> str:
     return f"{m[1]} ({m[2]})"
 
 
-def _pad(text: str, width: int) -> str:
+def pad(text: str, width: int) -> str:
     """Left-justify by display width (a Korean title is twice as wide as its length)."""
     return text + " " * max(0, width - get_cwidth(text))
 
@@ -331,7 +331,7 @@ class Tutor:
         all_lessons = lessons_md.lessons(language())
         if not args:
             for x in all_lessons:
-                out(f"{x.number:>3}  {_pad(x.title, 52)} {self._lesson_state(x)}\n")
+                out(f"{x.number:>3}  {pad(x.title, 52)} {self._lesson_state(x)}\n")
             out(t("tutor.lesson_usage") + "\n")
             return 0
         if args == ["glossary"]:
@@ -371,7 +371,7 @@ class Tutor:
             out(t("tutor.exercises", done=done, count=len(all_exercises)) + "\n")
             for x in all_exercises:
                 mark = t("tutor.done") if self._exercise_done(x) else ""
-                out(f"{x.number:>3}  {_pad(x.title, 52)} {mark}\n")
+                out(f"{x.number:>3}  {pad(x.title, 52)} {mark}\n")
             out(t("tutor.exercise_usage") + "\n")
             return 0
         if args == ["reset"]:
