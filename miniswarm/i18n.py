@@ -146,6 +146,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Questions this lesson answers:",
         "ko": "이 레슨에서 답할 질문:",
     },
+    "tutor.objectives": {
+        "en": "When you are done you can:",
+        "ko": "이 레슨을 마치면 할 수 있는 것:",
+    },
     "tutor.resumed": {
         "en": "Going on from step {step}.",
         "ko": "{step}단계부터 이어서 합니다.",

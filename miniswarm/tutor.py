@@ -415,7 +415,7 @@ class Tutor:
         if step is None:
             err(t("tutor.nothing_to_show") + "\n")
             return 1
-        out(t("tutor.type_on", host=step.host) + "\n    " + step.command + "\n")
+        out(_type_on(step))
         return 0
 
     def _move(self, delta: int, out: Writer, err: Writer) -> int:
@@ -540,14 +540,21 @@ class Tutor:
         self.progress.current = {"kind": "lesson", "number": number}
         self._save_lesson()
         out(f"\n{t('tutor.lesson_title', n=number, title=found.title)}\n")
-        questions = found.meta.get("questions") or []
-        if questions and not resume:
-            out(t("tutor.questions") + "\n" + "".join(f"  - {q}\n" for q in questions))
+        if not resume:
+            for key in ("questions", "objectives"):
+                items = found.meta.get(key) or []
+                if items:
+                    out(t(f"tutor.{key}") + "\n" + self._list(items))
         if found.intro and not resume:
             out("\n" + render(found.intro, self.width()))
         if resume:
             out(t("tutor.resumed", step=resume + 1) + "\n")
         self._announce(out)
+
+    def _list(self, items: list[str]) -> str:
+        """A front matter list (questions, objectives, key points) as the prose is shown."""
+        text = render("".join(f"- {item}\n" for item in items), self.width() - 2)
+        return "".join(f"  {line}\n" for line in text.splitlines())
 
     def _save_lesson(self) -> None:
         if self.lesson is None:
@@ -563,8 +570,7 @@ class Tutor:
         step = self._current_step()
         if step is None:
             out("\n" + t("tutor.lesson_done", title=self.lesson.title) + "\n")
-            for point in self.lesson.keypoints:
-                out(f"  * {point}\n")
+            out(self._list(self.lesson.keypoints))
             self.lesson = None
             self.progress.current = {}
             self.progress.save()
@@ -572,7 +578,7 @@ class Tutor:
         out(f"\n[{self.step + 1}/{len(self.lesson.steps)}] {step.title}\n")
         if step.lead:
             out(render(step.lead, self.width()))
-        out(t("tutor.type_on", host=step.host) + "\n    " + step.command + "\n")
+        out(_type_on(step))
 
     # -- exercises ------------------------------------------------------------------------------
 
@@ -609,6 +615,12 @@ class Tutor:
         if current.get("kind") == "lesson":
             out(t("tutor.resuming") + "\n")
             self.start_lesson(int(current["number"]), out, err)
+
+
+def _type_on(step: Step) -> str:
+    """Which host to type on, and the command (each of its lines indented)."""
+    command = "".join(f"    {line}\n" for line in step.command.split("\n"))
+    return t("tutor.type_on", host=step.host) + "\n" + command
 
 
 def typed_keys(line: str) -> list[tuple[str, ...]]:
