@@ -230,6 +230,9 @@ class Ready:
     entries: list[Entry] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)
     committed: list[Entry] = field(default_factory=list)
+    # (leader, role) when either changed since the last Ready (etcd's SoftState): a leader
+    # that steps down may have nothing to persist or send, and its host must still know.
+    soft_state: tuple[str | None, str] | None = None
 
 
 class RaftStorage:
@@ -471,6 +474,7 @@ class Raft:
 
         self._msgs: list[Message] = []
         self._saved = HardState(hs.term, hs.vote, hs.commit)
+        self._soft: tuple[str | None, str] | None = None  # as of the last Ready
         self._unstable_from: int | None = None
         self._new_snapshot: Snapshot | None = None
         self._restore = False
@@ -1094,6 +1098,7 @@ class Raft:
             or self._saved.term != self.term
             or self._saved.vote != self.vote
             or self._saved.commit != self.commit
+            or self._soft != (self.lead, self.state)
         )
 
     def ready(self) -> Ready:
@@ -1110,6 +1115,8 @@ class Raft:
                     if pr.next <= last:
                         self._send_append(m, pr)
         rd = Ready()
+        if self._soft != (self.lead, self.state):
+            self._soft = rd.soft_state = (self.lead, self.state)
         if (
             self._saved.term != self.term
             or self._saved.vote != self.vote

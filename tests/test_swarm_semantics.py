@@ -243,3 +243,18 @@ def test_a_manager_that_leaves_is_unreachable_at_once_and_down_later(lab):
         assert lab.now() - left < 20, f"seed {lab.kernel.seed}"
         lab.sleep(0.5)
     assert lab.now() - left >= 8  # three periods after its last heartbeat
+
+
+def test_a_leader_that_loses_its_quorum_stops_leading_the_moment_raft_steps_down(lab):
+    """CheckQuorum makes the leader a follower with no message to send: its manager must
+    stop its controllers then (swarm's leadership broadcast), not at its next Raft
+    message, or it goes on answering as the leader it no longer is."""
+    manager = lab.kernel.host("manager1").process.manager
+    assert manager.leading
+    lab.stop("manager2")
+    lab.stop("manager3")
+    while manager.raft.raft.state == "leader":
+        assert lab.kernel.step()
+    assert not manager.leading
+    out, status = sh(lab, "docker node ls")
+    assert status == 1, out
