@@ -11,7 +11,8 @@ after them (what to notice, shown once the step is done). A `## Instructor notes
 section is kept apart from what students see.
 
 An exercise is a goal in prose, a ```setup``` (commands that prepare, or break, the
-lab), a ```check```, graded ```hint``` blocks, a ```solution``` that CI plays and `check`
+lab), what then holds (```given```: the state the goal describes, checked in CI), a
+```check```, graded ```hint``` blocks, a ```solution``` that CI plays and `check`
 accepts, and ```wrong``` attempts that `check` must reject on the check they name.
 Commands in setup, solution and wrong blocks are `HOST: command` lines, `lab ...`
 actions, or `wait SECONDS`.
@@ -95,6 +96,7 @@ class Exercise:
     hints: list[str]
     solution: list[str]
     wrongs: list[Wrong]
+    given: list[str] = field(default_factory=list)  # what holds once it is set up
 
     @property
     def title(self) -> str:
@@ -237,6 +239,7 @@ def parse_exercise(text: str, number: int, slug: str, lang: str) -> Exercise:
     goal: list[str] = []
     setup: list[str] = []
     checks: list[str] = []
+    given: list[str] = []
     hints: list[str] = []
     solution: list[str] = []
     wrongs: list[Wrong] = []
@@ -248,6 +251,8 @@ def parse_exercise(text: str, number: int, slug: str, lang: str) -> Exercise:
             setup += lines
         elif info == "check":
             checks += lines
+        elif info == "given":
+            given += lines
         elif info == "hint":
             hints.append(content.strip())
         elif info == "solution":
@@ -264,8 +269,9 @@ def parse_exercise(text: str, number: int, slug: str, lang: str) -> Exercise:
     if not checks or not solution:
         raise LessonError(f"{name}: an exercise needs a check and a solution")
     return Exercise(
-        number, slug, lang, meta, "\n".join(goal).strip(), setup, checks, hints, solution, wrongs
-    )
+        number, slug, lang, meta, "\n".join(goal).strip(), setup, checks, hints, solution, wrongs,
+        given,
+    )  # fmt: skip
 
 
 # -- finding them ------------------------------------------------------------------------------

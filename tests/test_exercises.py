@@ -24,7 +24,12 @@ def test_there_are_at_least_twelve_in_both_languages():
 def test_the_korean_exercise_is_the_english_one(number):
     en, ko = EN[number], KO[number]
     assert (en.slug, en.lab, en.seed) == (ko.slug, ko.lab, ko.seed)
-    assert (en.setup, en.checks, en.solution) == (ko.setup, ko.checks, ko.solution)
+    assert (en.setup, en.given, en.checks, en.solution) == (
+        ko.setup,
+        ko.given,
+        ko.checks,
+        ko.solution,
+    )
     assert [(w.commands, w.fails) for w in en.wrongs] == [(w.commands, w.fails) for w in ko.wrongs]
     assert len(en.hints) == len(ko.hints) >= 2
 
@@ -39,6 +44,21 @@ def attempt(number: int, lines: list[str]) -> tuple[Lab, dict[str, str]]:
     for line in lines:
         run_line(lab, line, shells)
     return lab, facts
+
+
+@pytest.mark.parametrize("number", sorted(EN))
+def test_it_starts_as_its_goal_says_and_unsolved(number):
+    ex = EN[number]
+    assert ex.given, "every exercise says what holds once it is set up"
+    lab, facts = attempt(number, [])
+    try:
+        checker = checks.Checker(lab, facts)
+        wrong_start = checker.failures(ex.given)
+        unsolved = checker.failures(ex.checks)
+    finally:
+        lab.close()
+    assert wrong_start == [], [f.message for f in wrong_start]
+    assert unsolved, "an exercise must not be solved before the student starts"
 
 
 @pytest.mark.parametrize("number", sorted(EN))
