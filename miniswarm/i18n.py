@@ -114,6 +114,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "There is no step to show: start a lesson with 'lesson N'.",
         "ko": "보여 줄 단계가 없습니다. 'lesson N'으로 레슨을 시작하세요.",
     },
+    "tutor.you_are_on": {
+        "en": "(you are on {here}: ssh {host} takes you there)",
+        "ko": "(지금은 {here}에 있습니다. ssh {host}로 이동하세요)",
+    },
+    "tutor.next_lesson": {
+        "en": "Next: lesson {n}, {title} (type lesson {n}).",
+        "ko": "다음은 레슨 {n}, {title}입니다. lesson {n}을 입력하세요.",
+    },
+    "tutor.last_lesson": {
+        "en": "That was the last lesson. The exercises wait for you: exercise",
+        "ko": "마지막 레슨이었습니다. 이제 연습 문제를 풀어 보세요: exercise",
+    },
     "tutor.type_on": {
         "en": "Type on {host}:",
         "ko": "{host}에서 입력하세요:",

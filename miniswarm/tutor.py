@@ -415,7 +415,7 @@ class Tutor:
         if step is None:
             err(t("tutor.nothing_to_show") + "\n")
             return 1
-        out(_type_on(step))
+        out(self._type_on(step))
         return 0
 
     def _move(self, delta: int, out: Writer, err: Writer) -> int:
@@ -551,6 +551,14 @@ class Tutor:
             out(t("tutor.resumed", step=resume + 1) + "\n")
         self._announce(out)
 
+    def _type_on(self, step: Step) -> str:
+        """Which host to type on (and how to get there from here), and the command."""
+        where = t("tutor.type_on", host=step.host)
+        here = getattr(self.session, "host", step.host)
+        if here != step.host and not step.command.startswith("lab "):
+            where += " " + t("tutor.you_are_on", here=here, host=step.host)
+        return where + "\n" + "".join(f"    {line}\n" for line in step.command.split("\n"))
+
     def _list(self, items: list[str]) -> str:
         """A front matter list (questions, objectives, key points) as the prose is shown."""
         text = render("".join(f"- {item}\n" for item in items), self.width() - 2)
@@ -571,6 +579,11 @@ class Tutor:
         if step is None:
             out("\n" + t("tutor.lesson_done", title=self.lesson.title) + "\n")
             out(self._list(self.lesson.keypoints))
+            after = lessons_md.lesson(self.lesson.number + 1, language())
+            if after is not None:
+                out(t("tutor.next_lesson", n=after.number, title=after.title) + "\n")
+            else:
+                out(t("tutor.last_lesson") + "\n")
             self.lesson = None
             self.progress.current = {}
             self.progress.save()
@@ -578,7 +591,7 @@ class Tutor:
         out(f"\n[{self.step + 1}/{len(self.lesson.steps)}] {step.title}\n")
         if step.lead:
             out(render(step.lead, self.width()))
-        out(_type_on(step))
+        out(self._type_on(step))
 
     # -- exercises ------------------------------------------------------------------------------
 
@@ -615,12 +628,6 @@ class Tutor:
         if current.get("kind") == "lesson":
             out(t("tutor.resuming") + "\n")
             self.start_lesson(int(current["number"]), out, err)
-
-
-def _type_on(step: Step) -> str:
-    """Which host to type on, and the command (each of its lines indented)."""
-    command = "".join(f"    {line}\n" for line in step.command.split("\n"))
-    return t("tutor.type_on", host=step.host) + "\n" + command
 
 
 def typed_keys(line: str) -> list[tuple[str, ...]]:

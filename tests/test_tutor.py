@@ -200,3 +200,24 @@ def test_a_step_on_its_way_is_taken_up_when_it_gets_there_without_another_line(h
     shown.clear()
     tutor.poll(shown.append)  # nothing more on its way: nothing said
     assert shown == []
+
+
+def test_a_step_on_another_host_says_how_to_get_there_and_a_lesson_names_the_next(home):
+    s = student()
+    s.line("lesson 8")
+    s.line("next")
+    s.line("next")
+    s.line("lesson 1")
+    s.line("docker version --format '{{.Server.Version}}'")
+    s.line("docker info | grep Swarm")
+    s.line("docker swarm --help | head -3")
+    s.run()
+    screen = s.screen()
+    assert "Type on manager2: (you are on manager1: ssh manager2 takes you there)" in after(
+        screen, "next", first=True
+    )
+    assert "Type on manager1:" in after(screen, "next")  # a step back on this host: no more
+    finished = after(screen, "docker swarm --help | head -3")
+    assert any(line.startswith('That was the last step of "Classic Swarm') for line in finished)
+    assert "Next: lesson 2, Making a swarm: init, join tokens, join (type lesson 2)." in finished
+    assert Progress.load().lessons["1"]["done"] is True
