@@ -463,14 +463,20 @@ usage: lab stop HOST...            the hosts lose power
        lab partition A B / C D     cut the network into groups
        lab heal                    mend the network
        lab sleep SECONDS           let time pass
-       lab status                  hosts, roles and each manager's Raft state""",
+       lab status                  hosts, roles and each manager's Raft state
+       lab speed [N]               how fast lab time runs (0.1 to 100 times)
+       lab pause, lab resume       stop lab time, and let it run again
+       lab step [SECONDS]          while paused: one Raft tick (1 s) on""",
         "ko": """\
 사용법: lab stop HOST...            호스트 전원을 내립니다
         lab start HOST...           디스크에 남은 상태로 다시 부팅합니다
         lab partition A B / C D     네트워크를 그룹으로 나눕니다
         lab heal                    네트워크를 복구합니다
         lab sleep SECONDS           시간을 흘려보냅니다
-        lab status                  호스트, 역할, 매니저 노드별 Raft 상태""",
+        lab status                  호스트, 역할, 매니저 노드별 Raft 상태
+        lab speed [N]               실습실 시간이 흐르는 빠르기 (0.1배에서 100배)
+        lab pause, lab resume       실습실 시간을 멈추고, 다시 흐르게 합니다
+        lab step [SECONDS]          멈춘 동안 Raft 틱 하나(1초)만큼 진행합니다""",
     },
     "lab.usage.stop": {
         "en": "usage: lab stop HOST...  (the hosts lose power)",
@@ -494,6 +500,61 @@ usage: lab stop HOST...            the hosts lose power
         "en": "usage: lab sleep SECONDS  (let time pass: 30, 2.5, 1m)",
         "ko": "사용법: lab sleep SECONDS  (시간을 흘려보냅니다: 30, 2.5, 1m)",
     },
+    "lab.usage.speed": {
+        "en": "usage: lab speed [N]  (lab time runs N times as fast as real time, 0.1 to 100)",
+        "ko": "사용법: lab speed [N]  (실습실 시간이 실제의 N배로 흐릅니다, 0.1에서 100)",
+    },
+    "lab.usage.step": {
+        "en": "usage: lab step [SECONDS]  (while paused: let SECONDS pass, one Raft tick "
+        "by default)",
+        "ko": "사용법: lab step [SECONDS]  (멈춘 동안: SECONDS만큼 진행, 기본은 Raft 틱 하나)",
+    },
+    "lab.usage.pause": {"en": "usage: lab pause", "ko": "사용법: lab pause"},
+    "lab.usage.resume": {"en": "usage: lab resume", "ko": "사용법: lab resume"},
+    "lab.speed_is": {
+        "en": "Lab time runs at {speed} real time.",
+        "ko": "실습실 시간은 실제 시간의 {speed}로 흐릅니다.",
+    },
+    "lab.speed_set": {
+        "en": "Lab time now runs at {speed} real time.",
+        "ko": "이제 실습실 시간이 실제 시간의 {speed}로 흐릅니다.",
+    },
+    "lab.bad_speed": {
+        "en": "lab speed: invalid speed '{value}': from 0.1 to 100",
+        "ko": "lab speed: 잘못된 빠르기 '{value}': 0.1에서 100 사이로 주세요",
+    },
+    "lab.paused": {
+        "en": "Lab time is paused at {clock}: nothing happens in the swarm until "
+        "lab resume, or lab step (one Raft tick at a time).",
+        "ko": "실습실 시간을 {clock}에 멈췄습니다. lab resume 하거나 lab step 으로 "
+        "Raft 틱 하나씩 넘기기 전까지 스웜에서는 아무 일도 일어나지 않습니다.",
+    },
+    "lab.already_paused": {
+        "en": "Lab time is already paused at {clock}.",
+        "ko": "실습실 시간은 이미 {clock}에 멈춰 있습니다.",
+    },
+    "lab.resumed": {
+        "en": "Lab time runs again from {clock}, at {speed} real time.",
+        "ko": "실습실 시간이 {clock}부터 다시 흐릅니다 (실제 시간의 {speed}).",
+    },
+    "lab.not_paused": {
+        "en": "Lab time is not paused.",
+        "ko": "실습실 시간은 멈춰 있지 않습니다.",
+    },
+    "lab.step_running": {
+        "en": "lab step: lab time is running; lab pause first",
+        "ko": "lab step: 실습실 시간이 흐르는 중입니다. 먼저 lab pause 하세요",
+    },
+    "lab.stepped": {
+        "en": "Lab time is {clock}, paused.",
+        "ko": "실습실 시간 {clock}, 멈춤.",
+    },
+    "lab.paused_stop": {
+        "en": "miniswarm: lab time is paused, and this needs time to pass: "
+        "lab resume (or lab step) lets it run",
+        "ko": "miniswarm: 실습실 시간이 멈춰 있어서 진행할 수 없습니다. "
+        "lab resume (또는 lab step) 으로 시간을 흐르게 하세요",
+    },
     "lab.usage.status": {
         "en": "usage: lab status",
         "ko": "사용법: lab status",
@@ -515,8 +576,8 @@ usage: lab stop HOST...            the hosts lose power
         "ko": "lab start: {host}는 이미 켜져 있습니다",
     },
     "lab.bad_seconds": {
-        "en": "lab sleep: invalid time interval '{value}'",
-        "ko": "lab sleep: 시간 값이 잘못됐습니다: '{value}'",
+        "en": "lab {verb}: invalid time interval '{value}'",
+        "ko": "lab {verb}: 시간 값이 잘못됐습니다: '{value}'",
     },
     "lab.extra": {
         "en": "lab {verb}: unexpected argument '{arg}'",

@@ -52,6 +52,13 @@ class TimedOut(Killed):
         self.deadline = deadline
 
 
+class Paused(Killed):
+    """Lab time is paused (`lab pause`) and the command needs it to run: it stops and
+    says so, rather than hang until someone resumes."""
+
+    status = 1
+
+
 class BrokenPipe(Killed):
     """What reads this command's output has gone (`| head -n 3`): SIGPIPE, status 141."""
 
@@ -99,6 +106,8 @@ class Job:
 
         self.check()
         k = self.kernel
+        if k.paused and seconds > 0:
+            raise Paused()
         end = k.now() + max(0.0, seconds)
         deadline = self.deadline
         if deadline is not None:
@@ -135,3 +144,5 @@ class Job:
             except (TimeoutError, FutureTimeout):
                 if fut.done():
                     return fut.result()
+                if k.paused:  # what is due now has run; the answer needs time to pass
+                    raise Paused() from None

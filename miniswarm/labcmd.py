@@ -54,12 +54,12 @@ def _groups(lab: Lab, args: list[str]) -> list[list[str]]:
     return groups
 
 
-def _seconds(value: str) -> float:
+def _seconds(value: str, verb: str = "sleep") -> float:
     from .shell import _seconds as parse
 
     seconds = parse(value)
     if seconds is None:
-        raise LabError(t("lab.bad_seconds", value=value), "lab.usage.sleep")
+        raise LabError(t("lab.bad_seconds", verb=verb, value=value), f"lab.usage.{verb}")
     return seconds
 
 
@@ -109,9 +109,64 @@ def _act(lab: Lab, verb: str, args: list[str], sleep: Callable[[float], None]) -
         sleep(_seconds(args[0]))
     elif verb == "status":
         _no_args(verb, args)
+    elif verb in TIME_VERBS:
+        _time(lab, verb, args)
     else:
         raise LabError(t("lab.unknown", verb=verb), "lab.usage")
     return notes
+
+
+TIME_VERBS = ("speed", "pause", "resume", "step")
+SPEEDS = (0.1, 100.0)  # how slow and how fast the lab may run
+TICK = 1.0  # a Raft tick of swarm's managers, in seconds: what `lab step` moves by default
+
+
+def _time(lab: Lab, verb: str, args: list[str]) -> list[str]:
+    """lab speed [N], lab pause, lab resume, lab step [SECONDS]: what to print."""
+    k = lab.kernel
+    if verb == "speed":
+        if not args:
+            return [t("lab.speed_is", speed=_times(k.speed))]
+        if len(args) > 1:
+            raise LabError(t("lab.extra", verb=verb, arg=args[1]), "lab.usage.speed")
+        try:
+            speed = float(args[0].rstrip("x×"))
+        except ValueError:
+            speed = 0.0
+        if not SPEEDS[0] <= speed <= SPEEDS[1]:
+            raise LabError(t("lab.bad_speed", value=args[0]), "lab.usage.speed")
+        k.set_speed(speed)
+        return [t("lab.speed_set", speed=_times(speed))]
+    if verb == "step":
+        if len(args) > 1:
+            raise LabError(t("lab.extra", verb=verb, arg=args[1]), "lab.usage.step")
+        seconds = _seconds(args[0], "step") if args else TICK
+        if not k.paused:
+            raise LabError(t("lab.step_running"))
+        k.advance(seconds)
+        return [t("lab.stepped", clock=clock(k.now()))]
+    _no_args(verb, args)
+    if verb == "pause":
+        if k.paused:
+            return [t("lab.already_paused", clock=clock(k.now()))]
+        k.pause()
+        return [t("lab.paused", clock=clock(k.now()))]
+    if not k.paused:
+        return [t("lab.not_paused")]
+    k.resume()
+    return [t("lab.resumed", clock=clock(k.now()), speed=_times(k.speed))]
+
+
+def _times(speed: float) -> str:
+    return f"{speed:g}×"
+
+
+def clock(seconds: float) -> str:
+    """Lab time as the toolbar shows it: 05:07, or 1:02:03 past an hour."""
+    s = int(seconds)
+    if s >= 3600:
+        return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
+    return f"{s // 60:02d}:{s % 60:02d}"
 
 
 def lab_command(sh: Shell, args: list[str], io: IO) -> int:
@@ -121,6 +176,10 @@ def lab_command(sh: Shell, args: list[str], io: IO) -> int:
         return 0 if args else 2
     verb, rest = args[0], args[1:]
     try:
+        if verb in TIME_VERBS:
+            for line in _time(sh.lab, verb, rest):
+                io.out(line + "\n")
+            return 0
         notes = _act(sh.lab, verb, rest, sleep=sh.job.sleep)
     except LabError as exc:
         io.err(exc.message + "\n")

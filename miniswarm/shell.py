@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from . import shlang
-from .job import BrokenPipe, Interrupted, Job, Killed, TimedOut
+from .i18n import t
+from .job import BrokenPipe, Interrupted, Job, Killed, Paused, TimedOut
 
 if TYPE_CHECKING:
     from .cli.commands import Terminal
@@ -218,6 +219,9 @@ class Shell:
             self._script(line, io)
         except Interrupted:
             self.status = 130  # Ctrl-C: the rest of the line is dropped, as bash does
+        except Paused as exc:
+            io.err(t("lab.paused_stop") + "\n")
+            self.status = exc.status
         except Killed as exc:  # a `timeout` or pipe no longer there: it ends the line
             self.status = exc.status
         result.status = self.status

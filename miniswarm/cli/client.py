@@ -34,7 +34,8 @@ class Client:
         k = self.kernel
         if not self._started:
             self._started = True
-            self.sleep(STARTUP)
+            if not k.paused:  # the CLI's own start-up; paused, only the cluster stands still
+                self.sleep(STARTUP)
         try:
             result = self.job.wait(k.submit(self.host, lambda d: getattr(d, method)(*args)))
             if isinstance(result, Future):

@@ -195,7 +195,28 @@ class Kernel:
 
     # -- time and ordering: supplied by the drivers ----------------------------------------
 
+    speed = 1.0  # how much faster than real time the lab runs (ThreadDriver)
+    _paused = False
+
     def now(self) -> float:
+        raise NotImplementedError
+
+    def set_speed(self, speed: float) -> None:
+        self.speed = speed
+
+    @property
+    def paused(self) -> bool:
+        """The clock stands still: only what is due now runs (`lab pause`)."""
+        return self._paused
+
+    def pause(self) -> None:
+        self._paused = True
+
+    def resume(self) -> None:
+        self._paused = False
+
+    def advance(self, seconds: float) -> None:
+        """While paused: let `seconds` of lab time pass, and stand still again."""
         raise NotImplementedError
 
     def _schedule(self, at: float, ev: Event) -> None:

@@ -48,8 +48,18 @@ class SimDriver(Kernel):
         self._dispatch(ev)
         return True
 
+    def advance(self, seconds: float) -> None:
+        paused, self._paused = self._paused, False
+        try:
+            self.run_for(seconds)
+        finally:
+            self._paused = paused
+
     def run_until(self, t: float) -> None:
-        """Run every event due by virtual time `t`, then set the clock to `t`."""
+        """Run every event due by virtual time `t`, then set the clock to `t` (while
+        paused, only what is due now: the clock stands still)."""
+        if self.paused:
+            t = min(t, self._now)
         q = self._queue
         while q and q[0][0] <= t:
             self.step()
@@ -62,7 +72,7 @@ class SimDriver(Kernel):
     def wait_until(self, predicate: Callable[[], bool], timeout: float) -> bool:
         """Run events until `predicate()` holds (checked after each event) or `timeout`
         virtual seconds pass; whether it held."""
-        deadline = self._now + timeout
+        deadline = self._now if self.paused else self._now + timeout
         q = self._queue
         while not predicate():
             if not q or q[0][0] > deadline:
@@ -73,6 +83,8 @@ class SimDriver(Kernel):
 
     def wait(self, fut: Future, timeout: float | None = None) -> Any:
         deadline = float("inf") if timeout is None else self._now + timeout
+        if self.paused:
+            deadline, timeout = self._now, 0.0
         q = self._queue
         while not fut.done():
             if not q or q[0][0] > deadline:

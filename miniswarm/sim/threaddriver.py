@@ -16,7 +16,7 @@ from .network import Network
 class _Loop:
     """One host's event loop: a heap of due events and the thread that runs them."""
 
-    __slots__ = ("host", "heap", "cond", "thread", "stopping")
+    __slots__ = ("host", "heap", "cond", "thread", "stopping", "busy")
 
     def __init__(self, host: Host) -> None:
         self.host = host
@@ -24,6 +24,7 @@ class _Loop:
         self.cond = threading.Condition()
         self.thread: threading.Thread | None = None
         self.stopping = False
+        self.busy = False  # running an event
 
 
 class ThreadDriver(Kernel):
@@ -31,7 +32,9 @@ class ThreadDriver(Kernel):
 
     Each host runs its events on its own thread, in time order; messages between hosts
     go through the same network model as under SimDriver. Time is the real clock times
-    `speed` (a speed of 10 makes a 10 s election timeout take one real second).
+    `speed` (a speed of 10 makes a 10 s election timeout take one real second); paused,
+    it stands still, and only what is due (a command's call on a host) runs until
+    `advance` or `resume`. `clock` is the real clock (a test may give its own).
     An exception escaping an event is a bug: it is kept in `errors` (and the host goes
     on), so that a student's session survives it and a test can fail on it.
     """
@@ -42,9 +45,12 @@ class ThreadDriver(Kernel):
         speed: float = 1.0,
         network: Network | None = None,
         record: bool = False,
+        clock: Callable[[], float] = time.monotonic,
     ):
         super().__init__(seed, network, record)
         self.speed = speed
+        self.clock = clock
+        self._frozen: float | None = None  # the lab time it stands at, while paused
         self._t0: float | None = None
         self._loops: dict[str, _Loop] = {}
         self._running = False
@@ -53,16 +59,54 @@ class ThreadDriver(Kernel):
         self.errors: list[BaseException] = []
 
     def now(self) -> float:
+        if self._frozen is not None:
+            return self._frozen
         if self._t0 is None:
             return 0.0
-        return (time.monotonic() - self._t0) * self.speed
+        return (self.clock() - self._t0) * self.speed
 
     def set_speed(self, speed: float) -> None:
         """Run faster or slower from now on; the clock does not jump."""
         now = self.now()
         self.speed = speed
         if self._t0 is not None:
-            self._t0 = time.monotonic() - now / speed
+            self._t0 = self.clock() - now / speed
+        self._wake()
+
+    @property
+    def paused(self) -> bool:
+        return self._frozen is not None
+
+    def pause(self) -> None:
+        if self._frozen is None:
+            self._frozen = self.now()
+            self._wake()
+
+    def resume(self) -> None:
+        if self._frozen is not None:
+            frozen, self._frozen = self._frozen, None
+            if self._t0 is not None:
+                self._t0 = self.clock() - frozen / self.speed
+            self._wake()
+
+    def advance(self, seconds: float) -> None:
+        """While paused: the clock moves `seconds` on, and the hosts run what falls due."""
+        if self._frozen is None:
+            raise RuntimeError("advance() is for a paused lab")
+        self._frozen += max(0.0, seconds)
+        self._wake()
+        self.wait_until(self._caught_up, 5.0 * self.speed)
+
+    def _caught_up(self) -> bool:
+        """Every host has run what is due by now (paused: nothing more will be)."""
+        now = self.now()
+        for loop in self._loops.values():
+            with loop.cond:
+                if loop.busy or (loop.heap and loop.heap[0][0] <= now):
+                    return False
+        return True
+
+    def _wake(self) -> None:
         for loop in self._loops.values():
             with loop.cond:
                 loop.cond.notify()  # recompute how long to wait for the next event
@@ -78,7 +122,7 @@ class ThreadDriver(Kernel):
         if self._running:
             return self
         if self._t0 is None:
-            self._t0 = time.monotonic()
+            self._t0 = self.clock()
             self.epoch = time.time()  # timestamps read the real date
         self._running = True
         for loop in self._loops.values():
@@ -149,14 +193,17 @@ class ThreadDriver(Kernel):
                         delay = (heap[0][0] - self.now()) / self.speed
                         if delay <= 0:
                             _, _, ev = heapq.heappop(heap)
+                            loop.busy = True
                             break
-                        cond.wait(delay)
+                        cond.wait(None if self._frozen is not None else delay)
                     else:
                         cond.wait()
             try:
                 self._dispatch(ev)
             except BaseException as exc:  # a bug in a process: keep it, keep going
                 self.errors.append(exc)
+            with cond:
+                loop.busy = False
             with self._progress:
                 self._progress_count += 1
                 self._progress.notify_all()
