@@ -368,11 +368,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ko": "miniswarm: 도커 엔진이 도는 시뮬레이션 호스트 {hosts}대의 실습실 "
         "(시드 {seed}). 'help'로 시작하고 'lesson'으로 배워 보세요.",
     },
-    "toolbar": {
-        "en": " {hosts}   lab time {clock}   'help' for help",
-        "ko": " {hosts}   실습실 시간 {clock}   도움말은 'help'",
+    "toolbar.role.manager": {"en": "manager", "ko": "매니저"},
+    "toolbar.role.worker": {"en": "worker", "ko": "워커"},
+    "toolbar.role.": {"en": "no swarm", "ko": "스웜 없음"},
+    "toolbar.role.down": {"en": "down", "ko": "꺼짐"},
+    "toolbar.swarm": {
+        "en": "leader {leader} │ Ready {ready}/{nodes} │ managers {reachable}/{managers}",
+        "ko": "리더 {leader} │ Ready {ready}/{nodes} │ 매니저 {reachable}/{managers}",
     },
-    "toolbar.down": {"en": " (down)", "ko": " (꺼짐)"},
+    "toolbar.no_leader": {"en": "no leader", "ko": "리더 없음"},
+    "toolbar.paused": {"en": "paused", "ko": "멈춤"},
+    "toolbar.help": {"en": "'help' for help", "ko": "도움말은 'help'"},
     "help": {
         "en": """\
 miniswarm: Docker Swarm mode on a lab of simulated hosts.
@@ -464,6 +470,8 @@ usage: lab stop HOST...            the hosts lose power
        lab heal                    mend the network
        lab sleep SECONDS           let time pass
        lab status                  hosts, roles and each manager's Raft state
+       lab map                     the nodes, and the tasks each one runs
+       lab raft                    each manager's Raft: role, term, log, commit
        lab speed [N]               how fast lab time runs (0.1 to 100 times)
        lab pause, lab resume       stop lab time, and let it run again
        lab step [SECONDS]          while paused: one Raft tick (1 s) on""",
@@ -474,6 +482,8 @@ usage: lab stop HOST...            the hosts lose power
         lab heal                    네트워크를 복구합니다
         lab sleep SECONDS           시간을 흘려보냅니다
         lab status                  호스트, 역할, 매니저 노드별 Raft 상태
+        lab map                     노드와 노드마다 도는 태스크
+        lab raft                    매니저 노드별 Raft: 역할, 텀, 로그, 커밋
         lab speed [N]               실습실 시간이 흐르는 빠르기 (0.1배에서 100배)
         lab pause, lab resume       실습실 시간을 멈추고, 다시 흐르게 합니다
         lab step [SECONDS]          멈춘 동안 Raft 틱 하나(1초)만큼 진행합니다""",
@@ -554,6 +564,30 @@ usage: lab stop HOST...            the hosts lose power
         "lab resume (or lab step) lets it run",
         "ko": "miniswarm: 실습실 시간이 멈춰 있어서 진행할 수 없습니다. "
         "lab resume (또는 lab step) 으로 시간을 흐르게 하세요",
+    },
+    "lab.usage.map": {"en": "usage: lab map", "ko": "사용법: lab map"},
+    "lab.usage.raft": {"en": "usage: lab raft", "ko": "사용법: lab raft"},
+    "view.partition": {"en": "PARTITION:", "ko": "네트워크 분할:"},
+    "view.down": {"en": "down (powered off)", "ko": "꺼짐 (전원 없음)"},
+    "view.raft.none": {
+        "en": "No managers: there is no swarm (docker swarm init makes one).",
+        "ko": "매니저 노드가 없습니다. 아직 스웜이 없어요 (docker swarm init 으로 만듭니다).",
+    },
+    "view.raft.noop": {
+        "en": "(new leader's empty entry)",
+        "ko": "(새 리더의 빈 항목)",
+    },
+    "view.raft.flight": {
+        "en": "On the wire between managers:",
+        "ko": "매니저 사이에 오가는 메시지:",
+    },
+    "view.map.no_leader": {
+        "en": "No map: the swarm has no leader to ask (or there is no swarm yet).",
+        "ko": "지도를 그릴 수 없습니다. 물어볼 리더가 없어요 (또는 아직 스웜이 없습니다).",
+    },
+    "view.map.pending": {
+        "en": "Waiting for a node:",
+        "ko": "노드를 기다리는 태스크:",
     },
     "lab.usage.status": {
         "en": "usage: lab status",

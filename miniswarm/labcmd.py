@@ -180,6 +180,10 @@ def lab_command(sh: Shell, args: list[str], io: IO) -> int:
             for line in _time(sh.lab, verb, rest):
                 io.out(line + "\n")
             return 0
+        if verb in ("map", "raft"):
+            _no_args(verb, rest)
+            io.out(view(sh, verb))
+            return 0
         notes = _act(sh.lab, verb, rest, sleep=sh.job.sleep)
     except LabError as exc:
         io.err(exc.message + "\n")
@@ -191,6 +195,20 @@ def lab_command(sh: Shell, args: list[str], io: IO) -> int:
     if verb == "status":
         io.out(status(sh.lab))
     return 1 if notes else 0
+
+
+def view(sh: Shell, which: str) -> str:
+    """`lab map` or `lab raft`: a snapshot of the view, as wide as the terminal (80 when
+    the output is not one), coloured only on a terminal that shows colour."""
+    import os
+
+    from . import views
+
+    width = min(getattr(sh, "width", 80) or 80, 200) if sh.tty else 80
+    if which == "raft":
+        return views.draw_raft(views.raft_picture(sh.lab), width)
+    colour = sh.tty and os.environ.get("TERM", "") != "dumb"
+    return views.draw_map(views.cluster_picture(sh.lab), width, colour)
 
 
 def status(lab: Lab) -> str:

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from prompt_toolkit.output import Output
 
     from .tutor import Tutor
+    from .views import Bar
 
 Writer = Callable[[str], None]
 
@@ -73,6 +74,7 @@ class Session:
         job: Job | None = None,
     ) -> None:
         self.lab = lab
+        self.bar: tuple[float, str, Bar | None] = (0.0, "", None)  # the toolbar's last look
         self.width = width
         self.height = height
         self.tty = tty
@@ -246,6 +248,7 @@ class Repl:
             completer=DockerCompleter(session),
             complete_while_typing=False,
             bottom_toolbar=lambda: _toolbar(session),
+            refresh_interval=1.0,  # the clock and the swarm move while nobody types
         )
         session.terminal = self
         session.tty = True
@@ -388,12 +391,38 @@ def _stdout_write(text: str) -> None:
     sys.stdout.flush()
 
 
+TOOLBAR_EVERY = 0.5  # seconds of real time between two looks at the swarm for the toolbar
+
+
 def _toolbar(session: Session) -> str:
+    """Where the student is and what the swarm is doing, redrawn every second: the host
+    and its role, the leader, nodes Ready, managers reachable, the lab's clock and speed
+    (or that it is paused), in 80 columns. The swarm is asked at most every
+    TOOLBAR_EVERY seconds."""
+    import time
+
+    from .labcmd import clock
+    from .views import toolbar_facts
+
     k = session.lab.kernel
-    down = t("toolbar.down")
-    hosts = "  ".join(f"{n}{'' if k.hosts[n].up else down}" for n in session.lab.names)
-    seconds = int(k.now())
-    return t("toolbar", hosts=hosts, clock=f"{seconds // 60:02d}:{seconds % 60:02d}")
+    seen, where, bar = session.bar
+    if where != session.host or time.monotonic() - seen > TOOLBAR_EVERY:
+        try:
+            bar = toolbar_facts(session.lab, session.host)
+        except Exception:  # a host busy or going down: say what was known
+            pass
+        session.bar = (time.monotonic(), session.host, bar)
+    parts = [f" {session.host}"]
+    if bar is not None:
+        parts[0] += f" ({t('toolbar.role.' + bar.role)})"
+        if bar.leader:
+            parts.append(t("toolbar.swarm", leader=bar.leader, ready=bar.ready, nodes=bar.nodes,
+                           reachable=bar.reachable, managers=bar.managers))  # fmt: skip
+        elif bar.role in ("manager", "worker"):
+            parts.append(t("toolbar.no_leader"))
+    parts.append(clock(k.now()) + (f" {t('toolbar.paused')}" if k.paused else f" {k.speed:g}×"))
+    parts.append(t("toolbar.help"))  # last: a narrow terminal cuts it first
+    return " │ ".join(parts)
 
 
 def repl(

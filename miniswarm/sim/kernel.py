@@ -230,6 +230,21 @@ class Kernel:
         """The result of `fut`, waiting at most `timeout` seconds of the driver's time."""
         raise NotImplementedError
 
+    def _queued(self) -> list[tuple[float, Event]]:
+        """Every event waiting for its time (a copy), for views of the lab."""
+        raise NotImplementedError
+
+    def in_flight(self) -> list[tuple[float, str, str, Any]]:
+        """Messages on the wire: (when it lands, from address, to host, message)."""
+        return sorted(
+            (
+                (at, ev.args[0], ev.host.name, ev.args[1])
+                for at, ev in self._queued()
+                if ev.kind == "msg"
+            ),
+            key=lambda m: m[0],
+        )
+
     # -- hosts ----------------------------------------------------------------------------
 
     def add_host(

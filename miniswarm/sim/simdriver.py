@@ -31,6 +31,9 @@ class SimDriver(Kernel):
     def _schedule(self, at: float, ev: Event) -> None:
         heapq.heappush(self._queue, (at, next(self._seq), ev))
 
+    def _queued(self) -> list[tuple[float, Event]]:
+        return [(at, ev) for at, _, ev in self._queue if not ev.cancelled]
+
     def _control(self, host: Host, fn: Callable[[], Any]) -> Any:
         # Single-threaded: between two events nothing else is running.
         return fn()

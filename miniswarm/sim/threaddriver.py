@@ -167,6 +167,13 @@ class ThreadDriver(Kernel):
             heapq.heappush(loop.heap, (at, next(self._seq), ev))
             loop.cond.notify()
 
+    def _queued(self) -> list[tuple[float, Event]]:
+        out = []
+        for loop in self._loops.values():
+            with loop.cond:
+                out += [(at, ev) for at, _, ev in loop.heap if not ev.cancelled]
+        return out
+
     def _control(self, host: Host, fn: Callable[[], Any]) -> Any:
         loop = self._loops[host.name]
         if not self._running or threading.current_thread() is loop.thread:
