@@ -472,6 +472,7 @@ usage: lab stop HOST...            the hosts lose power
        lab status                  hosts, roles and each manager's Raft state
        lab map                     the nodes, and the tasks each one runs
        lab raft                    each manager's Raft: role, term, log, commit
+       lab watch map|raft|off      keep one of them live above the prompt
        lab speed [N]               how fast lab time runs (0.1 to 100 times)
        lab pause, lab resume       stop lab time, and let it run again
        lab step [SECONDS]          while paused: one Raft tick (1 s) on""",
@@ -484,6 +485,7 @@ usage: lab stop HOST...            the hosts lose power
         lab status                  호스트, 역할, 매니저 노드별 Raft 상태
         lab map                     노드와 노드마다 도는 태스크
         lab raft                    매니저 노드별 Raft: 역할, 텀, 로그, 커밋
+        lab watch map|raft|off      둘 중 하나를 프롬프트 위에 계속 띄워 둡니다
         lab speed [N]               실습실 시간이 흐르는 빠르기 (0.1배에서 100배)
         lab pause, lab resume       실습실 시간을 멈추고, 다시 흐르게 합니다
         lab step [SECONDS]          멈춘 동안 Raft 틱 하나(1초)만큼 진행합니다""",
@@ -564,6 +566,24 @@ usage: lab stop HOST...            the hosts lose power
         "lab resume (or lab step) lets it run",
         "ko": "miniswarm: 실습실 시간이 멈춰 있어서 진행할 수 없습니다. "
         "lab resume (또는 lab step) 으로 시간을 흐르게 하세요",
+    },
+    "lab.usage.watch": {
+        "en": "usage: lab watch map|raft|off  (keep a view live above the prompt)",
+        "ko": "사용법: lab watch map|raft|off  (프롬프트 위에 화면을 계속 띄워 둡니다)",
+    },
+    "lab.watch_no_terminal": {
+        "en": "lab watch: only at miniswarm's own prompt, on a terminal",
+        "ko": "lab watch: 터미널에서 miniswarm 프롬프트를 쓸 때만 됩니다",
+    },
+    "lab.watch_on": {
+        "en": "lab {view} stays above the prompt, redrawn every second (lab watch off ends it).",
+        "ko": "lab {view} 화면을 프롬프트 위에 띄워 두고 1초마다 새로 그립니다 "
+        "(lab watch off 로 끕니다).",
+    },
+    "lab.watch_off": {"en": "No view above the prompt.", "ko": "프롬프트 위 화면을 껐습니다."},
+    "watch.rule": {
+        "en": "──── lab {view} (live; lab watch off) ────",
+        "ko": "──── lab {view} (실시간; lab watch off 로 끄기) ────",
     },
     "lab.usage.map": {"en": "usage: lab map", "ko": "사용법: lab map"},
     "lab.usage.raft": {"en": "usage: lab raft", "ko": "사용법: lab raft"},

@@ -180,6 +180,9 @@ def lab_command(sh: Shell, args: list[str], io: IO) -> int:
             for line in _time(sh.lab, verb, rest):
                 io.out(line + "\n")
             return 0
+        if verb == "watch":
+            io.out(_watch(sh, rest) + "\n")
+            return 0
         if verb in ("map", "raft"):
             _no_args(verb, rest)
             io.out(view(sh, verb))
@@ -202,13 +205,28 @@ def view(sh: Shell, which: str) -> str:
     the output is not one), coloured only on a terminal that shows colour."""
     import os
 
+    width = min(getattr(sh, "width", 80) or 80, 200) if sh.tty else 80
+    colour = sh.tty and os.environ.get("TERM", "") != "dumb"
+    return view_text(sh.lab, which, width, colour)
+
+
+def view_text(lab: Lab, which: str, width: int, colour: bool = False) -> str:
     from . import views
 
-    width = min(getattr(sh, "width", 80) or 80, 200) if sh.tty else 80
     if which == "raft":
-        return views.draw_raft(views.raft_picture(sh.lab), width)
-    colour = sh.tty and os.environ.get("TERM", "") != "dumb"
-    return views.draw_map(views.cluster_picture(sh.lab), width, colour)
+        return views.draw_raft(views.raft_picture(lab), width)
+    return views.draw_map(views.cluster_picture(lab), width, colour)
+
+
+def _watch(sh: Shell, args: list[str]) -> str:
+    """lab watch map|raft|off: keep a view live above the prompt (a terminal's only)."""
+    if len(args) != 1 or args[0] not in ("map", "raft", "off"):
+        raise LabError(t("lab.usage.watch"))
+    session = sh.hooks
+    if session is None or getattr(session, "terminal", None) is None:
+        raise LabError(t("lab.watch_no_terminal"))
+    session.watch = "" if args[0] == "off" else args[0]  # type: ignore[attr-defined]
+    return t("lab.watch_off") if args[0] == "off" else t("lab.watch_on", view=args[0])
 
 
 def status(lab: Lab) -> str:

@@ -18,6 +18,7 @@ prompt_toolkit's pipe input; `miniswarm < commands.txt` runs lines as if typed.
 
 from __future__ import annotations
 
+import os
 import select
 import sys
 from collections.abc import Callable, Iterable
@@ -88,6 +89,7 @@ class Session:
         # How a lesson or exercise gets a lab of its own (like this one, from a seed).
         self.make_lab: Callable[[int], Lab] = lambda seed: Lab(lab.hosts, seed=seed)
         self.tutor: Tutor | None = None  # lessons and exercises, at an interactive session
+        self.watch = ""  # the view kept live above the prompt (`lab watch map|raft`)
 
     def new_lab(self, seed: int) -> Lab:
         return self.make_lab(seed)
@@ -240,6 +242,9 @@ class Repl:
         self.output = output if output is not None else create_output()
         self.write = write if write is not None else _stdout_write
         self.typeahead: list[KeyPress] = []
+        self._pane_cache: tuple[float, str, str] = (0.0, "", "")
+        # colour where the terminal shows it: not a dumb one
+        self.colour = os.environ.get("TERM", "") != "dumb"
         self.caught = False  # Ctrl-C was typed while the last line ran
         self.main: PromptSession[str] = PromptSession(
             input=self.input,
@@ -296,7 +301,44 @@ class Repl:
         if self.typeahead:  # keys typed while the last command ran
             store_typeahead(self.input, self.typeahead)
             self.typeahead = []
-        return self.main.prompt(text, pre_run=self._watch_tutor)
+        if not self.session.watch:
+            return self.main.prompt(text, pre_run=self._watch_tutor)
+        from prompt_toolkit.formatted_text import ANSI
+
+        # The view is part of the prompt, redrawn every second, and erased with it when
+        # the line is taken: it stays at the bottom, above the prompt, while what the
+        # commands print scrolls away above it.
+        self.main.app.erase_when_done = True
+        try:
+            line = self.main.prompt(lambda: ANSI(self._pane() + text), pre_run=self._watch_tutor)
+        finally:
+            self.main.app.erase_when_done = False
+        self.write(text + line + "\n")
+        return line
+
+    def _pane(self) -> str:
+        """The watched view, cut to leave the terminal room for the prompt and a few lines
+        of output; asked of the swarm at most every TOOLBAR_EVERY seconds."""
+        import time
+
+        from .labcmd import view_text
+
+        s = self.session
+        seen, which, text = self._pane_cache
+        if which != s.watch or time.monotonic() - seen > TOOLBAR_EVERY:
+            size = self.output.get_size()
+            try:
+                text = view_text(s.lab, s.watch, size.columns, colour=self.colour)
+            except Exception:  # a host busy or going down: show what was seen
+                pass
+            rows = max(3, size.rows - 8)
+            lines = text.rstrip("\n").split("\n")
+            if len(lines) > rows:
+                lines = lines[: rows - 1] + [f"… (+{len(lines) - rows + 1})"]
+            rule = t("watch.rule", view=s.watch)
+            text = "\n".join(lines) + "\n" + rule + "\n"
+            self._pane_cache = (time.monotonic(), s.watch, text)
+        return text
 
     def _watch_tutor(self) -> None:
         """While a step the student typed is on its way (its tasks starting …), look

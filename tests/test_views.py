@@ -5,6 +5,8 @@ from pictures made by hand."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from labshell import ok, swarm_lab
 from prompt_toolkit.utils import get_cwidth
@@ -157,3 +159,38 @@ def test_the_toolbar_says_where_you_are_who_leads_and_what_time_it_is():
     s.bar = (0.0, "", None)
     assert _toolbar(s).startswith(" manager3 (manager) │ no leader │ ")
     assert " paused │ " in _toolbar(s)
+
+
+def test_lab_watch_keeps_a_view_above_the_prompt_cut_to_the_terminal():
+    import sys
+
+    sys.path.insert(0, "tests")
+    from terminal import Student
+
+    lab = Lab(seed=6)
+    lab.form_swarm(["manager1", "manager2", "manager3"], ["worker1", "worker2"])
+    s = Student(lab, width=80, height=24)
+    s.line("lab watch map")
+    s.line("docker service create -d --name web --replicas 20 nginx; sleep 5")
+    s.line("lab watch raft")
+    s.run()
+    screen = s.screen()
+    assert "lab map stays above the prompt, redrawn every second (lab watch off ends it)." in screen
+    # the line typed under a live view is still on the screen as typed
+    assert "manager1 $ docker service create -d --name web --replicas 20 nginx; sleep 5" in screen
+    assert s.session.watch == "raft"
+    s.session.watch = "map"
+    pane = s.repl._pane().rstrip("\n").split("\n")
+    assert len(pane) <= 24 - 8 + 1  # room left for the prompt and some output
+    assert pane[-1] == "──── lab map (live; lab watch off) ────"
+    assert pane[-2].startswith("… (+")  # 20 tasks do not fit in 24 rows: said, not hidden
+    assert all(get_cwidth(re.sub(r"\x1b\[[0-9;]*m", "", line)) <= 80 for line in pane)
+
+
+def test_lab_watch_needs_a_terminal():
+    sh = Shell(Lab(seed=1), "manager1")
+    out = sh.run("lab watch map")
+    assert (out.text, out.status) == (
+        "lab watch: only at miniswarm's own prompt, on a terminal\n",
+        1,
+    )
