@@ -368,6 +368,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ko": "miniswarm: 도커 엔진이 도는 시뮬레이션 호스트 {hosts}대의 실습실 "
         "(시드 {seed}). 'help'로 시작하고 'lesson'으로 배워 보세요.",
     },
+    "help.unknown": {
+        "en": "help: no help on '{topic}': try help, help lab or help lesson",
+        "ko": "help: '{topic}'에 대한 도움말은 없습니다. "
+        "help, help lab, help lesson 중에서 골라 보세요",
+    },
     "toolbar.role.manager": {"en": "manager", "ko": "매니저"},
     "toolbar.role.worker": {"en": "worker", "ko": "워커"},
     "toolbar.role.": {"en": "no swarm", "ko": "스웜 없음"},
@@ -402,7 +407,7 @@ Moving between hosts:
   exit, Ctrl-D             log out, back to the host you came from
   hosts                    the lab's hosts and their addresses
 
-Breaking things on purpose (the `lab` commands, usable anywhere in a line):
+Breaking things on purpose (the `lab` commands, anywhere in a line; help lab):
   lab stop HOST...         the hosts lose power: they stop answering and
                            lose everything they had not saved to disk
   lab start HOST...        start them again, from what they had saved
@@ -411,6 +416,7 @@ Breaking things on purpose (the `lab` commands, usable anywhere in a line):
   lab heal                 mend the network
   lab sleep SECONDS        let time pass (Ctrl-C stops waiting)
   lab status               which hosts are up, and each manager's Raft state
+  lab map, lab raft        the nodes and their tasks; the managers' Raft
 
 The shell is bash in small: | && || ; > >> < 2>&1 <<< and here-documents,
 variables (TOKEN=$(docker swarm join-token -q worker)), $(...) and `...`, $?,
@@ -442,7 +448,7 @@ miniswarm: 시뮬레이션 호스트로 꾸민 도커 스웜 모드 실습실입
   exit, Ctrl-D             접속을 끊고 원래 호스트로 돌아갑니다
   hosts                    실습실 호스트와 IP 주소 목록
 
-일부러 장애 내 보기 (`lab` 명령, 명령줄 어디에서나 쓸 수 있어요):
+일부러 장애 내 보기 (`lab` 명령, 명령줄 어디서나. 자세히는 help lab):
   lab stop HOST...         호스트 전원을 내립니다: 응답이 끊기고,
                            디스크에 저장하지 않은 건 모두 사라집니다
   lab start HOST...        디스크에 남은 상태로 다시 부팅합니다
@@ -451,6 +457,7 @@ miniswarm: 시뮬레이션 호스트로 꾸민 도커 스웜 모드 실습실입
   lab heal                 네트워크를 원래대로 복구합니다
   lab sleep SECONDS        시간을 흘려보냅니다 (Ctrl-C로 멈춤)
   lab status               켜진 호스트와 매니저 노드별 Raft 상태
+  lab map, lab raft        노드와 태스크 지도, 매니저별 Raft
 
 셸은 작은 bash입니다: | && || ; > >> < 2>&1 <<< 와 히어 문서,
 변수 (TOKEN=$(docker swarm join-token -q worker)), $(...) 와 `...`, $?,

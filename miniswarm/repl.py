@@ -22,6 +22,7 @@ import os
 import select
 import sys
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import shlang
@@ -229,13 +230,15 @@ class Repl:
         input: Input | None = None,
         output: Output | None = None,
         write: Writer | None = None,
+        history_file: Path | None = None,
     ) -> None:
         from prompt_toolkit import PromptSession
-        from prompt_toolkit.history import InMemoryHistory
+        from prompt_toolkit.history import FileHistory, InMemoryHistory
         from prompt_toolkit.input import create_input
         from prompt_toolkit.output import create_output
 
         from .completion import DockerCompleter
+        from .lexer import ShellLexer
 
         self.session = session
         self.input = input if input is not None else create_input()
@@ -249,7 +252,9 @@ class Repl:
         self.main: PromptSession[str] = PromptSession(
             input=self.input,
             output=self.output,
-            history=InMemoryHistory(),
+            # kept between sessions for a student's own terminal; Ctrl-R searches it
+            history=FileHistory(str(history_file)) if history_file else InMemoryHistory(),
+            lexer=ShellLexer(),
             completer=DockerCompleter(session),
             complete_while_typing=False,
             bottom_toolbar=lambda: _toolbar(session),
@@ -485,7 +490,7 @@ def repl(
         return 2
     if seed is None:
         seed = secrets.randbelow(1_000_000)
-    from .tutor import Tutor
+    from .tutor import Tutor, home
 
     if not sys.stdin.isatty():
         session = Session(Lab(host_list, seed=seed))
@@ -494,7 +499,12 @@ def repl(
     session = Session(Lab(host_list, driver="thread", seed=seed, speed=speed), tty=True)
     session.make_lab = lambda s: Lab(host_list, driver="thread", seed=s, speed=speed)
     session.tutor = Tutor(session)
+    history: Path | None = home() / "history"
     try:
-        return Repl(session).run()
+        home().mkdir(parents=True, exist_ok=True)
+    except OSError:  # a read-only home: history for this session only
+        history = None
+    try:
+        return Repl(session, history_file=history).run()
     finally:
         session.lab.close()

@@ -801,9 +801,16 @@ def _hosts(sh: Shell, args: list[str], io: IO) -> int:
 
 @builtin("help")
 def _help(sh: Shell, args: list[str], io: IO) -> int:
-    from .i18n import t
-
-    io.out(t("help") + "\n")
+    """help: miniswarm's own help; help lab: the lab commands; help lesson: the tutor's."""
+    if args[:1] == ["lab"]:
+        io.out(t("lab.usage") + "\n")
+    elif args[:1] in (["lesson"], ["exercise"]):
+        io.out(t("tutor.lesson_usage") + "\n" + t("tutor.exercise_usage") + "\n")
+    elif args:
+        io.err(t("help.unknown", topic=args[0]) + "\n")
+        return 1
+    else:
+        io.out(t("help") + "\n")
     return 0
 
 

@@ -174,7 +174,38 @@ def test_completion_offers_docker_commands_flags_and_hosts():
     assert complete("ssh work") == ["worker1", "worker2"]
     assert "watch" in complete("wa") and "grep" in complete("gr")
     assert complete("docker -H man") == ["manager1", "manager2", "manager3"]
-    assert complete("lab s") == ["stop", "start", "sleep", "status"]
+    assert complete("lab s") == ["stop", "start", "sleep", "status", "speed", "step"]
+
+
+def test_completion_offers_what_exists_now_and_the_words_a_flag_takes():
+    from labshell import ok, swarm_lab
+
+    lab = next(swarm_lab(7))
+    ok(lab, "docker service create -d --name web nginx; docker service create -d --name api nginx")
+    ok(lab, "printf pw | docker secret create db_pw -; lab sleep 5")
+    s = Session(lab)
+    completer = DockerCompleter(s)
+
+    def complete(text: str) -> list[str]:
+        return [c.text for c in completer.get_completions(Document(text), None)]
+
+    assert complete("docker service ps ") == ["api", "web"]
+    assert complete("docker service scale w") == ["web="]
+    assert complete("docker node update --availability d") == ["drain"]
+    assert complete("docker service create --mode=gl") == ["--mode=global", "--mode=global-job"]
+    assert complete("docker service update --secret-add ") == ["db_pw"]
+    assert complete("docker service create --secret ") == ["db_pw"]
+    assert complete("docker node promote work") == ["worker1", "worker2"]
+    assert complete("lab watch ") == ["map", "raft", "off"]
+    menu = {
+        c.text: c.display_meta_text
+        for c in completer.get_completions(Document("docker service create --repl"), None)
+    }
+    assert menu["--replicas"] == "Number of tasks"
+    # a worker sees no swarm objects: it is not a manager
+    s.run("ssh worker1", lambda _: None, lambda _: None)
+    assert complete("docker service ps ") == []
+    lab.close()
 
 
 def _state(lab: Lab) -> list:
@@ -215,3 +246,33 @@ def test_a_docker_command_the_lab_leaves_out_says_so_and_why():
     assert "\n  run " not in s.feed("docker --help")
     assert s.feed("docker --help").rstrip().endswith("stack, start, stats, tag, top, trust, "
                                                      "unpause, update, volume, wait")  # fmt: skip
+
+
+def test_the_line_being_typed_is_coloured_as_a_shell_editor_colours_it():
+    from miniswarm.lexer import colour_line
+
+    line = "docker service create --name web -e 'A=b c' nginx | grep -c $HOST && lab map"
+    styled = [(style, text) for style, text in colour_line(line) if text.strip()]
+    assert "".join(text for _, text in colour_line(line)) == line  # nothing lost
+    assert styled[0] == ("ansigreen bold", "docker")
+    assert ("ansicyan", "--name") in styled and ("ansiyellow", "'A=b c'") in styled
+    assert ("ansimagenta", "|") in styled and ("ansigreen bold", "grep") in styled
+    assert ("ansiblue", "$HOST") in styled and ("ansigreen bold", "lab") in styled
+    assert ("", "web") in styled  # an argument is plain
+
+
+@given(st.text(max_size=60))
+@settings(max_examples=200, deadline=None)
+def test_colouring_never_loses_or_changes_what_is_typed(line):
+    from miniswarm.lexer import colour_line
+
+    assert "".join(text for _, text in colour_line(line)) == line
+
+
+def test_help_lab_and_help_lesson_in_the_chosen_language():
+    s = session()
+    assert s.feed("help lab") == t("lab.usage") + "\n"
+    assert s.feed("help lesson").startswith(t("tutor.lesson_usage"))
+    assert s.feed("help nothing") == (
+        "help: no help on 'nothing': try help, help lab or help lesson\n"
+    )
