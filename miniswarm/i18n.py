@@ -480,6 +480,7 @@ usage: lab stop HOST...            the hosts lose power
        lab map                     the nodes, and the tasks each one runs
        lab raft                    each manager's Raft: role, term, log, commit
        lab watch map|raft|off      keep one of them live above the prompt
+       lab why TASK                where the scheduler can put a task, and why
        lab speed [N]               how fast lab time runs (0.1 to 100 times)
        lab pause, lab resume       stop lab time, and let it run again
        lab step [SECONDS]          while paused: one Raft tick (1 s) on""",
@@ -493,6 +494,7 @@ usage: lab stop HOST...            the hosts lose power
         lab map                     노드와 노드마다 도는 태스크
         lab raft                    매니저 노드별 Raft: 역할, 텀, 로그, 커밋
         lab watch map|raft|off      둘 중 하나를 프롬프트 위에 계속 띄워 둡니다
+        lab why TASK                스케줄러가 태스크를 어디에 둘 수 있는지와 그 이유
         lab speed [N]               실습실 시간이 흐르는 빠르기 (0.1배에서 100배)
         lab pause, lab resume       실습실 시간을 멈추고, 다시 흐르게 합니다
         lab step [SECONDS]          멈춘 동안 Raft 틱 하나(1초)만큼 진행합니다""",
@@ -591,6 +593,57 @@ usage: lab stop HOST...            the hosts lose power
     "watch.rule": {
         "en": "──── lab {view} (live; lab watch off) ────",
         "ko": "──── lab {view} (실시간; lab watch off 로 끄기) ────",
+    },
+    "lab.usage.why": {
+        "en": "usage: lab why TASK  (a task ID, NAME.SLOT, or a service's name)",
+        "ko": "사용법: lab why TASK  (태스크 ID, 이름.번호, 또는 서비스 이름)",
+    },
+    "why.no_task": {
+        "en": "lab why: no task or service '{ref}'",
+        "ko": "lab why: '{ref}'라는 태스크나 서비스가 없습니다",
+    },
+    "why.placed": {
+        "en": "{name} (task {id}) is {state} on {node}.",
+        "ko": "{name} (태스크 {id}): {node}에서 {state}.",
+    },
+    "why.pending": {
+        "en": "{name} (task {id}) is {state}: {err}",
+        "ko": "{name} (태스크 {id}): {state}. {err}",
+    },
+    "why.nodes": {
+        "en": "The scheduler's view now, node by node, in the order the spread tries them:",
+        "ko": "지금 스케줄러가 보는 노드들 (분산 배치가 시도하는 순서):",
+    },
+    "why.fits": {
+        "en": "fits: {mine} task(s) of {service}, {all} in all",
+        "ko": "가능: {service} 태스크 {mine}개, 전체 {all}개",
+    },
+    "why.refused": {"en": "refused: {why}", "ko": "불가: {why}"},
+    "why.down": {"en": "the node is {state}", "ko": "노드가 {state} 상태"},
+    "why.availability": {
+        "en": "availability {availability}: no new tasks",
+        "ko": "가용성이 {availability}: 새 태스크를 받지 않음",
+    },
+    "why.resources": {
+        "en": "not enough CPU or memory left for its reservation",
+        "ko": "예약한 만큼의 CPU나 메모리가 남아 있지 않음",
+    },
+    "why.constraints": {
+        "en": "its placement constraints do not match this node",
+        "ko": "배치 제약(constraint)에 맞지 않는 노드",
+    },
+    "why.platform": {"en": "unsupported platform", "ko": "지원하지 않는 플랫폼"},
+    "why.hostports": {
+        "en": "its host-mode port is taken here",
+        "ko": "host 모드로 공개할 포트를 이미 쓰고 있음",
+    },
+    "why.maxreplicas": {
+        "en": "max replicas per node reached",
+        "ko": "노드당 최대 레플리카 수에 닿음",
+    },
+    "why.preferences": {
+        "en": "Placement preferences first share the tasks out between label values.",
+        "ko": "배치 선호(placement preference)가 있으면 먼저 라벨 값별로 태스크를 나눕니다.",
     },
     "lab.usage.map": {"en": "usage: lab map", "ko": "사용법: lab map"},
     "lab.usage.raft": {"en": "usage: lab raft", "ko": "사용법: lab raft"},

@@ -183,6 +183,16 @@ def lab_command(sh: Shell, args: list[str], io: IO) -> int:
         if verb == "watch":
             io.out(_watch(sh, rest) + "\n")
             return 0
+        if verb == "why":
+            if len(rest) != 1:
+                raise LabError(t("lab.usage.why"))
+            from .views import why_text
+
+            try:
+                io.out(why_text(sh.lab, rest[0]))
+            except LookupError as exc:
+                raise LabError(str(exc)) from None
+            return 0
         if verb in ("map", "raft"):
             _no_args(verb, rest)
             io.out(view(sh, verb))

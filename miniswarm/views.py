@@ -450,3 +450,85 @@ def _counts(d: Any) -> tuple[int, int, int, int] | None:
     voters = m.raft.raft.config.voters
     reachable = sum(1 for v in voters if m.raft.reachable(v))
     return ready, len(nodes), reachable, len(voters)
+
+
+# -- why a task is where it is -------------------------------------------------------------------
+
+
+def why_text(lab: Lab, ref: str) -> str:
+    """`lab why TASK`: the scheduler's view of one task (an ID prefix, NAME.SLOT, or a
+    service's name: its first task still waiting, else its first), node by node. Raises
+    LookupError, with what to say, when there is no such task or no leader to ask."""
+    from .checks import snapshot
+
+    snap = snapshot(lab)
+    if snap.leader is None:
+        raise LookupError(t("view.map.no_leader"))
+    text = lab.kernel.call(snap.leader, lambda d: _why(d, ref))
+    if text is None:
+        raise LookupError(t("why.no_task", ref=ref))
+    return text
+
+
+def _why(d: Any, ref: str) -> str | None:
+    from .manager.scheduler import node_infos, why
+
+    store = d.manager.store
+    task = _find_task(store, ref)
+    if task is None:
+        return None
+    service = store.get("services", task.get("ServiceID", "")) or {}
+    sname = service.get("Spec", {}).get("Name", "?")
+    name = sname + (f".{task['Slot']}" if task.get("Slot") else "")
+    infos = node_infos(store, store)
+    here = infos.get(task.get("NodeID", ""))
+    state = task["Status"]["State"]
+    if here is not None and state not in ("pending", "new"):
+        here.by_service[task.get("ServiceID", "")] -= 1  # as it was before it came
+        here.total -= 1
+        where = here.node["Description"].get("Hostname", "?")
+        head = t("why.placed", name=name, id=task["ID"][:12], state=state, node=where)
+    else:
+        err = task["Status"].get("Err") or task["Status"].get("Message", "")
+        head = t("why.pending", name=name, id=task["ID"][:12], state=state, err=err)
+    lines = [head, t("why.nodes")]
+    for info, refused in why(task, infos):
+        host = info.node["Description"].get("Hostname", info.node["ID"][:10])
+        if refused is None:
+            said = t("why.fits", mine=info.by_service[task.get("ServiceID", "")],
+                     service=sname, all=info.total)  # fmt: skip
+        else:
+            said = t("why.refused", why=_refusal(refused, info))
+        lines.append(f"  {host:<12} {said}")
+    if task.get("Spec", {}).get("Placement", {}).get("Preferences"):
+        lines.append(t("why.preferences"))
+    return "\n".join(lines) + "\n"
+
+
+def _find_task(store: Any, ref: str) -> dict | None:
+    tasks = list(store.all("tasks"))
+    exact = [x for x in tasks if x["ID"] == ref] or [x for x in tasks if x["ID"].startswith(ref)]
+    if exact:
+        return exact[0]
+    name, _, slot = ref.rpartition(".")
+    if not (slot.isdigit() and name):
+        name, slot = ref, ""
+    service = store.by_name("services", name)
+    if service is None:
+        return None
+    mine = [x for x in tasks if x.get("ServiceID") == service["ID"]]
+    if slot:
+        mine = [x for x in mine if str(x.get("Slot")) == slot]
+    live = [x for x in mine if x.get("DesiredState") == "running"]
+    waiting = [x for x in live if x["Status"]["State"] in ("new", "pending")]
+    chosen = waiting or live or mine
+    return min(chosen, key=lambda x: (x.get("Slot", 0), x["ID"])) if chosen else None
+
+
+def _refusal(failed: str, info: Any) -> str:
+    node = info.node
+    if failed == "ready":
+        if node["Status"]["State"] != "ready":
+            return t("why.down", state=node["Status"]["State"])
+        return t("why.availability", availability=node["Spec"]["Availability"])
+    return t(f"why.{failed}")

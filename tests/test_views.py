@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from labshell import ok, swarm_lab
+from labshell import ok, sh, swarm_lab
 from prompt_toolkit.utils import get_cwidth
 
 from miniswarm import views
@@ -194,3 +194,21 @@ def test_lab_watch_needs_a_terminal():
         "lab watch: only at miniswarm's own prompt, on a terminal\n",
         1,
     )
+
+
+def test_lab_why_gives_the_schedulers_reasons_node_by_node(lab):
+    ok(lab, "docker service create -d --name big --reserve-memory 100g nginx")
+    ok(lab, "docker service create -d --name off --constraint node.role==worker nginx")
+    ok(lab, "docker node update --availability drain worker2; lab sleep 10")
+    big = ok(lab, "lab why big").splitlines()
+    assert big[0].startswith("big.1 (task ") and "is pending: no suitable node (" in big[0]
+    reasons = dict(line.split(None, 1) for line in big[2:])
+    assert reasons["worker2"] == "refused: availability drain: no new tasks"
+    assert {reasons[h] for h in ("manager1", "manager2", "manager3", "worker1")} == {
+        "refused: not enough CPU or memory left for its reservation"
+    }
+    off = ok(lab, "lab why off.1").splitlines()
+    assert off[0].endswith("is running on worker1.")
+    assert off[2].split(None, 1) == ["worker1", "fits: 0 task(s) of off, 0 in all"]
+    assert sum("its placement constraints do not match" in line for line in off) == 3
+    assert sh(lab, "lab why nope") == ("lab why: no task or service 'nope'\n", 1)

@@ -148,6 +148,44 @@ class Pipeline:
         return "; ".join(parts)
 
 
+def node_infos(view: Any, store: Any) -> dict[str, NodeInfo]:
+    """Each node and the tasks that count on it, read through `view` (a transaction, or
+    the store itself) with the store's index of tasks by node."""
+    infos = {}
+    for node in view.all("nodes"):
+        info = NodeInfo(node)
+        for t in store.tasks_on_node(node["ID"]):
+            t = view.get("tasks", t["ID"]) or t
+            state = t["Status"]["State"]
+            # A preassigned task still pending (global mode) is not on its node yet.
+            if (
+                taskstate.active(t)
+                and not taskstate.terminal(state)
+                and not taskstate.before(state, "assigned")
+            ):
+                info.add(t)
+        infos[node["ID"]] = info
+    return infos
+
+
+def why(task: dict, infos: dict[str, NodeInfo]) -> list[tuple[NodeInfo, str | None]]:
+    """For `lab why`: each node, and the filter that refuses the task there (None: it
+    fits), in the order the spread would try them (fewest tasks of the service, then
+    fewest in all)."""
+    pipeline = Pipeline(task)
+    rows = [(info, pipeline.check(info)) for info in infos.values()]
+    service = pipeline.service
+    return sorted(
+        rows,
+        key=lambda r: (
+            r[1] is not None,
+            r[0].by_service[service],
+            r[0].total,
+            (r[0].node.get("Description") or {}).get("Hostname", ""),
+        ),
+    )
+
+
 def no_suitable_node(explanation: str) -> str:
     return f"no suitable node ({explanation})" if explanation else "no suitable node"
 
@@ -232,21 +270,7 @@ class Scheduler:
         return placed
 
     def node_infos(self, tx: Tx) -> dict[str, NodeInfo]:
-        infos = {}
-        for node in tx.all("nodes"):
-            info = NodeInfo(node)
-            for t in self.m.store.tasks_on_node(node["ID"]):
-                t = tx.get("tasks", t["ID"]) or t
-                state = t["Status"]["State"]
-                # A preassigned task still pending (global mode) is not on its node yet.
-                if (
-                    taskstate.active(t)
-                    and not taskstate.terminal(state)
-                    and not taskstate.before(state, "assigned")
-                ):
-                    info.add(t)
-            infos[node["ID"]] = info
-        return infos
+        return node_infos(tx, self.m.store)
 
     def _schedule_group(self, tx: Tx, tasks: list[dict], infos: dict[str, NodeInfo]) -> int:
         tasks.sort(key=lambda t: (t.get("Slot", 0), t["ID"]))
