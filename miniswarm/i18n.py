@@ -481,6 +481,7 @@ usage: lab stop HOST...            the hosts lose power
        lab raft                    each manager's Raft: role, term, log, commit
        lab watch map|raft|off      keep one of them live above the prompt
        lab why TASK                where the scheduler can put a task, and why
+       lab export FILE             this session's commands, as a script for real machines
        lab speed [N]               how fast lab time runs (0.1 to 100 times)
        lab pause, lab resume       stop lab time, and let it run again
        lab step [SECONDS]          while paused: one Raft tick (1 s) on""",
@@ -495,6 +496,7 @@ usage: lab stop HOST...            the hosts lose power
         lab raft                    매니저 노드별 Raft: 역할, 텀, 로그, 커밋
         lab watch map|raft|off      둘 중 하나를 프롬프트 위에 계속 띄워 둡니다
         lab why TASK                스케줄러가 태스크를 어디에 둘 수 있는지와 그 이유
+        lab export FILE             이번 세션의 명령을 실제 서버용 스크립트로 저장
         lab speed [N]               실습실 시간이 흐르는 빠르기 (0.1배에서 100배)
         lab pause, lab resume       실습실 시간을 멈추고, 다시 흐르게 합니다
         lab step [SECONDS]          멈춘 동안 Raft 틱 하나(1초)만큼 진행합니다""",
@@ -644,6 +646,40 @@ usage: lab stop HOST...            the hosts lose power
     "why.preferences": {
         "en": "Placement preferences first share the tasks out between label values.",
         "ko": "배치 선호(placement preference)가 있으면 먼저 라벨 값별로 태스크를 나눕니다.",
+    },
+    "lab.usage.export": {
+        "en": "usage: lab export FILE  (this session's commands, as a script for real machines)",
+        "ko": "사용법: lab export FILE  (이번 세션의 명령을 실제 서버용 스크립트로 저장)",
+    },
+    "lab.export_no_session": {
+        "en": "lab export: only at miniswarm's own prompt",
+        "ko": "lab export: miniswarm 프롬프트에서만 됩니다",
+    },
+    "lab.export_failed": {
+        "en": "lab export: cannot write {file}: {why}",
+        "ko": "lab export: {file}에 쓸 수 없습니다: {why}",
+    },
+    "lab.exported": {
+        "en": "Wrote {file}: {count} commands, each run on its host by ssh. Read its head first.",
+        "ko": "{file}에 저장했습니다: 명령 {count}개, 각자 자기 호스트에서 ssh로 실행됩니다. "
+        "먼저 맨 위 설명을 읽어 보세요.",
+    },
+    "export.header": {
+        "en": "Exported from a miniswarm lab (seed {seed}): the commands typed there, to run\n"
+        "against real machines. It needs this machine to reach each host by ssh as a user\n"
+        "who may run docker (H_* below), Docker Engine 20.10 or later on each, and the\n"
+        "machines named as in the lab (node names in commands are hostnames). Edit the\n"
+        "addresses to your machines'. Join tokens are asked of a manager as it runs.",
+        "ko": "miniswarm 실습실(시드 {seed})에서 입력한 명령을 실제 서버에서 돌리도록 내보낸\n"
+        "스크립트입니다. 이 컴퓨터에서 각 호스트에 docker를 쓸 수 있는 사용자로 ssh 접속이\n"
+        "되어야 하고(아래 H_*), 호스트마다 도커 엔진 20.10 이상, 호스트 이름이 실습실과 같아야\n"
+        "합니다(명령 속 노드 이름은 호스트 이름입니다). 주소는 실제 서버에 맞게 고치세요.\n"
+        "조인 토큰은 실행할 때 매니저에게 물어봅니다.",
+    },
+    "export.ssh": {"en": "how ssh reaches it (user@host)", "ko": "ssh 접속 대상 (user@host)"},
+    "export.by_hand": {
+        "en": "{action}: only the lab can do this; do it by hand here",
+        "ko": "{action}: 실습실에서만 되는 일입니다. 여기서는 직접 하세요",
     },
     "lab.usage.map": {"en": "usage: lab map", "ko": "사용법: lab map"},
     "lab.usage.raft": {"en": "usage: lab raft", "ko": "사용법: lab raft"},

@@ -183,6 +183,9 @@ def lab_command(sh: Shell, args: list[str], io: IO) -> int:
         if verb == "watch":
             io.out(_watch(sh, rest) + "\n")
             return 0
+        if verb == "export":
+            io.out(_export(sh, rest) + "\n")
+            return 0
         if verb == "why":
             if len(rest) != 1:
                 raise LabError(t("lab.usage.why"))
@@ -226,6 +229,29 @@ def view_text(lab: Lab, which: str, width: int, colour: bool = False) -> str:
     if which == "raft":
         return views.draw_raft(views.raft_picture(lab), width)
     return views.draw_map(views.cluster_picture(lab), width, colour)
+
+
+def _export(sh: Shell, args: list[str]) -> str:
+    """lab export FILE: what was typed in this session, as a script for real machines."""
+    from .checks import snapshot
+    from .export import export_script
+
+    if len(args) != 1:
+        raise LabError(t("lab.usage.export"))
+    typed = getattr(sh.hooks, "typed", None)
+    if typed is None:
+        raise LabError(t("lab.export_no_session"))
+    cluster = snapshot(sh.lab).store.get("cluster") or {}
+    tokens = {k.lower(): v for k, v in (cluster.get("JoinTokens") or {}).items()}
+    # the line that asked for the export is not part of what to replay
+    lines = [(h, line) for h, line in typed if not line.strip().startswith("lab export")]
+    script = export_script(sh.lab.hosts, lines, tokens, sh.lab.kernel.seed)
+    try:
+        with open(args[0], "w", encoding="utf-8") as f:
+            f.write(script)
+    except OSError as exc:
+        raise LabError(t("lab.export_failed", file=args[0], why=exc.strerror or exc)) from None
+    return t("lab.exported", file=args[0], count=script.count("\nssh "))
 
 
 def _watch(sh: Shell, args: list[str]) -> str:

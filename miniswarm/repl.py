@@ -87,6 +87,7 @@ class Session:
         self.pending = ""  # the first lines of a command that goes on (`\`, quotes, `|`)
         self.done = False  # the first host was logged out of
         self.history: list[str] = []
+        self.typed: list[tuple[str, str]] = []  # (host, line): what `lab export` writes
         # How a lesson or exercise gets a lab of its own (like this one, from a seed).
         self.make_lab: Callable[[int], Lab] = lambda seed: Lab(lab.hosts, seed=seed)
         self.tutor: Tutor | None = None  # lessons and exercises, at an interactive session
@@ -152,6 +153,7 @@ class Session:
         self.pending = ""
         if text.strip():
             self.history.append(text)
+            self.typed.append((self.host, text))
         for sh in self.shells:  # the terminal may have been resized
             sh.width, sh.height, sh.terminal = self.width, self.height, self.terminal
         try:
