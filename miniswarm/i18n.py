@@ -693,6 +693,7 @@ usage: lab stop HOST...            the hosts lose power
         "en": "(new leader's empty entry)",
         "ko": "(새 리더의 빈 항목)",
     },
+    "view.raft.more": {"en": "+{count} more changes", "ko": "변경 {count}개 더"},
     "view.raft.flight": {
         "en": "On the wire between managers:",
         "ko": "매니저 사이에 오가는 메시지:",
@@ -701,6 +702,7 @@ usage: lab stop HOST...            the hosts lose power
         "en": "No map: the swarm has no leader to ask (or there is no swarm yet).",
         "ko": "지도를 그릴 수 없습니다. 물어볼 리더가 없어요 (또는 아직 스웜이 없습니다).",
     },
+    "view.map.more": {"en": "… +{count} more", "ko": "… {count}개 더"},
     "view.map.pending": {
         "en": "Waiting for a node:",
         "ko": "노드를 기다리는 태스크:",

@@ -223,12 +223,17 @@ def view(sh: Shell, which: str) -> str:
     return view_text(sh.lab, which, width, colour)
 
 
-def view_text(lab: Lab, which: str, width: int, colour: bool = False) -> str:
+def view_text(
+    lab: Lab, which: str, width: int, colour: bool = False, rows: int | None = None
+) -> str:
+    """A view's text; `rows`: the room there is (a pane), so that only what fits is
+    gathered — a thousand-node map is not drawn to show its first band."""
     from . import views
 
     if which == "raft":
         return views.draw_raft(views.raft_picture(lab), width)
-    return views.draw_map(views.cluster_picture(lab), width, colour)
+    fits = None if rows is None else max(1, width // views.COLUMN) * max(1, rows // 5)
+    return views.draw_map(views.cluster_picture(lab, fits), width, colour)
 
 
 def _export(sh: Shell, args: list[str]) -> str:

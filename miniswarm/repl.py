@@ -334,11 +334,11 @@ class Repl:
         seen, which, text = self._pane_cache
         if which != s.watch or time.monotonic() - seen > TOOLBAR_EVERY:
             size = self.output.get_size()
+            rows = max(3, size.rows - 8)
             try:
-                text = view_text(s.lab, s.watch, size.columns, colour=self.colour)
+                text = view_text(s.lab, s.watch, size.columns, colour=self.colour, rows=rows)
             except Exception:  # a host busy or going down: show what was seen
                 pass
-            rows = max(3, size.rows - 8)
             lines = text.rstrip("\n").split("\n")
             if len(lines) > rows:
                 lines = lines[: rows - 1] + [f"… (+{len(lines) - rows + 1})"]

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .lab import Lab
 
 LOG_TAIL = 4  # entries of each manager's log the Raft view shows
+READ_CHANGES = 64  # changes of one entry put in words; the others are counted
 
 
 # -- the Raft view -------------------------------------------------------------------------------
@@ -51,37 +52,54 @@ class RaftPicture:
 
 
 def raft_picture(lab: Lab) -> RaftPicture:
-    names = _member_names(lab)
+    _, managers, names = find_managers(lab)
     members = []
-    for host in lab.names:
+    for host in managers:
         if not lab.kernel.hosts[host].up:
-            if host in names.values():
-                members.append(Member(host, up=False))
+            members.append(Member(host, up=False))
             continue
         facts = lab.kernel.call(host, lambda d: _member(d, names))
         if facts is not None:
             members.append(Member(host, up=True, **facts))
     by_address = {addr: name for name, addr in lab.hosts}
-    managers = {m.host for m in members}
+    up = {m.host for m in members}
     flight = [
         (by_address.get(src, src), dst, _message_words(msg.msg))
         for _, src, dst, msg in lab.kernel.in_flight()
-        if isinstance(msg, Packet) and dst in managers
+        if isinstance(msg, Packet) and dst in up
     ]
     return RaftPicture(members, sides(lab), flight)
 
 
-def _member_names(lab: Lab) -> dict[str, str]:
-    """Raft member IDs to host names, from every manager's configuration."""
+def find_managers(lab: Lab) -> tuple[str | None, list[str], dict[str, str]]:
+    """(the host that leads as its managers see it, every manager host in the lab's
+    order, Raft member IDs to host names) — asking the first host in a swarm and,
+    through it, the managers only, so that it costs the same with 5 hosts or 5,000."""
     by_address = {addr: name for name, addr in lab.hosts}
-    out: dict[str, str] = {}
+    up = lab.kernel.hosts
     for host in lab.names:
-        if not lab.kernel.hosts[host].up:
+        if not up[host].up:
             continue
-        book = lab.kernel.call(host, _address_book)
-        for member, addr in book:
-            out.setdefault(member, by_address.get(addr.rsplit(":", 1)[0], addr))
-    return out
+        role, lead, remotes = lab.kernel.call(host, _whom)
+        if not role:
+            continue
+        managers = {by_address[a] for a in remotes if a in by_address}
+        if role == "manager":
+            managers.add(host)
+        names: dict[str, str] = {}
+        leader = by_address.get(lead)
+        for m in sorted(managers):
+            if not up[m].up:
+                continue
+            for member, addr in lab.kernel.call(m, _address_book):
+                name = by_address.get(addr.rsplit(":", 1)[0], addr)
+                names.setdefault(member, name)
+                managers.add(name)
+            if leader is None:
+                leader = by_address.get(lab.kernel.call(m, _whom)[1])
+        order = [h for h in lab.names if h in managers]
+        return leader, order, names
+    return None, [], {}
 
 
 def _address_book(d: Any) -> list[tuple[str, str]]:
@@ -131,13 +149,16 @@ def entry_words(entry: Any, store: Any, names: dict[str, str], config: Any) -> s
     changes = getattr(entry.data, "changes", None)
     if not changes:
         return type(entry.data).__name__
-    groups: dict[str, list[str]] = {}
-    for ch in changes:
-        groups.setdefault(f"{ch.kind.rstrip('s')}.{ch.action}", []).append(_object_name(ch, store))
+    groups: dict[str, list[Any]] = {}
+    for ch in changes[:READ_CHANGES]:  # a batch may hold thousands: read the first ones
+        groups.setdefault(f"{ch.kind.rstrip('s')}.{ch.action}", []).append(ch)
     words = []
-    for what, objects in groups.items():
-        shown = objects[:2] + ([f"+{len(objects) - 2}"] if len(objects) > 2 else [])
+    for what, chs in groups.items():
+        shown = [_object_name(ch, store) for ch in chs[:2]]
+        shown += [f"+{len(chs) - 2}"] if len(chs) > 2 else []
         words.append(f"{what} {' '.join(shown)}")
+    if len(changes) > READ_CHANGES:
+        words.append(t("view.raft.more", count=len(changes) - READ_CHANGES))
     return "; ".join(words)
 
 
@@ -233,6 +254,7 @@ def draw_raft(p: RaftPicture, width: int = 80) -> str:
 # -- the cluster map -----------------------------------------------------------------------------
 
 COLUMN = 16  # columns of the terminal per node (a box of 15 and a space)
+BOXES = 8  # tasks drawn per node; the rest are counted
 SHOWN_STATES = (
     "new",
     "pending",
@@ -266,17 +288,30 @@ class ClusterPicture:
     services: list[str]  # in the order colours are given
 
 
-def cluster_picture(lab: Lab) -> ClusterPicture:
-    from .checks import snapshot
+def cluster_picture(lab: Lab, max_nodes: int | None = None) -> ClusterPicture:
+    """Drawn from the leader's store, on its own loop (no copy of the store leaves it);
+    `max_nodes`: only the first nodes by name (what a pane has room for)."""
+    leader, managers, _ = find_managers(lab)
+    for host in [leader, *managers]:
+        if host is None or not lab.kernel.hosts[host].up:
+            continue
+        picture = lab.kernel.call(host, lambda d: _cluster(d, max_nodes))
+        if picture is not None:
+            return picture
+    return ClusterPicture(None, [], [], [])
 
-    snap = snapshot(lab)
-    if snap.leader is None:
-        return ClusterPicture(None, [], [], [])
-    store = snap.store
-    services = {s["ID"]: s for s in store["services"]}
+
+def _cluster(d: Any, max_nodes: int | None) -> ClusterPicture | None:
+    m = d.manager
+    if m is None or not m.leading:
+        return None
+    store = m.store
+    services = {s["ID"]: s for s in store.all("services")}
     names = sorted(s["Spec"]["Name"] for s in services.values())
     columns: dict[str, NodeColumn] = {}
-    for n in sorted(store["nodes"], key=lambda n: n["Description"].get("Hostname", "")):
+    nodes = sorted(store.all("nodes"), key=lambda n: n["Description"].get("Hostname", ""))
+    nodes = [m.control.node_view(n) for n in nodes[:max_nodes]]
+    for n in nodes:
         ms = n.get("ManagerStatus") or {}
         columns[n["ID"]] = NodeColumn(
             host=n["Description"].get("Hostname", n["ID"][:10]),
@@ -288,10 +323,11 @@ def cluster_picture(lab: Lab) -> ClusterPicture:
             tasks=[],
         )
     pending = []
-    for task in sorted(store["tasks"], key=lambda x: (x.get("ServiceID", ""), x.get("Slot", 0))):
+    tasks = [t for n in nodes for t in store.tasks_on_node(n["ID"])]
+    tasks += list(store.pending_tasks())
+    tasks = [t for t in tasks if t["Status"]["State"] in SHOWN_STATES]
+    for task in sorted(tasks, key=lambda x: (x.get("ServiceID", ""), x.get("Slot", 0))):
         state = task["Status"]["State"]
-        if state not in SHOWN_STATES:
-            continue
         service = services.get(task.get("ServiceID", ""))
         if service is None:
             continue
@@ -300,11 +336,13 @@ def cluster_picture(lab: Lab) -> ClusterPicture:
         stopping = task.get("DesiredState") in ("shutdown", "remove") and state == "running"
         shown = "stopping" if stopping else state  # on its way out: still there, still shown
         column = columns.get(task.get("NodeID", ""))
+        if column is None and task.get("NodeID"):
+            continue  # placed, on a node the picture leaves out
         if column is None:
             pending.append((name, task["Status"].get("Err") or task["Status"].get("Message", "")))
         else:
             column.tasks.append((name, image, shown))
-    return ClusterPicture(snap.leader, list(columns.values()), pending, names)
+    return ClusterPicture(d.ctx.name, list(columns.values()), pending, names)
 
 
 def _short_image(image: str) -> str:
@@ -346,7 +384,7 @@ def _node_cell(n: NodeColumn, p: ClusterPicture, colour: bool) -> list[str]:
         _cell(f"{n.status} {availability}"),
         "─" * (COLUMN - 1),
     ]
-    for name, image, state in n.tasks:
+    for name, image, state in n.tasks[:BOXES]:
         colour_on = colour_off = ""
         if colour:
             service = name.rsplit(".", 1)[0] if name.rsplit(".", 1)[-1].isdigit() else name
@@ -361,6 +399,8 @@ def _node_cell(n: NodeColumn, p: ClusterPicture, colour: bool) -> list[str]:
             colour_on + "│" + _clip(state, inner).ljust(inner) + "│" + colour_off,
             colour_on + "└" + "─" * inner + "┘" + colour_off,
         ]
+    if len(n.tasks) > BOXES:
+        lines.append(_cell(t("view.map.more", count=len(n.tasks) - BOXES)))
     return lines
 
 
@@ -459,12 +499,10 @@ def why_text(lab: Lab, ref: str) -> str:
     """`lab why TASK`: the scheduler's view of one task (an ID prefix, NAME.SLOT, or a
     service's name: its first task still waiting, else its first), node by node. Raises
     LookupError, with what to say, when there is no such task or no leader to ask."""
-    from .checks import snapshot
-
-    snap = snapshot(lab)
-    if snap.leader is None:
+    leader, _, _ = find_managers(lab)
+    if leader is None or not lab.kernel.hosts[leader].up:
         raise LookupError(t("view.map.no_leader"))
-    text = lab.kernel.call(snap.leader, lambda d: _why(d, ref))
+    text = lab.kernel.call(leader, lambda d: _why(d, ref))
     if text is None:
         raise LookupError(t("why.no_task", ref=ref))
     return text

@@ -212,3 +212,16 @@ def test_lab_why_gives_the_schedulers_reasons_node_by_node(lab):
     assert off[2].split(None, 1) == ["worker1", "fits: 0 task(s) of off, 0 in all"]
     assert sum("its placement constraints do not match" in line for line in off) == 3
     assert sh(lab, "lab why nope") == ("lab why: no task or service 'nope'\n", 1)
+
+
+def test_big_pictures_count_what_they_do_not_draw():
+    from miniswarm.manager.store import Batch, Change
+
+    tasks = [(f"web.{k}", "nginx:1.25", "running") for k in range(1, 11)]
+    node = views.NodeColumn("node1", "10.0.0.1", "worker", "", "Ready", "Active", tasks)
+    text = views.draw_map(views.ClusterPicture("node1", [node], [], ["web"]), 80)
+    assert len(boxes(text)) == views.BOXES and "… +2 more" in text
+    batch = Batch(tuple(Change("update", "secrets", {"ID": f"s{k}", "Spec": {"Name": f"s{k}"}})
+                        for k in range(100)))  # fmt: skip
+    words = views.entry_words(Entry(2, 7, data=batch), None, {}, Config())
+    assert words == "secret.update s0 s1 +62; +36 more changes"
