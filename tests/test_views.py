@@ -225,3 +225,24 @@ def test_big_pictures_count_what_they_do_not_draw():
                         for k in range(100)))  # fmt: skip
     words = views.entry_words(Entry(2, 7, data=batch), None, {}, Config())
     assert words == "secret.update s0 s1 +62; +36 more changes"
+
+
+def test_a_dumb_terminal_gets_plain_text(monkeypatch):
+    import sys
+
+    sys.path.insert(0, "tests")
+    from terminal import Student
+
+    monkeypatch.setenv("TERM", "dumb")
+    lab = Lab(seed=6)
+    lab.form_swarm(["manager1"], ["worker1"])
+    Shell(lab, "manager1").run("docker service create -d --name web --replicas 2 nginx; sleep 5")
+    s = Student(lab, width=80, height=24)
+    s.session.watch = "map"
+    assert not s.repl.colour
+    pane = s.repl._pane()
+    assert "\x1b[" not in pane and "┌web.1" in pane
+    tty = Shell(lab, "manager1", tty=True)
+    assert "\x1b[" not in tty.run("lab map").text
+    monkeypatch.setenv("TERM", "xterm-256color")
+    assert "\x1b[38;5;" in Shell(lab, "manager1", tty=True).run("lab map").text
