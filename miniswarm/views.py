@@ -227,8 +227,8 @@ def draw_raft(p: RaftPicture, width: int = 80) -> str:
             out.append(f"{m.host:<10} {t('view.down')}")
             out.append("")
             continue
-        mark = "*" if m.role == "leader" else " "
-        head = f"{m.host:<10}{mark}{m.role:<14} term {m.term:<3} vote {m.vote or '-':<10}"
+        role = m.role + (" *" if m.role == "leader" else "")
+        head = f"{m.host:<11}{role:<14} term {m.term:<3} vote {m.vote or '-':<10}"
         timer = f"timer {m.timer[0]}/{m.timer[1]}" if m.role != "leader" else ""
         out.append(_fit(f"{head} {timer}".rstrip(), width))
         out.append(

@@ -84,7 +84,7 @@ def test_the_raft_view_after_a_failover(lab):
     leader = [m for m in after if m.role == "leader"]
     assert len(leader) == 1 and leader[0].term > before.members[0].term
     assert all(m.leader == leader[0].host for m in after)
-    assert f"{leader[0].host:<10}*leader" in text
+    assert f"{leader[0].host:<11}leader *" in text
 
 
 def test_a_partition_is_drawn_and_the_minority_cannot_commit(lab):
