@@ -44,10 +44,15 @@ def main(argv: list[str] | None = None) -> int:
         choices=["en", "ko"],
         help="the language of miniswarm's own messages (default: from the locale)",
     )
+    parser.add_argument(
+        "--load",
+        metavar="FILE",
+        help="go on with a lab saved by `lab save FILE` (its hosts, disks and clock)",
+    )
     args = parser.parse_args(argv)
     from .repl import repl
 
-    return repl(hosts=args.hosts, seed=args.seed, speed=args.speed, lang=args.lang)
+    return repl(hosts=args.hosts, seed=args.seed, speed=args.speed, lang=args.lang, load=args.load)
 
 
 def run_main(argv: list[str]) -> int:

@@ -482,6 +482,7 @@ usage: lab stop HOST...            the hosts lose power
        lab watch map|raft|off      keep one of them live above the prompt
        lab why TASK                where the scheduler can put a task, and why
        lab export FILE             this session's commands, as a script for real machines
+       lab save FILE               keep the lab; miniswarm --load FILE goes on with it
        lab speed [N]               how fast lab time runs (0.1 to 100 times)
        lab pause, lab resume       stop lab time, and let it run again
        lab step [SECONDS]          while paused: one Raft tick (1 s) on""",
@@ -497,6 +498,7 @@ usage: lab stop HOST...            the hosts lose power
         lab watch map|raft|off      둘 중 하나를 프롬프트 위에 계속 띄워 둡니다
         lab why TASK                스케줄러가 태스크를 어디에 둘 수 있는지와 그 이유
         lab export FILE             이번 세션의 명령을 실제 서버용 스크립트로 저장
+        lab save FILE               실습실 저장, miniswarm --load FILE 로 이어서 하기
         lab speed [N]               실습실 시간이 흐르는 빠르기 (0.1배에서 100배)
         lab pause, lab resume       실습실 시간을 멈추고, 다시 흐르게 합니다
         lab step [SECONDS]          멈춘 동안 Raft 틱 하나(1초)만큼 진행합니다""",
@@ -646,6 +648,20 @@ usage: lab stop HOST...            the hosts lose power
     "why.preferences": {
         "en": "Placement preferences first share the tasks out between label values.",
         "ko": "배치 선호(placement preference)가 있으면 먼저 라벨 값별로 태스크를 나눕니다.",
+    },
+    "lab.usage.save": {
+        "en": "usage: lab save FILE  (keep this lab, to go on with miniswarm --load FILE)",
+        "ko": "사용법: lab save FILE  (실습실 저장. miniswarm --load FILE 로 이어서 합니다)",
+    },
+    "lab.save_failed": {
+        "en": "lab save: cannot write {file}: {why}",
+        "ko": "lab save: {file}에 쓸 수 없습니다: {why}",
+    },
+    "lab.saved": {
+        "en": "Saved the lab in {file}: go on with miniswarm --load {file}. Every host comes "
+        "back as after a power cut, from its disk; the managers' logs stay sealed.",
+        "ko": "실습실을 {file}에 저장했습니다. miniswarm --load {file} 로 이어서 하세요. 모든 "
+        "호스트가 정전 뒤처럼 디스크에서 다시 켜지고, 매니저의 로그는 암호화된 채로 남습니다.",
     },
     "lab.usage.export": {
         "en": "usage: lab export FILE  (this session's commands, as a script for real machines)",

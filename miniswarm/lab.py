@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .cli import main as cli
@@ -45,10 +46,13 @@ class Lab:
         seed: int = 0,
         speed: float = 1.0,
         standins: bool = False,
+        boot: Callable[[Lab], None] | None = None,
     ) -> None:
         """`standins`: the images carry busybox's programs as well as their own, as the
         busybox stand-ins of the reference recordings did (their `nginx` ran
-        `httpd -f -p 80`); a lab for students runs the images as they are."""
+        `httpd -f -p 80`); a lab for students runs the images as they are. `boot`: what
+        to do instead of powering every host on (a saved session puts its disks back
+        and its clock first)."""
         self.hosts = list(hosts or DEFAULT_HOSTS)
         if driver == "sim":
             self.kernel: Kernel = SimDriver(seed=seed)
@@ -56,11 +60,13 @@ class Lab:
             self.kernel = ThreadDriver(seed=seed, speed=speed)
         factory = functools.partial(Daemon, standins=True) if standins else Daemon
         for name, address in self.hosts:
-            self.kernel.add_host(name, address, factory)
+            self.kernel.add_host(name, address, factory, start=boot is None)
         # The docker CLI's own randomness (Go's map order), apart from the cluster's.
         self.cli_rng = random.Random(f"docker-cli/{seed}")
         # Each host's files (what `> FILE` writes and `secret create NAME FILE` reads).
         self.files: dict[str, dict[str, str]] = {name: {} for name, _ in self.hosts}
+        if boot is not None:
+            boot(self)
         if isinstance(self.kernel, ThreadDriver):
             self.kernel.start()
 

@@ -183,6 +183,9 @@ def lab_command(sh: Shell, args: list[str], io: IO) -> int:
         if verb == "watch":
             io.out(_watch(sh, rest) + "\n")
             return 0
+        if verb == "save":
+            io.out(_save(sh, rest) + "\n")
+            return 0
         if verb == "export":
             io.out(_export(sh, rest) + "\n")
             return 0
@@ -234,6 +237,19 @@ def view_text(
         return views.draw_raft(views.raft_picture(lab), width)
     fits = None if rows is None else max(1, width // views.COLUMN) * max(1, rows // 5)
     return views.draw_map(views.cluster_picture(lab, fits), width, colour)
+
+
+def _save(sh: Shell, args: list[str]) -> str:
+    """lab save FILE: the lab as a machine keeps it when switched off, to go on later."""
+    from .sessionfile import save
+
+    if len(args) != 1:
+        raise LabError(t("lab.usage.save"))
+    try:
+        save(sh.lab, args[0])
+    except OSError as exc:
+        raise LabError(t("lab.save_failed", file=args[0], why=exc.strerror or exc)) from None
+    return t("lab.saved", file=args[0])
 
 
 def _export(sh: Shell, args: list[str]) -> str:

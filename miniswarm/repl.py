@@ -475,10 +475,15 @@ def _toolbar(session: Session) -> str:
 
 
 def repl(
-    hosts: str | None = None, seed: int | None = None, speed: float = 1.0, lang: str | None = None
+    hosts: str | None = None,
+    seed: int | None = None,
+    speed: float = 1.0,
+    lang: str | None = None,
+    load: str | None = None,
 ) -> int:
     """Run the interactive REPL (or, when standard input is not a terminal, read commands
-    from it and print what the REPL would). A lab without a seed draws one."""
+    from it and print what the REPL would). A lab without a seed draws one; `load`: a
+    lab saved by `lab save`, which goes on from where it was."""
     import secrets
 
     from .i18n import set_language
@@ -494,11 +499,25 @@ def repl(
         seed = secrets.randbelow(1_000_000)
     from .tutor import Tutor, home
 
-    if not sys.stdin.isatty():
-        session = Session(Lab(host_list, seed=seed))
+    interactive = sys.stdin.isatty()
+    driver = "thread" if interactive else "sim"
+    if load:
+        from .sessionfile import SessionFileError
+        from .sessionfile import load as load_lab
+
+        try:
+            lab = load_lab(load, driver=driver, speed=speed)
+        except SessionFileError as exc:
+            print(f"miniswarm: {exc}", file=sys.stderr)
+            return 2
+        host_list, seed = lab.hosts, lab.kernel.seed
+    else:
+        lab = Lab(host_list, driver=driver, seed=seed, speed=speed)
+    if not interactive:
+        session = Session(lab)
         session.tutor = Tutor(session)
         return run_lines(session, sys.stdin, sys.stdout)
-    session = Session(Lab(host_list, driver="thread", seed=seed, speed=speed), tty=True)
+    session = Session(lab, tty=True)
     session.make_lab = lambda s: Lab(host_list, driver="thread", seed=s, speed=speed)
     session.tutor = Tutor(session)
     history: Path | None = home() / "history"

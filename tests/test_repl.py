@@ -174,7 +174,7 @@ def test_completion_offers_docker_commands_flags_and_hosts():
     assert complete("ssh work") == ["worker1", "worker2"]
     assert "watch" in complete("wa") and "grep" in complete("gr")
     assert complete("docker -H man") == ["manager1", "manager2", "manager3"]
-    assert complete("lab s") == ["stop", "start", "sleep", "status", "speed", "step"]
+    assert complete("lab s") == ["stop", "start", "sleep", "status", "save", "speed", "step"]
 
 
 def test_completion_offers_what_exists_now_and_the_words_a_flag_takes():

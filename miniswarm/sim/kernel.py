@@ -219,6 +219,12 @@ class Kernel:
         """While paused: let `seconds` of lab time pass, and stand still again."""
         raise NotImplementedError
 
+    def set_clock(self, seconds: float, epoch: float | None = None) -> None:
+        """Before anything runs: the lab's clock starts at `seconds`, and (when given) its
+        calendar at `epoch` + `seconds`, so that a saved lab's timestamps go on from where
+        they were rather than jump back or forth."""
+        raise NotImplementedError
+
     def _schedule(self, at: float, ev: Event) -> None:
         raise NotImplementedError
 

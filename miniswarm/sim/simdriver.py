@@ -51,6 +51,13 @@ class SimDriver(Kernel):
         self._dispatch(ev)
         return True
 
+    def set_clock(self, seconds: float, epoch: float | None = None) -> None:
+        if self._queue:
+            raise RuntimeError("set_clock() is for a lab where nothing has run yet")
+        self._now = seconds
+        if epoch is not None:
+            self.epoch = epoch
+
     def advance(self, seconds: float) -> None:
         paused, self._paused = self._paused, False
         try:

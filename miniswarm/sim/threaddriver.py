@@ -51,6 +51,8 @@ class ThreadDriver(Kernel):
         self.speed = speed
         self.clock = clock
         self._frozen: float | None = None  # the lab time it stands at, while paused
+        self._start_at = 0.0  # the lab time it starts at
+        self._start_epoch: float | None = None  # its calendar's, if not today's
         self._t0: float | None = None
         self._loops: dict[str, _Loop] = {}
         self._running = False
@@ -62,8 +64,14 @@ class ThreadDriver(Kernel):
         if self._frozen is not None:
             return self._frozen
         if self._t0 is None:
-            return 0.0
+            return self._start_at
         return (self.clock() - self._t0) * self.speed
+
+    def set_clock(self, seconds: float, epoch: float | None = None) -> None:
+        if self._t0 is not None:
+            raise RuntimeError("set_clock() is for a lab not started yet")
+        self._start_at = seconds
+        self._start_epoch = epoch
 
     def set_speed(self, speed: float) -> None:
         """Run faster or slower from now on; the clock does not jump."""
@@ -122,8 +130,11 @@ class ThreadDriver(Kernel):
         if self._running:
             return self
         if self._t0 is None:
-            self._t0 = self.clock()
-            self.epoch = time.time()  # timestamps read the real date
+            self._t0 = self.clock() - self._start_at / self.speed
+            # timestamps read the real date, or go on from a saved lab's
+            self.epoch = (
+                self._start_epoch if self._start_epoch is not None else time.time() - self._start_at
+            )
         self._running = True
         for loop in self._loops.values():
             self._spawn(loop)
