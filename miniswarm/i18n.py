@@ -536,6 +536,7 @@ usage: lab stop HOST...            the hosts lose power
     },
     "lab.usage.pause": {"en": "usage: lab pause", "ko": "사용법: lab pause"},
     "lab.usage.resume": {"en": "usage: lab resume", "ko": "사용법: lab resume"},
+    "lab.times": {"en": "{speed}×", "ko": "{speed}배"},
     "lab.speed_is": {
         "en": "Lab time runs at {speed} real time.",
         "ko": "실습실 시간은 실제 시간의 {speed}로 흐릅니다.",

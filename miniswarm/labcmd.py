@@ -158,7 +158,7 @@ def _time(lab: Lab, verb: str, args: list[str]) -> list[str]:
 
 
 def _times(speed: float) -> str:
-    return f"{speed:g}×"
+    return t("lab.times", speed=f"{speed:g}")
 
 
 def clock(seconds: float) -> str:

@@ -469,7 +469,11 @@ def _toolbar(session: Session) -> str:
                            reachable=bar.reachable, managers=bar.managers))  # fmt: skip
         elif bar.role in ("manager", "worker"):
             parts.append(t("toolbar.no_leader"))
-    parts.append(clock(k.now()) + (f" {t('toolbar.paused')}" if k.paused else f" {k.speed:g}×"))
+    parts.append(
+        clock(k.now())
+        + " "
+        + (t("toolbar.paused") if k.paused else t("lab.times", speed=f"{k.speed:g}"))
+    )
     parts.append(t("toolbar.help"))  # last: a narrow terminal cuts it first
     return " │ ".join(parts)
 

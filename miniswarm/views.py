@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from prompt_toolkit.utils import get_cwidth
 
 from .i18n import t
+from .raft import Config
 from .raftnode import Packet
 
 if TYPE_CHECKING:
@@ -53,15 +54,15 @@ class RaftPicture:
 
 def raft_picture(lab: Lab) -> RaftPicture:
     _, managers, names = find_managers(lab)
+    by_address = {addr: name for name, addr in lab.hosts}
     members = []
     for host in managers:
         if not lab.kernel.hosts[host].up:
             members.append(Member(host, up=False))
             continue
-        facts = lab.kernel.call(host, lambda d: _member(d, names))
+        facts = lab.kernel.call(host, lambda d: _member(d, names, by_address))
         if facts is not None:
             members.append(Member(host, up=True, **facts))
-    by_address = {addr: name for name, addr in lab.hosts}
     up = {m.host for m in members}
     flight = [
         (by_address.get(src, src), dst, _message_words(msg.msg))
@@ -109,17 +110,26 @@ def _address_book(d: Any) -> list[tuple[str, str]]:
     return [*m.raft.raft.config.addresses, (m.member_id, d.ctx.address)]
 
 
-def _member(d: Any, names: dict[str, str]) -> dict[str, Any] | None:
+def _member(d: Any, names: dict[str, str], by_address: dict[str, str]) -> dict[str, Any] | None:
     """Run on a manager's loop: its Raft state, and its last entries in words."""
     m = d.manager
     if m is None:
         return None
     r = m.raft.raft
     first = max(r.first_index, r.last_index - LOG_TAIL + 1)
-    config = r.config
+    # the configuration in force before the first entry shown: what a change is made to
+    config = r.snapshot.config if r.snapshot is not None else Config()
+    for e in r.entries(r.first_index, first - 1):
+        config = e.config or config
+    names = dict(names)  # members no longer in any manager's book: their last address
+    configs = [config] + [e.config for e in r.entries(first) if e.config is not None]
+    for c in configs:
+        for member, addr in c.addresses:
+            names.setdefault(member, by_address.get(addr.rsplit(":", 1)[0], member[:8]))
     log = []
     for e in r.entries(first):
         log.append((e.index, e.term, entry_words(e, m.store, names, config)))
+        config = e.config or config
     return {
         "role": r.state,
         "term": r.term,

@@ -246,3 +246,11 @@ def test_a_dumb_terminal_gets_plain_text(monkeypatch):
     assert "\x1b[" not in tty.run("lab map").text
     monkeypatch.setenv("TERM", "xterm-256color")
     assert "\x1b[38;5;" in Shell(lab, "manager1", tty=True).run("lab map").text
+
+
+def test_a_configuration_entry_says_what_it_changed_from_the_one_before(lab):
+    first = views.raft_picture(lab)  # three managers joined: the log's config entries
+    ok(lab, "docker node demote manager3; lab sleep 5")
+    text = ok(lab, "lab raft")
+    assert "config: remove manager3" in text
+    assert first.members[0].term == views.raft_picture(lab).members[0].term
