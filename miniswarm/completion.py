@@ -22,7 +22,7 @@ load_all()
 FIRST_WORDS = ["docker"]
 LAB_VERBS = [
     "stop", "start", "partition", "heal", "sleep", "status",
-    "map", "raft", "watch", "why", "export", "save", "speed", "pause", "resume", "step",
+    "map", "raft", "watch", "why", "export", "save", "rewind", "speed", "pause", "resume", "step",
 ]  # fmt: skip
 
 # Flags whose value is one of a few words (docker's own lists).

@@ -483,6 +483,7 @@ usage: lab stop HOST...            the hosts lose power
        lab why TASK                where the scheduler can put a task, and why
        lab export FILE             this session's commands, as a script for real machines
        lab save FILE               keep the lab; miniswarm --load FILE goes on with it
+       lab rewind SECONDS          back to an earlier moment of this session
        lab speed [N]               how fast lab time runs (0.1 to 100 times)
        lab pause, lab resume       stop lab time, and let it run again
        lab step [SECONDS]          while paused: one Raft tick (1 s) on""",
@@ -499,6 +500,7 @@ usage: lab stop HOST...            the hosts lose power
         lab why TASK                스케줄러가 태스크를 어디에 둘 수 있는지와 그 이유
         lab export FILE             이번 세션의 명령을 실제 서버용 스크립트로 저장
         lab save FILE               실습실 저장, miniswarm --load FILE 로 이어서 하기
+        lab rewind SECONDS          이번 세션의 앞선 시점으로 되돌리기
         lab speed [N]               실습실 시간이 흐르는 빠르기 (0.1배에서 100배)
         lab pause, lab resume       실습실 시간을 멈추고, 다시 흐르게 합니다
         lab step [SECONDS]          멈춘 동안 Raft 틱 하나(1초)만큼 진행합니다""",
@@ -649,6 +651,21 @@ usage: lab stop HOST...            the hosts lose power
     "why.preferences": {
         "en": "Placement preferences first share the tasks out between label values.",
         "ko": "배치 선호(placement preference)가 있으면 먼저 라벨 값별로 태스크를 나눕니다.",
+    },
+    "lab.usage.rewind": {
+        "en": "usage: lab rewind SECONDS  (back to an earlier moment of this session)",
+        "ko": "사용법: lab rewind SECONDS  (이번 세션의 앞선 시점으로 되돌립니다)",
+    },
+    "lab.rewind_not_here": {
+        "en": "lab rewind: only in a lab this miniswarm session made (not a lesson's or an "
+        "exercise's: start it again instead)",
+        "ko": "lab rewind: 이번 miniswarm 세션이 만든 실습실에서만 됩니다 (레슨이나 연습 "
+        "문제의 실습실은 처음부터 다시 시작하세요)",
+    },
+    "lab.rewound": {
+        "en": "Back at lab time {clock}: the lab as it was then, and what you typed before.",
+        "ko": "실습실 시간 {clock}(으)로 돌아왔습니다. "
+        "그때의 실습실과, 그 전에 입력한 것까지 그대로입니다.",
     },
     "lab.usage.save": {
         "en": "usage: lab save FILE  (keep this lab, to go on with miniswarm --load FILE)",

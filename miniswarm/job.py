@@ -59,6 +59,13 @@ class Paused(Killed):
     status = 1
 
 
+class Rewound(Killed):
+    """`lab rewind` made the lab again: the rest of the line it was on belonged to the
+    lab that is gone, and is dropped."""
+
+    status = 0
+
+
 class BrokenPipe(Killed):
     """What reads this command's output has gone (`| head -n 3`): SIGPIPE, status 141."""
 

@@ -14,7 +14,7 @@ from .cli.commands import Context, Terminal, Writer
 from .daemon import Daemon
 from .job import Job
 from .mesh import FORWARD_TIMEOUT
-from .sim import Kernel, SimDriver, ThreadDriver
+from .sim import Kernel, PacedDriver, SimDriver, ThreadDriver
 
 # The notes' addresses, and the reference recordings' host names: three would-be managers
 # (so that quorum can be explored) and two workers.
@@ -56,6 +56,8 @@ class Lab:
         self.hosts = list(hosts or DEFAULT_HOSTS)
         if driver == "sim":
             self.kernel: Kernel = SimDriver(seed=seed)
+        elif driver == "paced":
+            self.kernel = PacedDriver(seed=seed, speed=speed)
         else:
             self.kernel = ThreadDriver(seed=seed, speed=speed)
         factory = functools.partial(Daemon, standins=True) if standins else Daemon
@@ -70,8 +72,15 @@ class Lab:
         if isinstance(self.kernel, ThreadDriver):
             self.kernel.start()
 
+    def go_live(self) -> Lab:
+        """A PacedDriver lab starts unpaced (a replay catches up at full speed); from
+        here on it runs on the wall clock, and on its own while nobody types."""
+        if isinstance(self.kernel, PacedDriver):
+            self.kernel.start()
+        return self
+
     def close(self) -> None:
-        if isinstance(self.kernel, ThreadDriver):
+        if isinstance(self.kernel, (ThreadDriver, PacedDriver)):
             self.kernel.stop()
 
     @property

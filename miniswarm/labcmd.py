@@ -183,6 +183,11 @@ def lab_command(sh: Shell, args: list[str], io: IO) -> int:
         if verb == "watch":
             io.out(_watch(sh, rest) + "\n")
             return 0
+        if verb == "rewind":
+            io.out(_rewind(sh, rest) + "\n")
+            from .job import Rewound
+
+            raise Rewound()  # what follows on the line was for the lab that is gone
         if verb == "save":
             io.out(_save(sh, rest) + "\n")
             return 0
@@ -239,6 +244,21 @@ def view_text(
     return views.draw_map(views.cluster_picture(lab, fits), width, colour)
 
 
+def _rewind(sh: Shell, args: list[str]) -> str:
+    """lab rewind SECONDS: back to an earlier moment of this session (the REPL's)."""
+    if len(args) != 1:
+        raise LabError(t("lab.usage.rewind"))
+    seconds = _seconds(args[0], "rewind")
+    session = sh.hooks
+    if session is None or not hasattr(session, "rewind"):
+        raise LabError(t("lab.rewind_not_here"))
+    try:
+        back_at = session.rewind(seconds)
+    except LookupError as exc:
+        raise LabError(str(exc)) from None
+    return t("lab.rewound", clock=clock(back_at))
+
+
 def _save(sh: Shell, args: list[str]) -> str:
     """lab save FILE: the lab as a machine keeps it when switched off, to go on later."""
     from .sessionfile import save
@@ -265,7 +285,7 @@ def _export(sh: Shell, args: list[str]) -> str:
     cluster = snapshot(sh.lab).store.get("cluster") or {}
     tokens = {k.lower(): v for k, v in (cluster.get("JoinTokens") or {}).items()}
     # the line that asked for the export is not part of what to replay
-    lines = [(h, line) for h, line in typed if not line.strip().startswith("lab export")]
+    lines = [(x.host, x.line) for x in typed if not x.line.strip().startswith("lab export")]
     script = export_script(sh.lab.hosts, lines, tokens, sh.lab.kernel.seed)
     try:
         with open(args[0], "w", encoding="utf-8") as f:

@@ -22,6 +22,8 @@ import os
 import select
 import sys
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +32,7 @@ from .i18n import t
 from .job import Interrupted, Job
 from .lab import DEFAULT_HOSTS, Lab
 from .shell import ExitShell, Shell
+from .sim import PacedDriver
 
 if TYPE_CHECKING:
     from prompt_toolkit.input import Input
@@ -63,6 +66,47 @@ def parse_hosts(spec: str | None) -> list[tuple[str, str]]:
     return hosts
 
 
+CTRL_C = "\x03"  # what a replay's keyboard answers to stop a command at a prompt
+
+
+class _Replayed:
+    """The keyboard of a line being replayed: what it read the first time, and Ctrl-C
+    when it came the first time."""
+
+    def __init__(self, kernel: PacedDriver) -> None:
+        self.kernel = kernel
+        self.answers: list[str | None] = []
+        self.stops: list[float] = []
+
+    def interrupted(self) -> bool:
+        if self.stops and self.kernel.now() >= self.stops[0] - 1e-9:  # float sums drift
+            self.stops.pop(0)
+            return True
+        return False
+
+    def read_line(self, prompt: str, secret: bool = False) -> str:
+        answer = self.answers.pop(0) if self.answers else None
+        if answer is None:
+            raise EOFError
+        if answer == CTRL_C:
+            raise Interrupted()
+        return answer
+
+
+@dataclass
+class Typed:
+    """A line as typed, with all a replay needs to do it again the same way: where and
+    when (simulated) it began, the terminal's size, when Ctrl-C stopped it, and what it
+    read from the keyboard (None: Ctrl-D)."""
+
+    host: str
+    line: str
+    at: float = 0.0
+    size: tuple[int, int] = (80, 24)
+    stops: list[float] = field(default_factory=list)
+    answers: list[str | None] = field(default_factory=list)
+
+
 class Session:
     """What a student's terminal session holds: the lab, the login on its first host and
     the ssh sessions nested in it (each a Shell with its own variables), and history."""
@@ -87,11 +131,15 @@ class Session:
         self.pending = ""  # the first lines of a command that goes on (`\`, quotes, `|`)
         self.done = False  # the first host was logged out of
         self.history: list[str] = []
-        self.typed: list[tuple[str, str]] = []  # (host, line): what `lab export` writes
+        self.typed: list[Typed] = []  # what `lab export` writes and `lab rewind` replays
+        # How to make this lab again from the start (its seed, or the file it was loaded
+        # from), for `lab rewind`; None for a lesson's or an exercise's lab.
+        self.origin: Callable[[], Lab] | None = None
         # How a lesson or exercise gets a lab of its own (like this one, from a seed).
         self.make_lab: Callable[[int], Lab] = lambda seed: Lab(lab.hosts, seed=seed)
         self.tutor: Tutor | None = None  # lessons and exercises, at an interactive session
         self.watch = ""  # the view kept live above the prompt (`lab watch map|raft`)
+        self.line: Typed | None = None  # the line running now
 
     def new_lab(self, seed: int) -> Lab:
         return self.make_lab(seed)
@@ -100,10 +148,11 @@ class Session:
         """A lesson or exercise begins: its lab takes the old one's place, and the
         student is logged in on its first host."""
         old = self.lab
-        self.lab = lab
+        self.lab = lab.go_live()
         self.job = Job(lab.kernel, interrupted=self.job.interrupted)
         self.shells = [self._login(lab.names[0])]
         self.pending = ""
+        self.origin, self.typed = None, []  # its setup was not typed: no rewinding it
         if old is not lab:
             old.close()
 
@@ -151,11 +200,23 @@ class Session:
         except shlang.ShellSyntaxError:
             pass  # the shell says what is wrong with it
         self.pending = ""
+        # A paced lab's time is this line's while it runs: nothing else steps it between
+        # the command's own waits, so that the line does the same when replayed.
+        with getattr(self.lab.kernel, "lock", nullcontext()):
+            return self._run(text, out, err)
+
+    def _run(self, text: str, out: Writer, err: Writer) -> int | None:
+        typed = None
         if text.strip():
             self.history.append(text)
-            self.typed.append((self.host, text))
+            typed = Typed(self.host, text, self.lab.now(), (self.width, self.height))
+            self.typed.append(typed)
         for sh in self.shells:  # the terminal may have been resized
             sh.width, sh.height, sh.terminal = self.width, self.height, self.terminal
+        self.line = typed
+        keyboard = self.job.interrupted
+        if keyboard is not None and typed is not None:
+            self.job.interrupted = lambda: self._stopped(keyboard, typed)
         try:
             status = self.shell.run(text, out, err).status
         except ExitShell as exc:
@@ -164,12 +225,72 @@ class Session:
         except Exception as exc:  # the REPL survives anything; report, change nothing
             err(f"miniswarm: internal error: {type(exc).__name__}: {exc}\n")
             return 1
+        finally:
+            self.job.interrupted = keyboard
+            self.line = None
         if self.tutor is not None:
             try:
                 self.tutor.after_line(text, out, err)
             except Exception as exc:
                 err(f"miniswarm: internal error: {type(exc).__name__}: {exc}\n")
         return status
+
+    def _stopped(self, keyboard: Callable[[], bool], typed: Typed) -> bool:
+        """Ctrl-C, looked for between a command's waits: when it came is kept."""
+        hit = keyboard()
+        if hit:
+            typed.stops.append(self.lab.now())
+        return hit
+
+    def rewind(self, seconds: float) -> float:
+        """Back to `seconds` of lab time ago: the lab made again from its origin and the
+        lines typed before then played on it, unpaced, at the moments they began (each
+        stopped by Ctrl-C where it was, given what it read) — the simulator's order of
+        events makes it the very same lab. Returns the lab time it is back at."""
+        if self.origin is None or not isinstance(self.lab.kernel, PacedDriver):
+            raise LookupError(t("lab.rewind_not_here"))
+        target = max(0.0, self.lab.now() - seconds)
+        fresh = self.origin()
+        kernel = fresh.kernel
+        assert isinstance(kernel, PacedDriver)  # an origin makes a lab like this one
+        again = Session(fresh, tty=self.tty)
+        keyboard = _Replayed(kernel)
+        again.job.interrupted = keyboard.interrupted
+        if self.terminal is not None:  # what a command may read: as the first time
+            again.terminal = keyboard
+        quiet: Writer = lambda _: None  # noqa: E731
+        kept = []
+        for typed in self.typed:
+            if typed.at >= target or typed.line.strip().startswith("lab rewind"):
+                break
+            kernel.run_until(typed.at)  # nobody typed meanwhile: the lab went on
+            again.width, again.height = typed.size
+            # a line still running at the moment gone back to is stopped there, as by
+            # a Ctrl-C then
+            stops = [at for at in typed.stops if at < target] + [target]
+            keyboard.answers, keyboard.stops = list(typed.answers), stops
+            again.run(typed.line, quiet, quiet)
+            again.done = False  # an `exit` on the first host ended nothing then
+            kept.append(typed)
+        kernel.run_until(max(target, fresh.now()))
+        old, self.lab = self.lab, fresh
+        self.job = Job(fresh.kernel, interrupted=self.job.interrupted)
+        self.shells = again.shells
+        for sh in self.shells:
+            sh.hooks, sh.job, sh.terminal = self, self.job, self.terminal
+        self.typed = kept
+        self.pending = ""
+        live = getattr(old.kernel, "realtime", False)
+        old.close()
+        if live:  # on the wall clock again, from the moment gone back to
+            fresh.go_live()
+        return fresh.now()
+
+    def heard(self, answer: str | None) -> None:
+        """A line the running command read from the keyboard (None: Ctrl-D), kept for a
+        replay. It stays in memory only: a typed secret is never written anywhere."""
+        if self.line is not None:
+            self.line.answers.append(answer)
 
     def eof(self, out: Writer, err: Writer) -> None:
         """Ctrl-D at the prompt."""
@@ -350,7 +471,8 @@ class Repl:
     def _watch_tutor(self) -> None:
         """While a step the student typed is on its way (its tasks starting …), look
         every half second of real time and go on above the prompt once it is there, as
-        a teacher beside the student would. Lab time runs on only under ThreadDriver."""
+        a teacher beside the student would. Lab time runs on only on the wall clock (ThreadDriver,
+        PacedDriver)."""
         import asyncio
 
         from prompt_toolkit.application import run_in_terminal
@@ -360,7 +482,7 @@ class Repl:
         tutor = self.session.tutor
         if tutor is None or not tutor.waiting:
             return
-        if not isinstance(self.session.lab.kernel, ThreadDriver):
+        if not isinstance(self.session.lab.kernel, (ThreadDriver, PacedDriver)):
             return
 
         async def watch() -> None:
@@ -398,10 +520,14 @@ class Repl:
         """A line a command asks for (an unlock key, a secret typed in, a container's
         shell). Ctrl-C stops the command; Ctrl-D is the end of input (EOFError)."""
         try:
-            return self._fresh_prompt(prompt, secret)
+            answer = self._fresh_prompt(prompt, secret)
+            self.session.heard(answer)
+            return answer
         except KeyboardInterrupt:
+            self.session.heard(CTRL_C)
             raise Interrupted() from None
         except EOFError:
+            self.session.heard(None)
             if not prompt:
                 # Ctrl-D on an empty line ends the input where it is: a terminal moves
                 # no further down (prompt_toolkit has; go back up).
@@ -504,25 +630,37 @@ def repl(
     from .tutor import Tutor, home
 
     interactive = sys.stdin.isatty()
-    driver = "thread" if interactive else "sim"
+    # At a terminal the lab runs on the wall clock in the simulator's own order of
+    # events, so that `lab rewind` can make it again; piped, it runs as fast as it can.
+    driver = "paced" if interactive else "sim"
+    origin: Callable[[], Lab]
     if load:
         from .sessionfile import SessionFileError
         from .sessionfile import load as load_lab
 
+        def origin() -> Lab:
+            return load_lab(load, driver=driver, speed=speed)
+
         try:
-            lab = load_lab(load, driver=driver, speed=speed)
+            lab = origin()
         except SessionFileError as exc:
             print(f"miniswarm: {exc}", file=sys.stderr)
             return 2
         host_list, seed = lab.hosts, lab.kernel.seed
     else:
-        lab = Lab(host_list, driver=driver, seed=seed, speed=speed)
+        fixed_seed = seed
+
+        def origin() -> Lab:
+            return Lab(host_list, driver=driver, seed=fixed_seed, speed=speed)
+
+        lab = origin()
     if not interactive:
         session = Session(lab)
         session.tutor = Tutor(session)
         return run_lines(session, sys.stdin, sys.stdout)
-    session = Session(lab, tty=True)
-    session.make_lab = lambda s: Lab(host_list, driver="thread", seed=s, speed=speed)
+    session = Session(lab.go_live(), tty=True)
+    session.origin = origin
+    session.make_lab = lambda s: Lab(host_list, driver="paced", seed=s, speed=speed)
     session.tutor = Tutor(session)
     history: Path | None = home() / "history"
     try:

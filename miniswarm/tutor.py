@@ -106,7 +106,7 @@ class SetupError(RuntimeError):
 def fast(lab: Lab) -> Iterator[None]:
     """At the REPL (real time), a lab is set up faster than real time."""
     kernel = lab.kernel
-    if isinstance(kernel, ThreadDriver):
+    if isinstance(kernel, ThreadDriver) or getattr(kernel, "realtime", False):
         before = kernel.speed
         kernel.set_speed(SETUP_SPEED)
         try:

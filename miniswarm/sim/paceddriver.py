@@ -1,0 +1,160 @@
+"""PacedDriver: SimDriver's one queue and one order of events, run on the wall clock.
+
+The REPL's lab lives on while the student types, as under ThreadDriver, but every event
+runs in SimDriver's order — (time, sequence) — on one thread at a time. So a session is
+its seed and the lines typed, each at the simulated moment it began (with the moment a
+Ctrl-C stopped it, and what it read from the keyboard): played again on a fresh lab,
+unpaced, it reaches the very same state. That is what `lab rewind` does.
+
+Time is driven by whoever holds `lock`: a command of the student's (its waits step the
+queue, each event when the wall clock reaches it at `speed`), or, between commands, the
+pump thread, which runs what falls due. A look from the prompt (the toolbar, completion)
+takes the lock too and runs only what is due now.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
+
+from .network import Network
+from .simdriver import SimDriver
+
+PUMP_EVERY = 0.02  # wall seconds between the pump's turns while nobody types
+
+
+class PacedDriver(SimDriver):
+    def __init__(
+        self,
+        seed: int = 0,
+        speed: float = 1.0,
+        network: Network | None = None,
+        record: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        super().__init__(seed, network, record)
+        self.speed = speed
+        self.clock = clock
+        self._sleep = sleep
+        self.lock = threading.RLock()
+        self.realtime = False  # paced by the wall clock (off while a session is replayed)
+        self._anchor = (0.0, 0.0)  # (wall, simulated) time at the last change of pace
+        self._pump: threading.Thread | None = None
+        self._running = False
+        self.errors: list[BaseException] = []  # a bug in a process, kept (as ThreadDriver)
+
+    # -- the pace ---------------------------------------------------------------------------
+
+    def target(self) -> float:
+        """Where simulated time should be by now, by the wall clock."""
+        if not self.realtime or self.paused:
+            return self._now
+        wall, simulated = self._anchor
+        return max(self._now, simulated + (self.clock() - wall) * self.speed)
+
+    def set_speed(self, speed: float) -> None:
+        with self.lock:
+            self._anchor = (self.clock(), self.target())
+            self.speed = speed
+
+    def pause(self) -> None:
+        with self.lock:
+            super().pause()
+
+    def resume(self) -> None:
+        with self.lock:
+            super().resume()
+            self._anchor = (self.clock(), self._now)
+
+    def go_live(self) -> None:
+        """From now on, paced by the wall clock (a replay has caught up)."""
+        with self.lock:
+            self.realtime = True
+            self._anchor = (self.clock(), self._now)
+
+    def _pace(self, at: float) -> None:
+        """Hold until the wall clock reaches simulated time `at`."""
+        while self.realtime and not self.paused:
+            ahead = at - self.target()
+            if ahead <= 0:
+                return
+            self._sleep(min(ahead / self.speed, 0.05))
+
+    # -- SimDriver's loop, paced and locked -----------------------------------------------
+
+    def step(self) -> bool:
+        with self.lock:
+            if not self._queue:
+                return False
+            at = self._queue[0][0]
+            if at > self._now:
+                self._pace(at)
+            return super().step()
+
+    def run_until(self, t: float) -> None:
+        with self.lock:
+            if self.paused:
+                t = min(t, self._now)
+            while self._queue and self._queue[0][0] <= t:
+                self.step()
+            self._pace(t)
+            if t > self._now:
+                self._now = t
+
+    def wait(self, fut: Future, timeout: float | None = None) -> Any:
+        with self.lock:
+            return super().wait(fut, timeout)
+
+    def wait_until(self, predicate: Callable[[], bool], timeout: float) -> bool:
+        with self.lock:
+            return super().wait_until(predicate, timeout)
+
+    def _schedule(self, at: float, ev: Any) -> None:
+        with self.lock:
+            super()._schedule(at, ev)
+
+    def _queued(self) -> list:
+        with self.lock:
+            return super()._queued()
+
+    def advance(self, seconds: float) -> None:
+        with self.lock:
+            live, self.realtime = self.realtime, False  # a step is taken at once
+            try:
+                super().advance(seconds)
+            finally:
+                self.realtime = live
+                self._anchor = (self.clock(), self._now)
+
+    # -- between commands -----------------------------------------------------------------
+
+    def start(self) -> PacedDriver:
+        """Run what falls due while nobody types (the pump)."""
+        if self._running:
+            return self
+        self.go_live()
+        self._running = True
+        self._pump = threading.Thread(target=self._pump_loop, name="lab-pump", daemon=True)
+        self._pump.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._running = False
+        if self._pump is not None:
+            self._pump.join(timeout)
+            self._pump = None
+
+    def _pump_loop(self) -> None:
+        while self._running:
+            if self.lock.acquire(timeout=PUMP_EVERY):
+                try:
+                    self.run_until(self.target())
+                except BaseException as exc:  # a bug in a process: keep it, keep going
+                    self.errors.append(exc)
+                finally:
+                    self.lock.release()
+            self._sleep(PUMP_EVERY)
