@@ -486,7 +486,7 @@ usage: lab stop HOST...            the hosts lose power
        lab rewind SECONDS          back to an earlier moment of this session
        lab speed [N]               how fast lab time runs (0.1 to 100 times)
        lab pause, lab resume       stop lab time, and let it run again
-       lab step [SECONDS]          while paused: one Raft tick (1 s) on""",
+       lab step [SECONDS|msg]      while paused: one Raft tick (1 s), or one message""",
         "ko": """\
 사용법: lab stop HOST...            호스트 전원을 내립니다
         lab start HOST...           디스크에 남은 상태로 다시 부팅합니다
@@ -503,7 +503,7 @@ usage: lab stop HOST...            the hosts lose power
         lab rewind SECONDS          이번 세션의 앞선 시점으로 되돌리기
         lab speed [N]               실습실 시간이 흐르는 빠르기 (0.1배에서 100배)
         lab pause, lab resume       실습실 시간을 멈추고, 다시 흐르게 합니다
-        lab step [SECONDS]          멈춘 동안 Raft 틱 하나(1초)만큼 진행합니다""",
+        lab step [SECONDS|msg]      멈춘 동안 Raft 틱 하나(1초)나 메시지 하나만큼 진행""",
     },
     "lab.usage.stop": {
         "en": "usage: lab stop HOST...  (the hosts lose power)",
@@ -532,9 +532,10 @@ usage: lab stop HOST...            the hosts lose power
         "ko": "사용법: lab speed [N]  (실습실 시간이 실제의 N배로 흐릅니다, 0.1에서 100)",
     },
     "lab.usage.step": {
-        "en": "usage: lab step [SECONDS]  (while paused: let SECONDS pass, one Raft tick "
-        "by default)",
-        "ko": "사용법: lab step [SECONDS]  (멈춘 동안: SECONDS만큼 진행, 기본은 Raft 틱 하나)",
+        "en": "usage: lab step [SECONDS|msg]  (while paused: let SECONDS pass, one Raft tick "
+        "by default; msg: until the next Raft message lands)",
+        "ko": "사용법: lab step [SECONDS|msg]  (멈춘 동안: SECONDS만큼 진행, 기본은 Raft 틱 "
+        "하나; msg: 다음 Raft 메시지가 도착할 때까지)",
     },
     "lab.usage.pause": {"en": "usage: lab pause", "ko": "사용법: lab pause"},
     "lab.usage.resume": {"en": "usage: lab resume", "ko": "사용법: lab resume"},
@@ -573,6 +574,11 @@ usage: lab stop HOST...            the hosts lose power
         "en": "lab step: lab time is running; lab pause first",
         "ko": "lab step: 실습실 시간이 흐르는 중입니다. 먼저 lab pause 하세요",
     },
+    "lab.no_message": {
+        "en": "No Raft message came by {clock}: is there a swarm with managers?",
+        "ko": "{clock}까지 Raft 메시지가 없었습니다. 매니저가 있는 스웜인가요?",
+    },
+    "lab.landed": {"en": "Landed: {message}", "ko": "도착: {message}"},
     "lab.stepped": {
         "en": "Lab time is {clock}, paused.",
         "ko": "실습실 시간 {clock}, 멈춤.",

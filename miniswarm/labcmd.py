@@ -119,6 +119,7 @@ def _act(lab: Lab, verb: str, args: list[str], sleep: Callable[[float], None]) -
 TIME_VERBS = ("speed", "pause", "resume", "step")
 SPEEDS = (0.1, 100.0)  # how slow and how fast the lab may run
 TICK = 1.0  # a Raft tick of swarm's managers, in seconds: what `lab step` moves by default
+MSG_WAIT = 30.0  # how long `lab step msg` lets time run looking for a Raft message
 
 
 def _time(lab: Lab, verb: str, args: list[str]) -> list[str]:
@@ -140,10 +141,29 @@ def _time(lab: Lab, verb: str, args: list[str]) -> list[str]:
     if verb == "step":
         if len(args) > 1:
             raise LabError(t("lab.extra", verb=verb, arg=args[1]), "lab.usage.step")
-        seconds = _seconds(args[0], "step") if args else TICK
         if not k.paused:
             raise LabError(t("lab.step_running"))
-        k.advance(seconds)
+        if args == ["msg"]:  # until the next Raft message lands
+            from .raftnode import Packet
+            from .views import message_words
+
+            start = k.now()
+            while True:  # events one after another (timers fire, send) until one is on its way
+                landing = [(at, src, dst, m) for at, src, dst, m in k.in_flight()
+                           if isinstance(m, Packet)]  # fmt: skip
+                following = k.next_event_at()
+                if landing or following is None or following > start + MSG_WAIT:
+                    break
+                k.advance(max(0.0, following - k.now()))
+            if not landing:
+                return [t("lab.no_message", clock=clock(k.now()))]
+            at, src, dst, m = landing[0]
+            k.advance(max(0.0, at - k.now()))
+            by_address = {addr: name for name, addr in lab.hosts}
+            said = f"{by_address.get(src, src)} -> {dst}  {message_words(m.msg)}"
+            now = f"{clock(k.now())}.{int(k.now() % 1 * 1000):03d}"
+            return [t("lab.landed", message=said), t("lab.stepped", clock=now)]
+        k.advance(_seconds(args[0], "step") if args else TICK)
         return [t("lab.stepped", clock=clock(k.now()))]
     _no_args(verb, args)
     if verb == "pause":

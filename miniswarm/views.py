@@ -65,7 +65,7 @@ def raft_picture(lab: Lab) -> RaftPicture:
             members.append(Member(host, up=True, **facts))
     up = {m.host for m in members}
     flight = [
-        (by_address.get(src, src), dst, _message_words(msg.msg))
+        (by_address.get(src, src), dst, message_words(msg.msg))
         for _, src, dst, msg in lab.kernel.in_flight()
         if isinstance(msg, Packet) and dst in up
     ]
@@ -185,7 +185,7 @@ def _object_name(ch: Any, store: Any) -> str:
     return obj.get("Spec", {}).get("Name") or ch.target[:10]
 
 
-def _message_words(msg: Any) -> str:
+def message_words(msg: Any) -> str:
     """A Raft message as the Raft paper names it."""
     kind = type(msg).__name__
     if kind == "Append":

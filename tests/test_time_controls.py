@@ -9,6 +9,8 @@ import pytest
 from labshell import ok, sh, swarm_lab
 from pytest import approx
 
+from miniswarm.lab import Lab
+from miniswarm.shell import Shell
 from miniswarm.sim import ThreadDriver
 
 PAUSED = (
@@ -48,7 +50,7 @@ def test_step_moves_one_raft_tick_or_the_seconds_given_and_only_while_paused(lab
     assert lab.now() == start + 31
     out, status = sh(lab, "lab step soon")
     assert status == 2
-    assert out.startswith("lab step: invalid time interval 'soon'\nusage: lab step [SECONDS]")
+    assert out.startswith("lab step: invalid time interval 'soon'\nusage: lab step [SECONDS|msg]")
 
 
 def test_speed_is_told_and_checked(lab):
@@ -99,3 +101,17 @@ def test_thread_driver_speed_pause_and_advance_on_a_clock_of_its_own():
             k.advance(1.0)  # only while paused
     finally:
         k.stop()
+
+
+def test_step_msg_lets_time_run_until_the_next_raft_message_lands(lab):
+    ok(lab, "lab pause")
+    for _ in range(4):
+        start = lab.now()
+        landed, stepped = ok(lab, "lab step msg").splitlines()
+        assert landed.startswith("Landed: manager") and "(term " in landed
+        assert stepped.startswith("Lab time is ") and stepped.endswith(", paused.")
+        assert start <= lab.now() <= start + 1  # the leader speaks every tick at least
+    fresh = Lab(seed=1)
+    assert Shell(fresh, "manager1").run("lab pause; lab step msg").text.splitlines()[-1] == (
+        "No Raft message came by 00:00: is there a swarm with managers?"
+    )

@@ -240,6 +240,11 @@ class Kernel:
         """Every event waiting for its time (a copy), for views of the lab."""
         raise NotImplementedError
 
+    def next_event_at(self) -> float | None:
+        """When the next thing happens (a timer, a message landing), if anything will."""
+        times = [at for at, _ in self._queued()]
+        return min(times) if times else None
+
     def in_flight(self) -> list[tuple[float, str, str, Any]]:
         """Messages on the wire: (when it lands, from address, to host, message)."""
         return sorted(
