@@ -715,6 +715,10 @@ class Raft:
                 # A deposed leader cut off from the rest: tell it about the newer term,
                 # or it would never learn and never step down for good.
                 self._send(AppendResponse(src=self.id, dst=m.src, term=self.term, index=0))
+            elif isinstance(m, VoteRequest):
+                # The paper's answer (false, with our term): a candidate behind the times
+                # learns the newer term, rather than campaign on in its own for ever.
+                self._send(VoteResponse(src=self.id, dst=m.src, term=self.term, granted=False))
             return
 
         if isinstance(m, VoteRequest):
@@ -995,11 +999,11 @@ class Raft:
             self._send(AppendResponse(src=self.id, dst=m.src, term=self.term, index=self.commit))
             return
         if self.term_at(s.index) == s.term:
-            # We already have everything it covers: just learn that it is committed.
+            # We already have everything it covers: just learn that it is committed. What
+            # we hold after it may be ours from an old term: only its index is known to
+            # match the leader's log (etcd answers the same).
             self.commit = s.index
-            self._send(
-                AppendResponse(src=self.id, dst=m.src, term=self.term, index=self.last_index)
-            )
+            self._send(AppendResponse(src=self.id, dst=m.src, term=self.term, index=s.index))
             return
         self.snapshot = s
         self._log = [Entry(s.term, s.index)]

@@ -25,6 +25,7 @@ from miniswarm.raft import (
     Raft,
     RaftStorage,
     VoteRequest,
+    VoteResponse,
 )
 
 Filter = Callable[[Message], Message | None]
@@ -517,3 +518,76 @@ def test_a_leader_that_crashed_while_removing_itself_finishes_the_job_after_a_re
     assert c["a"].commit >= removal
     assert c["a"].state == FOLLOWER and not c["a"].promotable
     assert c.elect("b").state == LEADER
+
+
+def test_a_cluster_reshaped_while_a_member_was_cut_off_always_elects_a_leader_again():
+    """The nemesis's shape (issue 14): {n1, n2}; n2 cut off; n1 removes n2, adds n3, then
+    removes itself; n2 comes back while n1 and n3 cannot talk for 300 ticks; n3 adds n1
+    back; everything heals. A leader must follow, however the terms were raised meanwhile."""
+    c = Cores(["n1", "n2"])
+    c.elect("n1")
+    cut: set[frozenset[str]] = set()
+
+    def net(m):
+        return None if frozenset((m.src, m.dst)) in cut else m
+
+    def ticks(n: int) -> None:
+        for _ in range(n):
+            for i in list(c.nodes):
+                if i not in c.down:
+                    c[i].tick()
+            c.deliver(net)
+
+    cut |= {frozenset(("n1", "n2"))}
+    c["n1"].remove_voter("n2")
+    c.deliver(net)
+    c.join("n3")
+    c["n1"].add_voter("n3")
+    c.deliver(net)
+    ticks(5)
+    c["n1"].remove_voter("n1")
+    c.deliver(net)
+    ticks(60)
+    cut = {frozenset(("n1", "n3"))}
+    ticks(300)
+    leader = [i for i in c.nodes if c[i].state == LEADER]
+    if leader == ["n3"]:
+        c["n3"].add_voter("n1")
+        c.deliver(net)
+    cut = set()
+    ticks(5000)
+    leaders = [i for i in c.nodes if c[i].state == LEADER]
+    assert len(leaders) == 1, {
+        i: (c[i].state, c[i].term, sorted(c[i].config.voters)) for i in c.nodes
+    }
+
+
+def test_a_vote_request_of_an_old_term_is_answered_with_the_current_term():
+    """The Raft paper's RequestVote: reply false with currentTerm, so that a candidate
+    behind the times learns the newer term instead of waiting on an answer never sent."""
+    c = Cores(["a", "b", "c"])
+    c.elect("a")
+    c["a"].term = 7  # a has moved on; b still asks in an old term
+    c["b"].term = 4
+    c["a"].step(VoteRequest(src="b", dst="a", term=5, last_index=0, last_term=0))
+    answer = [m for m in c["a"].ready().messages if m.dst == "b"]
+    assert answer == [VoteResponse(src="a", dst="b", term=7, granted=False)]
+
+
+def test_a_snapshot_the_follower_already_holds_is_acknowledged_up_to_its_index_only():
+    """Entries after the snapshot's last one may be the follower's own, from an old term:
+    only the snapshot's index is known to match the leader (etcd answers the same)."""
+    from miniswarm.raft import InstallSnapshot, Snapshot
+
+    c = Cores(["a", "b", "c"])
+    c.elect("a")
+    for x in "xyz":
+        c["a"].propose(x)
+    c.deliver()
+    b = c["b"]
+    b.commit = 1  # b knows less committed than it holds
+    held = b.last_index
+    snap = Snapshot(index=held - 1, term=b.term_at(held - 1), config=b.config)
+    b.step(InstallSnapshot(src="a", dst="b", term=b.term, snapshot=snap))
+    answer = [m for m in b.ready().messages if m.dst == "a"]
+    assert [(type(m).__name__, m.index) for m in answer] == [("AppendResponse", held - 1)]
