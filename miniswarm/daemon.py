@@ -270,6 +270,11 @@ class Daemon(Process):
         restart of the daemon). A manager whose data key is locked runs nothing until
         `swarm unlock` gives it the key (`kek`)."""
         assert self.state is not None
+        if self.state["role"] == "manager" and self.state.get("member_id") is None:
+            # Promoted, and down before its Raft member was made: it runs as the worker
+            # it still is, and joins the managers when the dispatcher says its role again.
+            self.state["role"] = "worker"
+            self._save()
         if self.state["role"] == "manager":
             try:
                 self._start_manager(kek=kek)

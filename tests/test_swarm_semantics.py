@@ -258,3 +258,18 @@ def test_a_leader_that_loses_its_quorum_stops_leading_the_moment_raft_steps_down
     assert not manager.leading
     out, status = sh(lab, "docker node ls")
     assert status == 1, out
+
+
+def test_a_host_that_loses_power_just_after_its_promotion_boots_again(lab):
+    """Its saved state says manager before it has a Raft member: booting must not fail
+    (it joins the managers' Raft as the promotion goes on, or stays a worker)."""
+    ok(lab, "docker node promote worker1")
+    lab.sleep(0.2)
+    lab.stop("worker1")
+    lab.start("worker1")
+    lab.sleep(60)
+    assert lab.kernel.hosts["worker1"].up
+    errors = [e for e in getattr(lab.kernel, "errors", [])]
+    assert errors == []
+    out = ok(lab, "docker node ls --format '{{.Hostname}} {{.Status}} {{.ManagerStatus}}'")
+    assert "worker1 Ready Reachable" in out  # and the promotion went on
