@@ -195,3 +195,19 @@ def test_a_worker_forgets_a_secret_when_its_last_task_using_it_stops_even_withou
     lab.sleep(5)
     for host in ("worker1", "worker2"):
         assert not lab.kernel.host(host).process.agent.worker.files["secret"], host
+
+
+def test_a_task_container_that_exits_keeps_no_plaintext_of_its_secrets(lab):
+    """Docker: when a task's container stops, its secrets are unmounted from the in-memory
+    filesystem and flushed from the node's memory — the exited container keeps none."""
+    ok(lab, "printf 'S3cr3t-value' | docker secret create pw -")
+    ok(lab, "docker service create -d --name once --secret pw --restart-condition none "
+            "busybox sh -c 'cat /run/secrets/pw; sleep 3'")  # fmt: skip
+    lab.sleep(15)
+
+    def held(d):
+        return [(c.state, v) for c in d.runtime.containers.values() for v in c.files.values()]
+
+    everywhere = [x for h in HOSTS for x in lab.kernel.call(h, held)]
+    assert any(state == "exited" for state, _ in everywhere)  # the container is there
+    assert not any("S3cr3t-value" in str(v) for _, v in everywhere)

@@ -27,6 +27,11 @@ def _pair(assignment: str) -> tuple[str, str]:
     return name, value
 
 
+def _in_memory(c: Container) -> set[str]:
+    """The paths mounted on tmpfs in a container (its secrets and configs)."""
+    return {line.split()[2] for line in c.mounts if line.startswith("tmpfs on ")}
+
+
 class NoSuchImage(Exception):
     def __init__(self, ref: str) -> None:
         super().__init__(f"No such image: {ref}")
@@ -113,7 +118,7 @@ class Runtime:
 
     def _save(self, c: Container) -> None:
         """The container's record on disk (its log is the same list, appended to)."""
-        in_memory = {line.split()[2] for line in c.mounts if line.startswith("tmpfs on ")}
+        in_memory = _in_memory(c)
         self.ctx.disk.write(
             self._key(c),
             {
@@ -350,6 +355,10 @@ class Runtime:
         c.state = "exited"
         c.exit_code = code
         c.finished = self.ctx.wallclock()
+        # Its in-memory filesystems go with its process: secrets and configs mounted on
+        # tmpfs are unmounted and flushed, as docker does when a task's container stops.
+        for path in _in_memory(c):
+            c.files.pop(path, None)
         self._save(c)
         c._gen = None
         c.listeners.clear()  # its sockets close with it
