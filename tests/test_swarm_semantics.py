@@ -273,3 +273,25 @@ def test_a_host_that_loses_power_just_after_its_promotion_boots_again(lab):
     assert errors == []
     out = ok(lab, "docker node ls --format '{{.Hostname}} {{.Status}} {{.ManagerStatus}}'")
     assert "worker1 Ready Reachable" in out  # and the promotion went on
+
+
+def test_a_global_service_constrained_on_role_follows_promotions_and_demotions(lab):
+    ok(lab, "docker service create -d --name agent --mode global "
+            "--constraint node.role==manager busybox sleep 1d")  # fmt: skip
+    lab.sleep(10)
+
+    def running() -> list[str]:
+        out = ok(lab, "docker service ps agent --filter desired-state=running "
+                      "--format '{{.Node}} {{.CurrentState}}'")  # fmt: skip
+        return sorted(line.split()[0] for line in out.splitlines() if " Running " in line + " ")
+
+    assert running() == ["manager1", "manager2", "manager3"]
+    ok(lab, "docker node promote worker1")
+    lab.sleep(30)
+    assert running() == ["manager1", "manager2", "manager3", "worker1"]
+    ok(lab, "docker node demote manager3")
+    lab.sleep(30)
+    assert running() == ["manager1", "manager2", "worker1"]
+    pending = ok(lab, "docker service ps agent --filter desired-state=running "
+                      "--format '{{.Node}} {{.CurrentState}}'")  # fmt: skip
+    assert "Pending" not in pending

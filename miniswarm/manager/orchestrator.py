@@ -306,6 +306,10 @@ class Orchestrator:
                         node_invalid(old) != node_invalid(new)
                         or old["Spec"]["Availability"] != new["Spec"]["Availability"]
                         or old["Spec"].get("Labels") != new["Spec"].get("Labels")
+                        # what constraints match on: a promotion or demotion changes
+                        # which nodes a `node.role` constraint lets a global task run on
+                        or old["Spec"].get("Role") != new["Spec"].get("Role")
+                        or old.get("Description") != new.get("Description")
                         or old["Status"]["State"] != new["Status"]["State"]
                     )
                 ):
