@@ -295,3 +295,26 @@ def test_a_global_service_constrained_on_role_follows_promotions_and_demotions(l
     pending = ok(lab, "docker service ps agent --filter desired-state=running "
                       "--format '{{.Node}} {{.CurrentState}}'")  # fmt: skip
     assert "Pending" not in pending
+
+
+def test_a_service_removed_while_no_orchestrator_watched_loses_its_tasks_all_the_same(lab):
+    """A `service rm` may be applied when the leader that took it is gone (it timed out in
+    a partition): the next leader finds tasks whose service is gone, and removes them."""
+    from miniswarm.manager.orchestrator import Orchestrator
+
+    ok(lab, "docker service create -d --name web --replicas 3 nginx; lab sleep 10")
+    manager = lab.kernel.host("manager1").process.manager
+    orchestrator = manager.controller(Orchestrator)
+    service = next(iter(manager.store.all("services")))
+    manager.store.watchers.remove(orchestrator._watch)  # nobody sees it applied
+    lab.kernel.wait(manager.update(lambda tx: tx.delete("services", service["ID"])), 10)
+    lab.stop("manager1")
+    lab.sleep(45)
+
+    def running(d):
+        return [c.name for c in d.runtime.containers.values() if c.running]
+
+    left = [n for h in ("manager2", "manager3", "worker1", "worker2")
+            for n in lab.kernel.call(h, running) if n.startswith("web.")]  # fmt: skip
+    assert left == []
+    assert "web" not in ok(lab, "docker service ls", host="manager2")

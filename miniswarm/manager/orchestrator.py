@@ -256,10 +256,12 @@ class Orchestrator:
                 self.restarts.delay_start(t["ID"], None, 0.0)
             elif taskstate.runnable(t) and taskstate.terminal(t["Status"]["State"]):
                 self._tasks.add(t["ID"])
-            elif (
-                t["DesiredState"] == "remove"
-                or store.get("services", t.get("ServiceID", "")) is None
-            ):
+            elif t["DesiredState"] == "remove":
+                self._removed.add(t["ID"])
+            elif store.get("services", t.get("ServiceID", "")) is None:
+                # Its service was removed with no orchestrator to see it (the leader that
+                # took the `service rm` was gone by the time it applied): remove it now.
+                self._deleted.add(t.get("ServiceID", ""))
                 self._removed.add(t["ID"])
         self._nodes.update(n["ID"] for n in store.all("nodes") if node_invalid(n))
         self.updates.start()
