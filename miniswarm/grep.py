@@ -45,16 +45,23 @@ _LONG = {
 
 def bre(pattern: str) -> str:
     """A basic regular expression as grep and sed read it: \\( \\) \\{ \\} \\| \\+ \\? are
-    the operators, ( ) { } | + ? are literal."""
+    the operators, ( ) { } | + ? are literal, and a `*` that repeats nothing (at the start,
+    after \\( or \\|, or after a leading ^) is a literal star, as POSIX says."""
     out, i = "", 0
+    at_start = True  # nothing yet a `*` could repeat
     while i < len(pattern):
         c = pattern[i]
         if c == "\\" and i + 1 < len(pattern):
             n = pattern[i + 1]
             out += n if n in "(){}|+?" else "\\" + n
+            at_start = n in "(|"
             i += 2
             continue
-        out += "\\" + c if c in "(){}|+?" else c
+        if c == "*" and at_start:
+            out += "\\*"
+        else:
+            out += "\\" + c if c in "(){}|+?" else c
+        at_start = c == "^" and at_start
         i += 1
     return out
 

@@ -48,6 +48,8 @@ def sed(args: list[str], read: Callable[[list[str]], tuple[str, str]]) -> tuple[
         err += problem
     try:
         program = [c for s in scripts for c in _parse(s, extended)]
+    except ScriptError as exc:
+        return "", err + f"sed: -e expression #1, char {exc.char}: {exc}\n", 1
     except ValueError as exc:
         return "", err + f"sed: -e expression #1, char 1: {exc}\n", 1
     lines = text.split("\n")
@@ -81,11 +83,35 @@ def sed(args: list[str], read: Callable[[list[str]], tuple[str, str]]) -> tuple[
     return "".join(x + "\n" for x in out), err, 2 if err else 0
 
 
-def _address(s: str, extended: bool) -> tuple[object, str]:
+class ScriptError(ValueError):
+    """A script sed refuses, with the character GNU sed names (where the command ends)."""
+
+    def __init__(self, message: str, char: int) -> None:
+        super().__init__(message)
+        self.char = char
+
+
+def _regex(pattern: str, extended: bool, char: int) -> re.Pattern[str]:
+    """The pattern compiled, or GNU sed's words for why it cannot be."""
+    try:
+        return re.compile(pattern if extended else bre(pattern))
+    except re.error as exc:
+        if "missing )" in exc.msg or "unterminated subpattern" in exc.msg:
+            raise ScriptError("Unmatched ( or \\(", char) from None
+        if "unbalanced parenthesis" in exc.msg:
+            raise ScriptError("Unmatched ) or \\)", char) from None
+        if "nothing to repeat" in exc.msg or "multiple repeat" in exc.msg:
+            raise ScriptError("Invalid preceding regular expression", char) from None
+        if "unterminated character set" in exc.msg:
+            raise ScriptError("unterminated address regex", char) from None
+        raise ScriptError("Invalid regular expression", char) from None
+
+
+def _address(s: str, extended: bool, char: int = 1) -> tuple[object, str]:
     if s.startswith("/"):
         end = s.index("/", 1)
         pattern = s[1:end]
-        return re.compile(pattern if extended else bre(pattern)), s[end + 1 :]
+        return _regex(pattern, extended, char), s[end + 1 :]
     m = re.match(r"\d+|\$", s)
     if m:
         return m.group(0), s[m.end() :]
@@ -94,14 +120,17 @@ def _address(s: str, extended: bool) -> tuple[object, str]:
 
 def _parse(script: str, extended: bool) -> list[tuple]:
     program: list[tuple] = []
+    ends = 0  # where each command ends in the script: the character GNU sed names
     for part in script.split(";"):
+        ends += len(part) + 1
+        char = ends - 1
         s = part.strip()
         if not s:
             continue
-        a1, s = _address(s, extended)
+        a1, s = _address(s, extended, char)
         a2 = None
         if s.startswith(","):
-            a2, s = _address(s[1:], extended)
+            a2, s = _address(s[1:], extended, char)
         s = s.strip()
         if not s:
             raise ValueError("missing command")
@@ -114,7 +143,7 @@ def _parse(script: str, extended: bool) -> list[tuple]:
             if len(parts) < 3:
                 raise ValueError("unterminated `s' command")
             repl = re.sub(r"\\(\d)", r"\\\1", parts[1]).replace("&", r"\g<0>")
-            rx = re.compile(parts[0] if extended else bre(parts[0]))
+            rx = _regex(parts[0], extended, char)
             program.append((a1, a2, "s", (rx, repl, parts[2])))
         elif cmd in "pdq":
             program.append((a1, a2, cmd, None))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from .. import gocompat
@@ -54,11 +55,18 @@ def _filter(text: str) -> str:
     return text
 
 
-def _decimal(text: str) -> float:
+def _decimal(text: str) -> Fraction:
+    """docker's opts.ParseCPUs: a rational number (big.Rat), exact to the nano-CPU."""
     try:
-        return float(text)
-    except ValueError:
+        value = Fraction(text)  # "1.5", "3/2", "15e-1"; never inf or nan
+    except (ValueError, ZeroDivisionError):
         raise gocompat.GoError(f"failed to parse {text} as a rational number") from None
+    nano = value * 1_000_000_000
+    if nano.denominator != 1:
+        raise gocompat.GoError("value is too precise")
+    if not -(2**63) <= nano < 2**63:  # Go's Int64() would wrap it: refuse instead
+        raise gocompat.GoError(f"value {text} is too large")
+    return value
 
 
 _SIZES = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4, "p": 1024**5}

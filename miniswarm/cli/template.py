@@ -72,6 +72,11 @@ def _tokens(text: str, base: int) -> list[Token]:
             raise _ParseError(f"bad character U+{ord(ch):04X} {ch!r}", base + pos)
         kind = m.lastgroup
         assert kind is not None  # every alternative of _TOKEN is a named group
+        if kind == "str" and m.group(kind)[0] == '"':
+            try:
+                _unquote(m.group(kind))
+            except ValueError:  # Go's parser: strconv.Unquote failed
+                raise _ParseError("invalid syntax", base + m.start(kind)) from None
         out.append(Token(kind, m.group(kind), base + m.start(kind)))
         pos = m.end()
     return out
@@ -276,6 +281,21 @@ def _index(obj: Any, *keys: Any) -> Any:
     return obj
 
 
+def _slice(s: Any, *ix: Any) -> Any:
+    """Go's slice: s[i], s[i:j] (s[i:j:k] for slices); indexes checked as Go checks them."""
+    if len(ix) > 3 or (len(ix) == 3 and isinstance(s, str)):
+        raise ValueError(f"too many slice indexes: {len(ix)}")
+    cap = len(s)
+    for i in ix:
+        if not isinstance(i, int) or i < 0 or i > cap:
+            raise ValueError(f"index out of range: {i}")
+    if len(ix) >= 2 and ix[0] > ix[1]:
+        raise ValueError(f"invalid slice index: {ix[0]} > {ix[1]}")
+    if len(ix) == 3 and ix[1] > ix[2]:
+        raise ValueError(f"invalid slice index: {ix[1]} > {ix[2]}")
+    return s[ix[0] : ix[1]] if len(ix) >= 2 else s[ix[0] :] if ix else s
+
+
 def _pad(s: str, left: int, right: int) -> str:
     return " " * left + s + " " * right
 
@@ -303,7 +323,7 @@ FUNCS: dict[str, Callable[..., Any]] = {
     "le": lambda a, b: _cmp(a, b) <= 0,
     "gt": lambda a, b: _cmp(a, b) > 0,
     "ge": lambda a, b: _cmp(a, b) >= 0,
-    "slice": lambda s, *ix: s[slice(*ix)],
+    "slice": _slice,
     "json": lambda v: go_json(v),
     "join": lambda items, sep: sep.join(go_print(x) for x in (items or [])),
     "split": lambda s, sep: s.split(sep),
@@ -569,7 +589,26 @@ def _wrong_arity(fn: Callable, given: int) -> str:
     return f"want {want} got {given}" if want != given else ""
 
 
-def _unquote(s: str) -> str:
-    import json
+_GO_ESCAPE = re.compile(
+    r"""\\(?:(?P<one>[abfnrtv\\"])|x(?P<x>[0-9a-fA-F]{2})|(?P<oct>[0-3][0-7]{2})"""
+    r"""|u(?P<u>[0-9a-fA-F]{4})|U(?P<U>[0-9a-fA-F]{8})|(?P<bad>.?))""",
+    re.S,
+)
+_ONE = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v",
+        "\\": "\\", '"': '"'}  # fmt: skip
 
-    return json.loads(s)
+
+def _unquote(s: str) -> str:
+    """Go's strconv.Unquote of a double-quoted literal (ValueError where Go fails)."""
+
+    def one(m: re.Match[str]) -> str:
+        if m["one"]:
+            return _ONE[m["one"]]
+        if m["x"] or m["oct"]:
+            return chr(int(m["x"], 16) if m["x"] else int(m["oct"], 8))
+        code = int(m["u"] or m["U"] or "-1", 16) if (m["u"] or m["U"]) else -1
+        if 0 <= code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF:
+            return chr(code)
+        raise ValueError("invalid syntax")
+
+    return _GO_ESCAPE.sub(one, s[1:-1])

@@ -60,6 +60,26 @@ def node_name(node: dict) -> str:
     return node["Spec"].get("Name") or node.get("Description", {}).get("Hostname", "")
 
 
+MIN_CERT_EXPIRY = 3600 * 10**9  # swarmkit's ca.MinNodeCertExpiration (1h), nanoseconds
+# The lab's own floor: a heartbeat under a second has every node report many times a
+# simulated second, and the lab crawls. Swarm takes it (and suffers too).
+MIN_HEARTBEAT = 10**9
+
+
+def validate_cluster_spec(spec: dict) -> None:
+    """swarmkit's validateClusterSpec, and the lab's floor for the heartbeat."""
+    expiry = (spec.get("CAConfig") or {}).get("NodeCertExpiry")
+    if expiry is not None and expiry < MIN_CERT_EXPIRY:
+        raise RpcError("InvalidArgument", "minimum certificate expiry time is: 1h0m0s")
+    heartbeat = (spec.get("Dispatcher") or {}).get("HeartbeatPeriod")
+    if heartbeat is not None and heartbeat < 0:
+        raise RpcError("InvalidArgument", "heartbeat time period cannot be a negative duration")
+    if heartbeat is not None and heartbeat < MIN_HEARTBEAT:
+        raise RpcError(
+            "InvalidArgument", "miniswarm: a heartbeat period under 1s would flood this lab"
+        )
+
+
 class ControlAPI(ServiceAPI, SecretAPI, NetworkAPI):
     def __init__(self, manager: Manager) -> None:
         self.m = manager
@@ -107,6 +127,7 @@ class ControlAPI(ServiceAPI, SecretAPI, NetworkAPI):
             if body.get("spec") is not None:
                 if body["spec"].get("Name", "default") != "default":
                     raise RpcError("InvalidArgument", 'swarm spec must be named "default"')
+                validate_cluster_spec(body["spec"])
                 new["Spec"] = body["spec"]
             root = ca.RootCA(c["TLSInfo"]["TrustRoot"], c["_ca_key"])
             if body.get("rotate_worker_token"):

@@ -27,7 +27,18 @@ def _invalid(message: str) -> RpcError:
     return RpcError("InvalidArgument", message)
 
 
+# What one lab can hold: swarm3k's 100,000 tasks (see benchmarks/scale_bench.py). A swarm
+# takes any uint64, and a lab asked for 2^63 would build tasks until the machine gives out.
+MAX_REPLICAS = 100_000
+
+
 def validate(spec: dict) -> None:
+    replicated = (spec.get("Mode") or {}).get("Replicated") or {}
+    if int(replicated.get("Replicas") or 0) > MAX_REPLICAS:
+        raise _invalid(
+            f"miniswarm: a lab holds at most {MAX_REPLICAS} replicas of a service "
+            f"(asked for {replicated['Replicas']})"
+        )
     name = spec.get("Name", "")
     if len(name) > 63 or not _DNS_COMPONENT.match(name):
         raise _invalid("name must be valid as a DNS name component")

@@ -34,7 +34,7 @@ FOREVER = float("inf")
 
 class Exit(Exception):
     def __init__(self, status: int) -> None:
-        self.status = status
+        self.status = status % 256  # an exit status is a byte: `exit 999` is 231
 
 
 class Interrupt(Exception):  # noqa: N818 - a signal

@@ -36,7 +36,8 @@ def format_rows(fmt: str, contexts: list, headers: dict[str, str], ctx: Context)
     body = "{{json .}}" if fmt == "json" else fmt[5:] if is_table else fmt
     body = body.strip(" ").replace("\\t", "\t").replace("\\n", "\n")
     try:
-        lines = [Template(body).execute(c) for c in contexts]
+        template = Template(body)  # parsed first: a bad template fails with no rows too
+        lines = [template.execute(c) for c in contexts]
     except TemplateError as exc:
         raise CommandError(f"template parsing error: {exc}") from None
     if not is_table:

@@ -69,9 +69,9 @@ def parse_port(text: str) -> list[dict]:
         raise gocompat.GoError(f"invalid IP address: {ip}")
     if not target:
         raise gocompat.GoError(f"no port specified: {text}<empty>")
-    if not re.fullmatch(r"\d+(-\d+)?", target):
+    if not _port_range(target):
         raise gocompat.GoError(f"invalid containerPort: {target}")
-    if published and not re.fullmatch(r"\d+(-\d+)?", published):
+    if published and not _port_range(published):
         raise gocompat.GoError(f"invalid hostPort: {published}")
     if ip:
         raise gocompat.GoError("hostip is not supported")
@@ -85,6 +85,13 @@ def parse_port(text: str) -> list[dict]:
             "PublishMode": "ingress",
         }
     ]
+
+
+def _port_range(text: str) -> bool:
+    """go-connections' ParsePortRange: N or N-M, each a 16-bit number (ParseUint)."""
+    if not re.fullmatch(r"\d+(-\d+)?", text):
+        return False
+    return all(int(n) < 65536 for n in text.split("-"))
 
 
 def _is_ip(text: str) -> bool:
@@ -251,13 +258,13 @@ def _update_flags(inv: Invocation, cfg: dict, prefix: str) -> None:
 def _resources(inv: Invocation, res: dict) -> None:
     limits, reservations = res.setdefault("Limits", {}), res.setdefault("Reservations", {})
     if inv.has("limit-cpu"):
-        limits["NanoCPUs"] = int(inv.get("limit-cpu") * 1e9)
+        limits["NanoCPUs"] = int(inv.get("limit-cpu") * 1_000_000_000)
     if inv.has("limit-memory"):
         limits["MemoryBytes"] = inv.get("limit-memory")
     if inv.has("limit-pids") and inv.get("limit-pids"):
         limits["Pids"] = inv.get("limit-pids")
     if inv.has("reserve-cpu"):
-        reservations["NanoCPUs"] = int(inv.get("reserve-cpu") * 1e9)
+        reservations["NanoCPUs"] = int(inv.get("reserve-cpu") * 1_000_000_000)
     if inv.has("reserve-memory"):
         reservations["MemoryBytes"] = inv.get("reserve-memory")
 
