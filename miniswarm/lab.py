@@ -166,7 +166,12 @@ class Lab:
         for host, address in self.hosts:
             if name in (host, address):
                 return address
-        return name if all(p.isdigit() for p in name.split(".")) and name.count(".") == 3 else None
+        # a dotted quad is an address only if each part is a byte: 999.1.1.1 is a name
+        # (and resolves to nothing), as the resolver of a real machine has it
+        parts = name.split(".")
+        if len(parts) == 4 and all(p.isdigit() and int(p) < 256 for p in parts):
+            return name
+        return None
 
     # -- simulation actions ---------------------------------------------------------------------
 

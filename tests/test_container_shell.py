@@ -118,3 +118,22 @@ def test_a_program_in_a_pipe_or_script_inside_the_container(lab):
         127,
     )
     assert typed(lab, f"docker exec -it {cid} sh", host) == ("the input device is not a TTY\n", 1)
+
+
+def test_a_busy_loop_costs_lab_time_in_proportion_and_stalls_nobody():
+    """Issue 14: one `while true; do :; done` made a simulated second cost ~6 s of wall.
+    Its turns now cost lab time: counted in the simulator's events, not in wall time."""
+    from labshell import ok, swarm_lab
+
+    from miniswarm.runtime import sh
+
+    lab = next(swarm_lab(3))
+    ok(lab, "docker service create -d --name spin busybox sh -c 'while true; do :; done'")
+    lab.sleep(10)
+    before = lab.kernel.steps
+    lab.sleep(20)
+    # the loop looks at the clock every SPINS turns, SPINS_PER_SECOND turns a second
+    looks = 20 * sh.SPINS_PER_SECOND // sh.SPINS
+    assert lab.kernel.steps - before < looks + 3000  # + the swarm's own heartbeats, ticks
+    assert ok(lab, "docker service ls --format '{{.Replicas}}'") == "1/1\n"
+    lab.close()

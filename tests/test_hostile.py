@@ -132,3 +132,8 @@ def test_hostile_lines_never_break_the_lab(lab, lines):
     replicas = ok(lab, "docker service ls --format '{{.Replicas}}'").split()
     assert all(int(r.split("/")[1].split()[0]) <= 100_000 for r in replicas)
     sh(lab, "docker service rm fz")
+
+
+def test_an_address_that_is_no_address_does_not_resolve(lab):
+    assert sh(lab, "curl -s 999.1.1.1; echo $?") == ("6\n", 0)
+    assert sh(lab, "curl 999.1.1.1")[0] == "curl: (6) Could not resolve host: 999.1.1.1\n"

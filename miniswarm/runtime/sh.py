@@ -32,6 +32,10 @@ Handler = Callable[[str, str], tuple[int, str]]  # (path, client address) -> (st
 FOREVER = float("inf")
 
 
+SPINS = 100  # turns of a loop between two looks at the clock
+SPINS_PER_SECOND = 5000  # how fast a container's shell loops, in lab time
+
+
 class Exit(Exception):
     def __init__(self, status: int) -> None:
         self.status = status % 256  # an exit status is a byte: `exit 999` is 231
@@ -194,8 +198,10 @@ def _loop(proc: Proc, node: shlang.Loop) -> Program:
             break
         yield from _block(proc, node.body)
         spins += 1
-        if spins % 1000 == 0:
-            yield ("sleep", 0.001)  # a busy loop still lets time pass
+        if spins % SPINS == 0:
+            # A busy loop's work costs lab time in proportion (5,000 turns a simulated
+            # second, a few wall milliseconds), so it never stalls the other hosts.
+            yield ("sleep", SPINS / SPINS_PER_SECOND)
     return 0
 
 
