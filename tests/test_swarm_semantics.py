@@ -318,3 +318,15 @@ def test_a_service_removed_while_no_orchestrator_watched_loses_its_tasks_all_the
             for n in lab.kernel.call(h, running) if n.startswith("web.")]  # fmt: skip
     assert left == []
     assert "web" not in ok(lab, "docker service ls", host="manager2")
+
+
+def test_force_new_cluster_on_a_healthy_swarm_sets_off_no_storm_of_appends(lab):
+    """Issue 14: the leader and the forced node once traded ~14,000 rejected appends a
+    simulated second. The old members are told they were removed, and it goes quiet."""
+    ok(lab, "docker swarm init --force-new-cluster --advertise-addr 192.168.0.101",
+       host="manager2")  # fmt: skip
+    before = lab.kernel.steps
+    lab.sleep(20)
+    assert lab.kernel.steps - before < 5000
+    leaders = ok(lab, "lab status").count("raft: leader")
+    assert leaders == 1
