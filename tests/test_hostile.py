@@ -62,6 +62,9 @@ REFUSED = "Error response from daemon: rpc error: code = InvalidArgument desc = 
         ("docker node ls --format '{{slice .Hostname 5 2}}'",
          'template parsing error: template: :1:2: executing "" at <slice .Hostname 5 2>: '
          "error calling slice: invalid slice index: 5 > 2", 1),
+        ("docker node ls --format '{{upper 5}}'",
+         'template parsing error: template: :1:8: executing "" at <5>: expected string; '
+         "found 5", 1),
         ("echo abc | sed 's/\\(/x/'", "sed: -e expression #1, char 7: Unmatched ( or \\(", 1),
         ("echo abc | sed 's/b\\)/x/'", "sed: -e expression #1, char 8: Unmatched ) or \\)", 1),
         ("echo 'a*c' | sed 's/*/x/'", "axc", 0),

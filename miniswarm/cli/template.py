@@ -281,6 +281,24 @@ def _index(obj: Any, *keys: Any) -> Any:
     return obj
 
 
+_STRING_FIRST = {"upper", "lower", "title", "split", "truncate", "pad"}
+
+
+def _go_kind(value: Any) -> str:
+    """The Go type a value would have, for a type error's words."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float64"
+    if isinstance(value, list):
+        return "[]interface {}"
+    if isinstance(value, dict):
+        return "map[string]interface {}"
+    return "interface {}"
+
+
 def _slice(s: Any, *ix: Any) -> Any:
     """Go's slice: s[i], s[i:j] (s[i:j:k] for slices); indexes checked as Go checks them."""
     if len(ix) > 3 or (len(ix) == 3 and isinstance(s, str)):
@@ -462,6 +480,16 @@ class Template:
             if wrong:
                 message = f"wrong number of args for {head.text}: {wrong}"
                 raise self._fail(head.pos, head.text, message)
+            if head.text in _STRING_FIRST and call_args and not isinstance(call_args[0], str):
+                # Go checks an argument's type against the function's: strings.ToUpper
+                # and the rest take a string
+                arg = tokens[1] if len(tokens) > 1 else head
+                if arg.kind in ("num", "ident"):
+                    raise self._fail(arg.pos, arg.text, f"expected string; found {arg.text}")
+                got = _go_kind(call_args[0])
+                raise self._fail(
+                    arg.pos, arg.text, f"wrong type for value; expected string; got {got}"
+                )
             try:
                 return fn(*call_args)
             except TemplateError:
