@@ -168,6 +168,8 @@ class TaskRunner:
     def _shutdown(self) -> None:
         c = self.container
         if c is None or not c.running:
+            if c is not None:  # made but never started: its tmpfs (secrets) go all the same
+                self.w.runtime.stop(c)
             self.report("shutdown", "shutdown")
             return
         self.busy = True

@@ -211,3 +211,24 @@ def test_a_task_container_that_exits_keeps_no_plaintext_of_its_secrets(lab):
     everywhere = [x for h in HOSTS for x in lab.kernel.call(h, held)]
     assert any(state == "exited" for state, _ in everywhere)  # the container is there
     assert not any("S3cr3t-value" in str(v) for _, v in everywhere)
+
+
+def test_a_task_shut_down_before_its_container_started_keeps_no_plaintext_either(lab):
+    """Found by the soak: a container made (its secrets mounted) and never started, its
+    task shut down meanwhile, kept the secret."""
+    ok(lab, "printf 'S3cr3t-value' | docker secret create pw2 -")
+    ok(lab, "docker service create -d --name early --secret pw2 busybox sleep 1d")
+    made = []
+
+    def created(d):
+        return [c.name for c in d.runtime.containers.values() if c.state == "created"]
+
+    while not made:  # the moment its container is made and not yet started
+        lab.kernel.step()
+        made = [h for h in HOSTS if lab.kernel.hosts[h].up and lab.kernel.call(h, created)]
+    ok(lab, f"docker node update --availability drain {made[0]}; lab sleep 10")
+
+    def held(d):  # by containers that do not run (the replacement elsewhere needs it)
+        return [v for c in d.runtime.containers.values() if not c.running for v in c.files.values()]
+
+    assert not any("S3cr3t-value" in str(v) for h in HOSTS for v in lab.kernel.call(h, held))

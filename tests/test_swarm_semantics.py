@@ -330,3 +330,17 @@ def test_force_new_cluster_on_a_healthy_swarm_sets_off_no_storm_of_appends(lab):
     assert lab.kernel.steps - before < 5000
     leaders = ok(lab, "lab status").count("raft: leader")
     assert leaders == 1
+
+
+def test_a_change_asked_while_leadership_is_being_handed_over_fails_as_swarm_says(lab):
+    """Found by the soak: a proposal refused during a leadership transfer escaped as a
+    Python exception. etcd drops it, and swarm says so."""
+    manager = lab.kernel.host("manager1").process.manager
+    manager.raft.raft.lead_transferee = next(
+        m for m in manager.raft.raft.config.voters if m != manager.member_id
+    )
+    out, status = sh(lab, "docker node update --availability drain worker1")
+    assert (out, status) == (
+        "Error response from daemon: rpc error: code = Unknown desc = raft proposal dropped\n",
+        1,
+    )

@@ -13,7 +13,7 @@ from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 from ..ids import node_of_member
-from ..raft import Config, ConfigChangeRefused, Entry, ProposalRefused
+from ..raft import Config, ConfigChangeRefused, Entry, LeadershipTransferring, ProposalRefused
 from ..raftnode import LostLeadership, RaftNode
 from ..rpc import RpcError
 from .store import Applied, Batch, Store, StoreError
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from ..daemon import Daemon
 
 LOST_LEADERSHIP = "raft: failed to process the request: node lost leader status"
+PROPOSAL_DROPPED = "raft proposal dropped"  # etcd's ErrProposalDropped
 
 
 class StoreMachine:
@@ -173,8 +174,15 @@ class Manager:
 
     def propose(self, batch: Batch) -> Future:
         """Commit a batch; the future gets the store's Applied, or fails."""
-        inner = self.raft.propose(batch)
         out: Future = Future()
+        try:
+            inner = self.raft.propose(batch)
+        except LeadershipTransferring:  # etcd drops a proposal during a hand-over
+            out.set_exception(RpcError("Unknown", PROPOSAL_DROPPED))
+            return out
+        except ProposalRefused:  # no longer the leader
+            out.set_exception(RpcError("Unknown", LOST_LEADERSHIP))
+            return out
 
         def done(f: Future) -> None:
             exc = f.exception()

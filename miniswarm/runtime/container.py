@@ -355,10 +355,7 @@ class Runtime:
         c.state = "exited"
         c.exit_code = code
         c.finished = self.ctx.wallclock()
-        # Its in-memory filesystems go with its process: secrets and configs mounted on
-        # tmpfs are unmounted and flushed, as docker does when a task's container stops.
-        for path in _in_memory(c):
-            c.files.pop(path, None)
+        self._flush(c)
         self._save(c)
         c._gen = None
         c.listeners.clear()  # its sockets close with it
@@ -368,9 +365,17 @@ class Runtime:
         if c.on_exit is not None:
             c.on_exit(c)
 
+    def _flush(self, c: Container) -> None:
+        """Its in-memory filesystems go when it stops (or is stopped before it ran): the
+        secrets and configs on tmpfs are unmounted and flushed, as docker does when a
+        task's container stops."""
+        for path in _in_memory(c):
+            c.files.pop(path, None)
+
     def stop(self, c: Container, done: Callable[[], None] | None = None, code: int = 0) -> None:
         """SIGTERM: the process takes a moment to go."""
         if not c.running:
+            self._flush(c)
             if done:
                 done()
             return
@@ -388,6 +393,7 @@ class Runtime:
         self.ctx.after(STOP_TIME * (0.9 + 0.2 * self.ctx.rng.random()), gone)
 
     def kill(self, c: Container, code: int = 137) -> None:
+        self._flush(c)
         self._exited(c, code)
 
     def remove(self, c: Container) -> None:
