@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from prompt_toolkit.utils import get_cwidth
 
+from . import taskstate
 from .i18n import t
 from .raft import Config
 from .raftnode import Packet
@@ -265,16 +266,7 @@ def draw_raft(p: RaftPicture, width: int = 80) -> str:
 
 COLUMN = 16  # columns of the terminal per node (a box of 15 and a space)
 BOXES = 8  # tasks drawn per node; the rest are counted
-SHOWN_STATES = (
-    "new",
-    "pending",
-    "assigned",
-    "accepted",
-    "preparing",
-    "ready",
-    "starting",
-    "running",
-)
+SHOWN_STATES = taskstate.ORDER[: taskstate.ORDER.index("running") + 1]  # up to running
 # 256-colour codes that read on dark and light terminals alike, one per service in turn
 PALETTE = (33, 208, 35, 170, 178, 39, 160, 71, 135, 130)
 
