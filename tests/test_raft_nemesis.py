@@ -2,13 +2,14 @@
 Raft's guarantees are checked all along.
 
 Rules crash and restart hosts, partition and heal the network, lose, duplicate and delay
-messages, propose commands, let time pass, add and remove members and hand leadership
-over. Checked after every simulator event: at most one leader per term; no member's
-commit index ever goes back; a leader commits only what a majority of its configuration
-holds; no two members apply different entries at one index. Checked after every rule:
-log matching, leader append-only, leader completeness. And liveness: once a majority is
-connected and stable for a few election timeouts, there is a leader and a new proposal
-commits.
+messages, propose commands, let time pass, add and remove members, bring removed
+members back under new ids (as swarm rejoins them) and hand leadership over. Checked
+after every simulator event: at most one leader per term; no member's commit index ever
+goes back; a leader commits only what a majority of its configuration holds; no two
+members apply different entries at one index. Checked after every rule: log matching,
+leader append-only, leader completeness. And liveness, after every heal: once a majority
+is connected and stable for a few election timeouts, there is a leader and a new
+proposal commits.
 
 One rule is an administrator's: with no leader left, `--force-new-cluster` on one
 member, the others down. That starts a new lineage; what the others held beyond the
@@ -29,7 +30,7 @@ from random import Random
 from typing import Any
 
 import hypothesis.strategies as st
-from hypothesis import HealthCheck, note, settings
+from hypothesis import HealthCheck, event, note, settings
 from hypothesis.stateful import (
     RuleBasedStateMachine,
     initialize,
@@ -92,6 +93,7 @@ class RaftNemesis(RuleBasedStateMachine):
         self.config = Config(frozenset(first), tuple((h, self.address[h]) for h in first))
         self.spares = list(self.hosts[size:])
         self.values = 0
+        self.rejoins = 0
         # What has been seen, for the checks.
         self.leader_of_term: dict[int, str] = {}
         self.leader_log: dict[tuple[str, int], list[int]] = {}  # (id, term) -> its log terms
@@ -109,12 +111,14 @@ class RaftNemesis(RuleBasedStateMachine):
     def _add_host(self, host: str, bootstrap: Config | None) -> None:
         member = host if bootstrap is not None else f"{host}.joined"
         self.member_id[host] = member
+        self.driver.add_host(host, self.address[host], self._factory(member, bootstrap))
 
+    def _factory(self, member: str, bootstrap: Config | None):
         def make(ctx):
             log = WatchedLog(lambda e: self._check_apply(member, e))
             return RaftProcess(ctx, member_id=member, bootstrap=bootstrap, log=log)
 
-        self.driver.add_host(host, self.address[host], make)
+        return make
 
     def _up(self) -> list[str]:
         return [h for h in self.member_id if self.driver.hosts[h].up]
@@ -341,7 +345,8 @@ class RaftNemesis(RuleBasedStateMachine):
 
     @rule()
     def heal(self) -> None:
-        self.driver.heal()
+        """Heal everything; then the cluster must be live again."""
+        self.stabilize_and_commit()
 
     @rule(
         loss=st.sampled_from([0.0, 0.0, 0.1, 0.3]),
@@ -397,6 +402,40 @@ class RaftNemesis(RuleBasedStateMachine):
         except (ProposalRefused, ConfigChangeRefused):
             pass
         self._advance(0.01)
+
+    @precondition(lambda self: bool(self._removed_hosts()))
+    @rule(data=st.data())
+    def rejoin_removed(self, data) -> None:
+        """A removed member comes back as swarm brings it back: `swarm leave --force`
+        wipes its Raft state, and it joins again under a new Raft id (swarm never takes
+        a removed id back)."""
+        leaders = self._leaders()
+        if not leaders:
+            return
+        host = data.draw(st.sampled_from(self._removed_hosts()), label="rejoin")
+        self.driver.crash(host)
+        self.driver.hosts[host].disk.wipe()
+        self.stale.discard(self.member_id[host])
+        self.rejoins += 1
+        member = f"{host}.r{self.rejoins}"
+        self.member_id[host] = member
+        self.driver.hosts[host].factory = self._factory(member, bootstrap=None)
+        self.driver.start_host(host)
+        try:
+            self.driver.call(leaders[0], lambda p: p.node.add_voter(member, self.address[host]))
+            event("a removed member rejoined")  # counted by --hypothesis-show-statistics
+        except (ProposalRefused, ConfigChangeRefused):
+            pass
+        self._advance(0.01)
+
+    def _removed_hosts(self) -> list[str]:
+        """Hosts whose member the current cluster has removed (by a removal, a demotion
+        or a forced new cluster)."""
+        leaders = self._leaders()
+        if not leaders:
+            return []
+        removed = self._raft(leaders[0]).config.removed
+        return sorted(h for h, m in self.member_id.items() if m in removed or m in self.stale)
 
     @rule(data=st.data())
     def transfer_leadership(self, data) -> None:
