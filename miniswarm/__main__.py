@@ -7,7 +7,7 @@ import argparse
 import sys
 from typing import Any
 
-from . import __version__
+from . import __version__, shlang
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,13 +73,23 @@ def run_main(argv: list[str]) -> int:
     failed = False
     for path in args.files:
         try:
-            with open(path, encoding="utf-8") as f:
-                text = f.read()
+            with open(path, "rb") as f:
+                raw = f.read()
         except OSError as exc:
             print(f"miniswarm run: {exc}", file=sys.stderr)
             return 2
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            # Played all the same, a bad byte shown as a terminal shows it.
+            line = raw[: exc.start].count(b"\n") + 1
+            print(
+                f"{path}: line {line} is not UTF-8; its bad bytes are shown as \ufffd",
+                file=sys.stderr,
+            )
+            text = raw.decode("utf-8", errors="replace")
         outcome = play(text, seed=args.seed, check=args.check)
-        sys.stdout.write(outcome.text)
+        sys.stdout.write(shlang.shown(outcome.text))
         if args.check:
             for diff in outcome.differences:
                 print(diff, file=sys.stderr)

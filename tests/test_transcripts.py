@@ -389,3 +389,18 @@ def test_a_command_that_waits_forever_is_stopped_and_counted_as_a_difference():
         "docker service create --name ghost nginx:9.99"
     ]
     assert outcome.checked == 2  # and the player went on
+
+
+def test_a_transcript_file_that_is_not_utf8_is_played_with_its_bad_bytes_shown_as_such(
+    tmp_path, capsys
+):
+    """A file saved in another encoding is still played: a byte that is not UTF-8 is shown
+    as U+FFFD, as a terminal shows it, and the player says where it found one."""
+    from miniswarm.__main__ import run_main
+
+    path = tmp_path / "latin1.txt"
+    path.write_bytes(b"$ manager1: echo caf\xe9\n$ manager1: echo ok\n")
+    assert run_main([str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert "caf\ufffd" in out and "\nok\n" in out
+    assert f"{path}: line 1 is not UTF-8" in err
