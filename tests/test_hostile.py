@@ -1,7 +1,7 @@
 """Hostile values on a live swarm (issue 14's findings): each gets docker's answer, or a
 clear refusal, never a Python error, and changes nothing. And a fuzzer that throws
 hostile values into real command lines: the shell answers, the lab lives on.
-`MINISWARM_HOSTILE_EXAMPLES=N` runs more examples."""
+`MINISWARM_HOSTILE_EXAMPLES=N` runs more examples, `MINISWARM_HOSTILE_EXPLORE=1` new ones."""
 
 from __future__ import annotations
 
@@ -121,7 +121,9 @@ TEMPLATES = st.sampled_from([
 @settings(
     max_examples=int(os.environ.get("MINISWARM_HOSTILE_EXAMPLES", "30")),
     deadline=None,
-    derandomize=True,  # the same examples every run; MINISWARM_HOSTILE_EXAMPLES for more
+    # The same examples every run; MINISWARM_HOSTILE_EXAMPLES for more of them,
+    # MINISWARM_HOSTILE_EXPLORE=1 for new ones.
+    derandomize=not os.environ.get("MINISWARM_HOSTILE_EXPLORE"),
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(lines=st.lists(st.tuples(TEMPLATES, HOSTILE), min_size=1, max_size=4))
