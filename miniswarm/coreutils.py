@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from . import grep as greplib
 from . import sed as sedlib
+from . import shlang
 from .getopt import UsageError, getopt
 from .shell import IO, Shell, builtin, line_filter
 
@@ -51,6 +52,9 @@ class LineFilter:
         self.partial = ""
         self.failed = False
         self.done = False  # it reads no more: a pipe into it is broken
+        # What ends the line being handled: "" for a last line without its newline, which
+        # cat, tee and head hand on as it was (grep, sort, cut … end it).
+        self.eol = "\n"
 
     def feed(self, text: str) -> None:
         if self.files:
@@ -68,13 +72,18 @@ class LineFilter:
                 text, failed = _read_files(self.sh, self.prog, [name], self.io)
                 self.failed |= failed
                 if not failed:
-                    for line in _split(text):
+                    lines = _split(text)
+                    for k, line in enumerate(lines, 1):
+                        self.eol = "" if k == len(lines) and not text.endswith("\n") else "\n"
                         self.line(line)
+                    self.eol = "\n"
                 self.end(name)
         else:
             self.begin("-")
             if self.partial:
+                self.eol = ""
                 self.line(self.partial)
+                self.eol = "\n"
                 self.partial = ""
             self.end("-")
         return self.finish()
@@ -118,7 +127,7 @@ def _cat(sh: Shell, args: list[str], io: IO) -> LineFilter | int:
             if "n" in flags or ("b" in flags and text):
                 self.number += 1
                 text = f"{self.number:6d}\t{text}"
-            self.io.out(text + ("$" if "E" in flags else "") + "\n")
+            self.io.out(text + ("$" if "E" in flags and self.eol else "") + self.eol)
 
     return Cat(sh, io, [f for f in files if f != "-"] if files != ["-"] else [])
 
@@ -139,8 +148,8 @@ def _tee(sh: Shell, args: list[str], io: IO) -> LineFilter | int:
 
         def line(self, text: str) -> None:
             for name in files:
-                sh.files[name] += text + "\n"
-            self.io.out(text + "\n")
+                sh.files[name] += text + self.eol
+            self.io.out(text + self.eol)
 
     return Tee(sh, io, [])
 
@@ -215,7 +224,7 @@ def _head(sh: Shell, args: list[str], io: IO) -> LineFilter | int:
             if self.seen >= count:
                 return
             self.seen += 1
-            self.io.out(text + "\n")
+            self.io.out(text + self.eol)
             # head has what it wants: whoever writes into its pipe next gets SIGPIPE
             self.done = self.seen >= count and not self.files
 
@@ -248,7 +257,8 @@ def _tail(sh: Shell, args: list[str], io: IO) -> int:
             continue
         lines = _split(text)
         chosen = lines[max(count - 1, 0) :] if from_start else (lines[-count:] if count else [])
-        io.out("".join(x + "\n" for x in chosen))
+        shown = "".join(x + "\n" for x in chosen)
+        io.out(shown[:-1] if shown and not text.endswith("\n") else shown)
     if follow and files:
         sh.job.sleep(10 * 365 * 86400.0)  # the host's files never grow: until Ctrl-C
     return status
@@ -270,7 +280,7 @@ def _wc(sh: Shell, args: list[str], io: IO) -> int:
         return {
             "l": text.count("\n"),
             "w": len(text.split()),
-            "c": len(text.encode()),
+            "c": len(shlang.to_bytes(text)),
             "m": len(text),
             "L": max((len(x) for x in text.split("\n")), default=0),
         }
@@ -503,11 +513,9 @@ _TR_CLASSES = {
 
 def _tr_set(text: str) -> str:
     """tr's SET: escapes, ranges (a-z) and the common classes ([:upper:])."""
-    from .shell import _escapes
-
     for name, chars in _TR_CLASSES.items():
         text = text.replace(name, chars)
-    text = _escapes(text)
+    text, _ = shlang.backslash_escapes(text, echo=False)
     out: list[str] = []
     i = 0
     while i < len(text):

@@ -324,7 +324,7 @@ def run_lines(session: Session, lines: Iterable[str], out: Any) -> int:
     status = 0
 
     def write(text: str) -> None:
-        out.write(text)
+        out.write(shlang.shown(text))
         out.flush()
 
     for raw in lines:
@@ -562,7 +562,7 @@ class Repl:
 
 
 def _stdout_write(text: str) -> None:
-    sys.stdout.write(text)
+    sys.stdout.write(shlang.shown(text))
     sys.stdout.flush()
 
 

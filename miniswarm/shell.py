@@ -535,18 +535,6 @@ NOT_HERE = {
 # -- the shell's own builtins -------------------------------------------------------------------
 
 
-def _escapes(s: str) -> str:
-    return (
-        s.replace("\\\\", "\x00")
-        .replace("\\n", "\n")
-        .replace("\\t", "\t")
-        .replace("\\r", "\r")
-        .replace("\\a", "\a")
-        .replace("\\e", "\x1b")
-        .replace("\x00", "\\")
-    )
-
-
 @builtin("echo")
 def _echo(sh: Shell, args: list[str], io: IO) -> int:
     newline, interpret = True, False
@@ -556,45 +544,22 @@ def _echo(sh: Shell, args: list[str], io: IO) -> int:
         interpret = interpret or "e" in flag
     text = " ".join(args)
     if interpret:
-        text = _escapes(text)
+        text, stop = shlang.backslash_escapes(text, echo=True)
+        newline = newline and not stop
     io.out(text + ("\n" if newline else ""))
     return 0
 
 
 @builtin("printf")
 def _printf(sh: Shell, args: list[str], io: IO) -> int:
-    import re
-
     if not args:
         io.err("-bash: printf: usage: printf [-v var] format [arguments]\n")
         return 2
-    fmt, values = _escapes(args[0]), list(args[1:])
-    out = []
-    while True:
-        used = 0
-
-        def sub(m: re.Match, values: list[str] = values) -> str:
-            nonlocal used
-            spec = m.group(0)
-            if spec == "%%":
-                return "%"
-            v = values[used] if used < len(values) else ""
-            used += 1
-            if spec[-1] == "b":
-                return _escapes(v)
-            if spec[-1] in "di":
-                try:
-                    return (spec[:-1] + "d") % int(v or 0)
-                except ValueError:
-                    return "0"
-            return (spec[:-1] + "s") % v
-
-        out.append(re.sub(r"%[-0-9.]*[sdibq%]", sub, fmt))
-        values = values[used:]
-        if not values or used == 0:
-            break
-    io.out("".join(out))
-    return 0
+    text, errors = shlang.printf(args[0], args[1:])
+    io.out(text)
+    for error in errors:
+        io.err(f"-bash: printf: {error}\n")
+    return 1 if errors else 0
 
 
 @builtin("true", ":")

@@ -761,6 +761,150 @@ def _strip_newlines(text: str) -> str:
     return text.rstrip("\n")
 
 
+# -- bytes and backslash escapes --------------------------------------------------------------
+
+# The shells' text streams are str. A byte that is not UTF-8 (printf '\xff') travels in
+# them as Python's surrogate escape, so that it reaches a file, a secret or `wc -c` as
+# the byte it was.
+
+
+def to_bytes(text: str) -> bytes:
+    return text.encode("utf-8", "surrogateescape")
+
+
+def from_bytes(data: bytes) -> str:
+    return data.decode("utf-8", "surrogateescape")
+
+
+def shown(text: str) -> str:
+    """Text as a terminal shows it: a byte that is not UTF-8 becomes U+FFFD."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+_SIMPLE_ESCAPES = {
+    "a": "\a", "b": "\b", "e": "\x1b", "E": "\x1b", "f": "\f",
+    "n": "\n", "r": "\r", "t": "\t", "v": "\v", "\\": "\\",
+}  # fmt: skip
+_ESCAPE = re.compile(
+    r"\\(?:([abeEfnrtv\\])|([0-7]{1,4})|x([0-9a-fA-F]{1,2})|u([0-9a-fA-F]{1,4})"
+    r"|U([0-9a-fA-F]{1,8})|(c)|([\"'?]))"
+)
+
+
+def backslash_escapes(text: str, *, echo: bool) -> tuple[str, bool]:
+    """bash's backslash escapes, as `echo -e` and printf's %b take them (echo=True) or as
+    printf's format does. An octal byte is \\NNN, and \\0NNN for echo; \\" \\' \\? are
+    quotes only in a format, where \\c is kept as typed. Returns the text and whether \\c
+    asked to stop printing there."""
+    out: list[str] = []
+    pos = 0
+    for m in _ESCAPE.finditer(text):
+        simple, octal, hexa, u4, u8, stop, quote = m.groups()
+        out.append(text[pos : m.start()])
+        pos = m.end()
+        if simple is not None:
+            out.append(_SIMPLE_ESCAPES[simple])
+        elif octal is not None:
+            n = 4 if echo and octal[0] == "0" else 3
+            out.append(_byte(int(octal[:n], 8) & 0xFF) + octal[n:])
+        elif hexa is not None:
+            out.append(_byte(int(hexa, 16)))
+        elif u4 is not None or u8 is not None:
+            code = int(u4 or u8, 16)
+            out.append(chr(code) if code < 0x110000 and not 0xD800 <= code < 0xE000 else "?")
+        elif stop is not None and echo:
+            return "".join(out), True
+        else:
+            out.append(quote if quote is not None and not echo else m.group(0))
+    out.append(text[pos:])
+    return "".join(out), False
+
+
+MAX_WIDTH = 1 << 16
+_CONVERSION = re.compile(r"%([-+ #0]*)(\*|\d*)(?:\.(\*|\d*))?([diouxXcsbqfFeEgG%])?")
+
+
+def printf(fmt: str, values: list[str]) -> tuple[str, list[str]]:
+    """bash's printf: the format is used again while values are left. Returns the text
+    and the errors (`abc: invalid number`) printf reports after printing."""
+    out: list[str] = []
+    errors: list[str] = []
+    fmt, _ = backslash_escapes(fmt, echo=False)
+    taken = 0  # of the values, over all the rounds
+
+    def take() -> str:
+        nonlocal taken
+        taken += 1
+        return values[taken - 1] if taken <= len(values) else ""
+
+    while True:
+        start = taken
+
+        def number(text: str, kind: type) -> int | float:
+            try:
+                if text[:1] in ("'", '"'):
+                    return ord(text[1]) if len(text) > 1 else 0  # 'A → the character's code
+                return kind(int(text, 0)) if kind is int else float(text or 0)
+            except (ValueError, OverflowError):
+                errors.append(f"{text}: invalid number")
+                return kind(0)
+
+        pos = 0
+        for m in _CONVERSION.finditer(fmt):
+            out.append(fmt[pos : m.start()])
+            pos = m.end()
+            flags, width, precision, conv = m.groups()
+            if conv is None:
+                out.append(m.group(0))  # a lone % is printed as typed
+                continue
+            if conv == "%":
+                out.append("%")
+                continue
+            if width == "*":
+                width = str(int(number(take(), int)))
+            if precision == "*":
+                precision = str(int(number(take(), int)))
+            # The lab's bound: a width of 10^9 would print a gigabyte of spaces.
+            width = str(min(int(width), MAX_WIDTH)) if width else width
+            if precision:
+                precision = str(min(int(precision), MAX_WIDTH))
+            spec = "%" + flags + width + ("." + precision if precision is not None else "")
+            value = take()
+            if conv == "b":
+                text, stop = backslash_escapes(value, echo=True)
+                out.append((spec + "s") % text)
+                if stop:
+                    return "".join(out), errors
+            elif conv == "q":
+                out.append((spec + "s") % _shell_quote(value))
+            elif conv == "s":
+                out.append((spec + "s") % value)
+            elif conv == "c":
+                out.append((spec + "s") % value[:1])
+            elif conv in "diouxX":
+                n = int(number(value, int)) if value else 0
+                if conv == "u" and n < 0:
+                    n += 1 << 64
+                out.append((spec + {"i": "d", "u": "d"}.get(conv, conv)) % n)
+            else:
+                out.append((spec + conv) % float(number(value, float) if value else 0))
+        out.append(fmt[pos:])
+        if taken >= len(values) or taken == start:
+            return "".join(out), errors
+
+
+def _shell_quote(value: str) -> str:
+    if value and re.fullmatch(r"[\w@%+=:,./-]+", value):
+        return value
+    if not value:
+        return "''"
+    return re.sub(r"([^\w@%+=:,./-])", r"\\\1", value)
+
+
+def _byte(value: int) -> str:
+    return chr(value) if value < 0x80 else chr(0xDC00 + value)
+
+
 # -- test, [ ---------------------------------------------------------------------------------
 
 _INT_OPS: dict[str, Callable[[int, int], bool]] = {

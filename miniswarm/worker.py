@@ -14,7 +14,7 @@ import base64
 import posixpath
 from typing import TYPE_CHECKING, Any
 
-from . import taskstate
+from . import shlang, taskstate
 from .gocompat import rfc3339nano
 from .names import task_name
 from .runtime import images
@@ -298,7 +298,7 @@ class Worker:
                 path = posixpath.normpath("/" + target.lstrip("/"))
                 if kind == "secret" and not path.startswith("/run/secrets/"):
                     path = "/run/secrets/" + posixpath.basename(path)  # kept in its place
-                files[path] = base64.b64decode(self.files[kind][obj_id]).decode(errors="replace")
+                files[path] = shlang.from_bytes(base64.b64decode(self.files[kind][obj_id]))
                 meta[path] = (ref["File"].get("Mode", 0o444), ref["File"].get("UID", "0"),
                               ref["File"].get("GID", "0"), now)  # fmt: skip
         # moby mounts parents before children: by depth, then in order

@@ -4,6 +4,8 @@ quotes as sh reads them, redirections into files on the simulated host, here-str
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from miniswarm.lab import Lab
@@ -45,6 +47,37 @@ def test_quotes_and_escapes_as_sh_reads_them():
     assert sh(lab, "echo \"a  b\" 'c  $d' e\\ f", "h") == ("a  b c  $d e f\n", "", 0)
     assert sh(lab, "printf '%s-%s\\n' 1 2 3 4", "h") == ("1-2\n3-4\n", "", 0)
     assert sh(lab, "echo -n x; echo y", "h") == ("xy\n", "", 0)
+
+
+def test_printf_and_echo_e_take_bashs_escapes_and_conversions():
+    lab = Lab([("h", "10.0.0.1")])
+    assert sh(lab, r"printf '%5.2f|%x|%o|%c|%q\n' 3.14159 255 8 hello 'a b'", "h") == (
+        " 3.14|ff|10|h|a\\ b\n",
+        "",
+        0,
+    )
+    assert sh(lab, r"printf '\x41\101\u00e9%%\n'", "h") == ("AAé%\n", "", 0)
+    assert sh(lab, r"echo -e 'a\tb\0101\c'; echo", "h") == ("a\tbA\n", "", 0)
+    assert sh(lab, "printf '%d\n' abc", "h") == ("0\n", "-bash: printf: abc: invalid number\n", 1)
+
+
+def test_a_byte_that_is_not_utf8_goes_through_pipes_files_and_secrets_as_that_byte():
+    lab = Lab([("h", "10.0.0.1")])
+    lab.form_swarm(["h"], [])
+    assert sh(lab, r"printf '\xff' | wc -c", "h") == ("1\n", "", 0)
+    assert sh(lab, r"printf '\xff\xfe' > bin; cat bin | wc -c", "h") == ("2\n", "", 0)
+    out, _, status = sh(lab, r"printf '\xff' | docker secret create s -", "h")
+    assert status == 0
+    store = lab.kernel.host("h").process.manager.store
+    (secret,) = [s for s in store.all("secrets") if s["Spec"]["Name"] == "s"]
+    assert base64.b64decode(secret["Spec"]["Data"]) == b"\xff"
+
+
+def test_the_last_line_without_a_newline_stays_without_one_through_cat_tee_and_head():
+    lab = Lab([("h", "10.0.0.1")])
+    assert sh(lab, "printf 'a\\nb' | cat | wc -c", "h") == ("3\n", "", 0)
+    assert sh(lab, "printf 'pw' | tee f | head -n 5 | wc -c; wc -c f", "h") == ("2\n2 f\n", "", 0)
+    assert sh(lab, "printf 'pw' > g; cat g g", "h") == ("pwpw", "", 0)
 
 
 def test_files_on_the_host_outlive_the_command_line():

@@ -457,6 +457,14 @@ def _echo(proc: Proc, args: list[str]) -> Program:
     return 0
 
 
+def _print(text: str) -> Program:
+    """Text a command printed, as the lines a container's output is made of."""
+    if text:
+        for line in text.removesuffix("\n").split("\n"):
+            yield ("out", line)
+    return 0
+
+
 def _printf(proc: Proc, args: list[str]) -> Program:
     if not args:
         return 1

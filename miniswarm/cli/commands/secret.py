@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import functools
 
+from ... import shlang
 from ...daemon import DaemonError
 from ...gocompat import human_duration, parse_rfc3339, time_string
 from ..format import pretty
@@ -109,7 +110,7 @@ def _create(kind: str, inv: Invocation, ctx: Context) -> int:
     data = b""
     if source == "-":
         text = ctx.stdin if ctx.stdin is not None else typed_lines(ctx)
-        data = text.encode()
+        data = shlang.to_bytes(text)
         if not data:
             raise CommandError("error reading from STDIN: data is empty")
     elif source is not None:
@@ -118,7 +119,7 @@ def _create(kind: str, inv: Invocation, ctx: Context) -> int:
             raise CommandError(
                 f"error reading from {source}: open {source}: no such file or directory"
             )
-        data = files[source].encode()
+        data = shlang.to_bytes(files[source])
     spec = {
         "Name": name,
         "Labels": _labels(inv.values("label")),
