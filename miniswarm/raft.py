@@ -677,7 +677,14 @@ class Raft:
             return
         if self.removed:
             return
-        if m.src in self.config.removed and self.id in self.config.voters:
+        # Only a removal that has committed, and that no later change has undone, is
+        # final: an uncommitted one may yet be overwritten, and the member it names may
+        # still be needed to elect a leader.
+        if (
+            m.src in self.config_at(self.commit).removed
+            and m.src not in self.config.voters
+            and self.id in self.config.voters
+        ):
             self._send(Removed(src=self.id, dst=m.src, term=self.term))
             return
         if isinstance(m, PreVoteRequest):

@@ -24,6 +24,7 @@ from miniswarm.raft import (
     NotLeader,
     Raft,
     RaftStorage,
+    Removed,
     VoteRequest,
     VoteResponse,
 )
@@ -560,6 +561,21 @@ def test_a_cluster_reshaped_while_a_member_was_cut_off_always_elects_a_leader_ag
     assert len(leaders) == 1, {
         i: (c[i].state, c[i].term, sorted(c[i].config.voters)) for i in c.nodes
     }
+
+
+def test_a_member_is_told_it_was_removed_only_once_its_removal_is_committed():
+    """Found by the nemesis: a cut-off leader appended a change removing b that never
+    committed; a member acting on it told b it was removed, and b, still needed by the
+    configuration that did commit, never campaigned again — the cluster stayed leaderless.
+    swarmkit answers "member removed" from the membership it has applied."""
+    c = Cores(["a", "b", "c"])
+    c.elect("a")
+    cut = {"c"}
+    c["a"].remove_voter("b")  # needs c's ack under {a, c}: it cannot commit
+    c.deliver(lambda m: None if m.src in cut or m.dst in cut else m)
+    assert c["a"].config.voters == {"a", "c"} and c["a"].commit < c["a"].last_index
+    c["a"].step(VoteRequest(src="b", dst="a", term=c["a"].term + 1, last_index=9, last_term=9))
+    assert not [m for m in c["a"].ready().messages if isinstance(m, Removed)]
 
 
 def test_a_vote_request_of_an_old_term_is_answered_with_the_current_term():
