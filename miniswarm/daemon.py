@@ -218,6 +218,13 @@ class Daemon(Process):
             return "locked"
         return "active" if self.was_ready else "pending"
 
+    def swarm_header(self) -> str:
+        """/_ping's Swarm header: inactive, pending, error, locked, or active/ROLE."""
+        status = self.status
+        if status == "active":
+            return f"active/{'manager' if self.manager is not None else 'worker'}"
+        return status
+
     def node_description(self) -> dict:
         return engine.node_description(self.ctx.name)
 
@@ -804,13 +811,49 @@ class Daemon(Process):
     def api_tasks(self, filters: dict | None = None) -> Future:
         return self._cluster_call("task.list", {"filters": filters or {}})
 
+    def api_task(self, ref: str) -> Future:
+        """GET /tasks/{ref}: by full ID, else by full name (web.1.<ID>), else by unique ID
+        prefix (moby's getTask)."""
+        from .names import task_name
+
+        out: Future = Future()
+        by_id: list[dict] = []
+
+        def named(f: Future) -> None:
+            exc = f.exception()
+            if exc is not None:
+                out.set_exception(exc)
+                return
+            found = [t for t in f.result() if task_name(t) == ref] or by_id
+            if not found or not ref:
+                out.set_exception(DaemonError(f"task {ref} not found", 404))
+            elif len(found) > 1:
+                out.set_exception(
+                    DaemonError(f"task {ref} is ambiguous ({len(found)} matches found)", 400)
+                )
+            else:
+                out.set_result(found[0])
+
+        def prefixed(f: Future) -> None:
+            exc = f.exception()
+            if exc is not None:
+                out.set_exception(exc)
+                return
+            by_id.extend(f.result())
+            exact = [t for t in by_id if t["ID"] == ref]
+            if exact:
+                out.set_result(exact[0])
+            else:
+                self.api_tasks({"name": [ref]}).add_done_callback(named)
+
+        self.api_tasks({"id": [ref]}).add_done_callback(prefixed)
+        return out
+
     # -- services ----------------------------------------------------------------------------------
 
-    def api_service_create(self, spec: dict, query_registry: bool = True) -> Future:
+    def api_service_create(self, spec: dict) -> Future:
         spec = _resolve_image(spec)
-        fut = self._cluster_call("service.create", {"spec": spec})
-        asked = query_registry and not self.runtime.standins
-        return _with_warnings(fut, _registry_warnings(spec) if asked else [])
+        return _with_warnings(self._cluster_call("service.create", {"spec": spec}), [])
 
     def api_service(self, ref: str, insert_defaults: bool = True) -> Future:
         return self._cluster_call(
@@ -821,20 +864,40 @@ class Daemon(Process):
         return self._cluster_call("service.list", {"filters": filters or {}, "status": status})
 
     def api_service_update(
-        self,
-        service_id: str,
-        version: int,
-        spec: dict | None,
-        rollback: str | None = None,
-        query_registry: bool = False,
+        self, service_id: str, version: int, spec: dict | None, rollback: str | None = None
     ) -> Future:
         body: dict[str, Any] = {"id": service_id, "version": version, "rollback": rollback}
-        warnings: list[str] = []
         if spec is not None:
-            spec = body["spec"] = _resolve_image(spec)
-            if query_registry and not self.runtime.standins:
-                warnings = _registry_warnings(spec)
-        return _with_warnings(self._cluster_call("service.update", body), warnings)
+            body["spec"] = _resolve_image(spec)
+        return _with_warnings(self._cluster_call("service.update", body), [])
+
+    def api_distribution(self, name: str) -> dict:
+        """GET /distribution/{name}/json: what the registry says of an image — here, the
+        Hub as the lab knows it; with the stand-in images, no registry at all, as on the
+        machine that recorded the reference."""
+        from .runtime import images
+
+        if self.runtime.standins:
+            raise DaemonError(
+                'Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io: '
+                "no such host",
+                500,
+            )
+        if images.find(name) is None:
+            raise DaemonError(
+                "errors:\ndenied: requested access to the resource is denied\n"
+                "unauthorized: authentication required\n",
+                401,
+            )
+        digest = "sha256:" + hashlib_sha256("registry/" + images.normalise(name.split("@")[0]))
+        return {
+            "Descriptor": {
+                "mediaType": "application/vnd.oci.image.index.v1+json",
+                "digest": digest,
+                "size": 10229,
+            },
+            "Platforms": [],
+        }
 
     def api_service_remove(self, ref: str) -> Future:
         return self._cluster_call("service.remove", {"ref": ref})
@@ -1112,6 +1175,35 @@ class Daemon(Process):
         except ExecNotFound as exc:
             raise DaemonError(str(exc), 400) from None
 
+    def api_exec_check(self, exec_id: str) -> None:
+        """Before an exec is started: it exists and its container runs."""
+        e = self._exec(exec_id)
+        if not e.container.running:
+            raise DaemonError(f"container {e.container.id} is not running", 409)
+
+    def api_exec_inspect(self, exec_id: str) -> dict:
+        """GET /exec/{id}/json."""
+        e = self._exec(exec_id)
+        running = e._gen is not None and e.exit_code is None
+        return {
+            "ID": e.id,
+            "Running": running,
+            "ExitCode": e.exit_code,
+            "ProcessConfig": {
+                "tty": e.tty,
+                "entrypoint": e.argv[0] if e.argv else "",
+                "arguments": e.argv[1:],
+                "privileged": False,
+            },
+            "OpenStdin": e.interactive,
+            "OpenStderr": True,
+            "OpenStdout": True,
+            "CanRemove": False,
+            "ContainerID": e.container.id,
+            "DetachKeys": "",
+            "Pid": 0,
+        }
+
     def api_exec_poll(self, exec_id: str, offset: int) -> dict:
         """What the process printed since `offset`, the line it waits for, its exit code."""
         e = self._exec(exec_id)
@@ -1152,10 +1244,6 @@ class Daemon(Process):
             self.runtime.kill(c)
         self.runtime.remove(c)
         return c.id
-
-    def api_http_get(self, address: str, port: int, path: str, timeout: float) -> Future:
-        """An HTTP GET from this host (curl): (status, body)."""
-        return self.mesh.get(address, port, path, timeout)
 
     # -- system -----------------------------------------------------------------------------------
 
@@ -1239,22 +1327,6 @@ def _resolve_image(spec: dict) -> dict:
     if cs and cs.get("Image"):
         cs["Image"] = images.normalise(cs["Image"])
     return spec
-
-
-def _registry_warnings(spec: dict) -> list[str]:
-    """What moby tells when it cannot pin the image to a digest: the Hub has no such
-    repository or tag (daemon/cluster/services.go's digestWarning)."""
-    from .runtime import images
-
-    image = ((spec.get("TaskTemplate") or {}).get("ContainerSpec") or {}).get("Image", "")
-    if not image or images.find(image) is not None:
-        return []
-    return [
-        f"image {image} could not be accessed on a registry to record\n"
-        f"its digest. Each node will access {image} independently,\n"
-        "possibly leading to different nodes running different\n"
-        "versions of the image.\n"
-    ]
 
 
 def _with_warnings(fut: Future, warnings: list[str]) -> Future:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from labshell import HOSTS, ok, sh, swarm_lab
@@ -36,9 +37,11 @@ def test_inspect_finds_nodes_tasks_secrets_and_containers_by_name_or_id(lab):
     assert ok(lab, "docker inspect --format '{{.Spec.Name}}' pw") == "pw\n"
     host = next(h for h in HOSTS if ok(lab, "docker ps -q", h).strip())
     cid = ok(lab, "docker ps -q", host).split()[0]
-    assert ok(
+    # The CLI pinned the image to the digest the registry gave (client/service_create.go).
+    status, image = ok(
         lab, f"docker inspect -f '{{{{.State.Status}}}} {{{{.Config.Image}}}}' {cid}", host
-    ) == ("running nginx:latest\n")
+    ).split()
+    assert status == "running" and re.fullmatch(r"nginx:latest@sha256:[0-9a-f]{64}", image)
 
 
 def test_inspect_errors_are_dockers_and_what_was_found_still_prints(lab):

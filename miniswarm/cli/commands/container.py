@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from ... import shlang
 from ...daemon import DaemonError
+from ...engineapi.streams import STDOUT, read_frames
 from ...gocompat import human_duration, rfc3339nano
 from ...job import Interrupted
+from ..client import seg
 from ..parse import Invocation
 from . import CommandError, Context, Terminal, command, for_each
 from .node import format_rows, parse_filters
+from .tasks import strip_digest
 
 PS_HEADERS = {
     "ID": "CONTAINER ID",
@@ -39,7 +43,8 @@ class ContainerRow:
         return self.c["Id"][:12] if self.trunc else self.c["Id"]
 
     def Image(self) -> str:  # noqa: N802
-        return self.c["Image"]
+        # Truncated, a swarm task's pinned image shows without its digest.
+        return strip_digest(self.c["Image"]) if self.trunc else self.c["Image"]
 
     def Command(self) -> str:  # noqa: N802
         cmd = self.c["Command"]
@@ -143,12 +148,8 @@ def _matches(c: dict, filters: dict[str, list[str]]) -> bool:
 
 @command("docker ps", "docker container ls")
 def ps(inv: Invocation, ctx: Context) -> int:
-    containers = ctx.client.call("api_containers")
     filters = parse_filters(inv.values("filter"))
-    if not inv.get("all") and "status" not in filters:
-        containers = [c for c in containers if c["State"] == "running"]
-    containers = [c for c in containers if _matches(c, filters)]
-    containers.sort(key=lambda c: c["Created"], reverse=True)
+    containers = ctx.client.get("/containers/json", all=bool(inv.get("all")), filters=filters)
     if inv.get("quiet"):
         for c in containers:
             ctx.print(c["Id"][:12] if not inv.get("no-trunc") else c["Id"])
@@ -163,25 +164,28 @@ def ps(inv: Invocation, ctx: Context) -> int:
 def logs(inv: Invocation, ctx: Context) -> int:
     """A container's logs; with -f, the lines it goes on writing, until it stops (or
     Ctrl-C)."""
-    ref = inv.args[0]
-    state = ctx.client.call("api_container_logs", ref)
-    lines = state["Logs"]
-    tail = inv.get("tail", "all")
-    if tail != "all" and tail.lstrip("-").isdigit() and int(tail) >= 0:
-        lines = lines[len(lines) - int(tail) :] if int(tail) else []
+    query = {
+        "follow": bool(inv.get("follow")),
+        "stderr": True,
+        "stdout": True,
+        "tail": inv.get("tail", "all"),
+        "timestamps": bool(inv.get("timestamps")),
+    }
+    resp = ctx.client.request("GET", f"/containers/{seg(inv.args[0])}/logs", query)
 
-    def show(entries: list) -> None:
-        for when, stream, line in entries:
-            text = (rfc3339nano(when) + " " if inv.get("timestamps") else "") + line
-            (ctx.print if stream == "stdout" else ctx.eprint)(text)
+    def show(data: bytes) -> bytes:
+        frames, rest = read_frames(data)
+        for kind, payload in frames:
+            (ctx.write if kind == STDOUT else ctx.ewrite)(shlang.from_bytes(payload))
+        return rest
 
-    show(lines)
-    seen = len(state["Logs"])
-    while inv.get("follow") and state["Running"]:
+    pending = show(resp.body)
+    while resp.stream is not None:
         ctx.client.sleep(LOGS_POLL)
-        state = ctx.client.call("api_container_logs", ref)
-        show(state["Logs"][seen:])
-        seen = len(state["Logs"])
+        data, ended = ctx.client.on_host(lambda _d, s=resp.stream: s.poll())
+        pending = show(pending + data)
+        if ended:
+            break
     return 0
 
 
@@ -201,36 +205,51 @@ def exec_(inv: Invocation, ctx: Context) -> int:
     if tty and interactive and keyboard is None:
         raise CommandError("the input device is not a TTY")
     client = ctx.client
-    exec_id = client.call("api_exec_create", ref, argv, tty, keyboard is not None)
+    created = client.post(
+        f"/containers/{seg(ref)}/exec",
+        {
+            "AttachStdin": keyboard is not None,
+            "AttachStdout": True,
+            "AttachStderr": True,
+            "Tty": tty,
+            "Cmd": argv,
+        },
+    )
+    exec_id = created["Id"]
     if inv.get("detach"):
-        client.call("api_exec_start", exec_id, None)
+        client.post(f"/exec/{exec_id}/start", {"Detach": True, "Tty": tty})
         return 0
+    stream = client.request(
+        "POST",
+        f"/exec/{exec_id}/start",
+        body={"Detach": False, "Tty": tty},
+        headers={"Connection": "Upgrade", "Upgrade": "tcp"},
+    ).stream
     try:
-        client.call("api_exec_start", exec_id, ctx.stdin if interactive else None)
+        client.on_host(lambda _d: stream.start(ctx.stdin if interactive else None))
     except DaemonError as exc:
         if exc.message.startswith("OCI runtime exec failed"):
             ctx.eprint(exc.message)  # it comes on the stream, not as the API's error
             return 126
         raise
-    seen = 0
     while True:
-        state = client.call("api_exec_poll", exec_id, seen)
-        for stream, text in state["Output"]:
+        state = client.on_host(lambda _d: stream.poll())
+        for kind, text in state["Output"]:
             # with a terminal (-t) both streams reach it as one, as docker's do
-            (ctx.write if stream == "out" or tty else ctx.ewrite)(text)
-        seen += len(state["Output"])
+            (ctx.write if kind == "out" or tty else ctx.ewrite)(text)
         if state["ExitCode"] is not None:
             return state["ExitCode"]
         if state["Waiting"] is not None:
             prompt, secret = state["Waiting"]
-            client.call("api_exec_input", exec_id, _typed(ctx, keyboard, prompt, secret))
+            line = _typed(ctx, keyboard, prompt, secret)
+            client.on_host(lambda _d, line=line: stream.send(line))
             continue
         try:
             client.sleep(EXEC_POLL)
         except Interrupted:
             if not tty:
                 raise  # docker itself gets the SIGINT; the process goes on
-            client.call("api_exec_signal", exec_id)  # the container's terminal gets ^C
+            client.on_host(lambda _d: stream.signal())  # the container's terminal gets ^C
 
 
 def _typed(ctx: Context, keyboard: Terminal | None, prompt: str, secret: bool) -> str | None:
@@ -250,14 +269,16 @@ def _typed(ctx: Context, keyboard: Terminal | None, prompt: str, secret: bool) -
 @command("docker rm", "docker container rm")
 def rm(inv: Invocation, ctx: Context) -> int:
     force = bool(inv.get("force"))
-    return for_each(ctx, inv.args, lambda ref: ctx.client.call("api_container_remove", ref, force))
+    return for_each(
+        ctx, inv.args, lambda ref: ctx.client.delete(f"/containers/{seg(ref)}", force=force)
+    )
 
 
 @command("docker kill", "docker container kill")
 def kill(inv: Invocation, ctx: Context) -> int:
-    return for_each(ctx, inv.args, lambda ref: ctx.client.call("api_container_kill", ref))
+    return for_each(ctx, inv.args, lambda ref: ctx.client.post(f"/containers/{seg(ref)}/kill"))
 
 
 @command("docker stop", "docker container stop")
 def stop(inv: Invocation, ctx: Context) -> int:
-    return for_each(ctx, inv.args, lambda ref: ctx.client.call("api_container_stop", ref))
+    return for_each(ctx, inv.args, lambda ref: ctx.client.post(f"/containers/{seg(ref)}/stop"))

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ...daemon import DaemonError
+from ..client import seg
 from ..format import go_json, inspect_json
 from ..gotypes import OBJECT_TYPES, GoValue
 from ..parse import Invocation
@@ -87,47 +88,27 @@ def template(fmt: str) -> Template | None:
 
 
 def _task(ctx: Context, ref: str) -> dict:
-    tasks = ctx.client.call("api_tasks", {})
-    exact = [t for t in tasks if t["ID"] == ref]
-    if exact:
-        return exact[0]
-    named = [t for t in tasks if _task_name(t) == ref] or [
-        t for t in tasks if t["ID"].startswith(ref)
-    ]
-    if len(named) == 1:
-        return named[0]
-    if len(named) > 1:
-        raise DaemonError(f"task {ref} is ambiguous ({len(named)} matches found)", 400)
-    raise NotFound(f"Error response from daemon: task {ref} not found")
-
-
-def _task_name(task: dict) -> str:
-    from ...names import task_name
-
-    return task_name(task)
+    try:
+        return ctx.client.get(f"/tasks/{seg(ref)}")
+    except DaemonError as exc:
+        if exc.status == 404:
+            raise NotFound(f"Error response from daemon: {exc.message}") from None
+        raise
 
 
 def _fetchers(ctx: Context) -> dict[str, Callable[[str], Any]]:
     client = ctx.client
 
-    def daemon_call(method: str, *args: Any) -> Callable[[str], Any]:
+    def fetcher(path: str, **query: Any) -> Callable[[str], Any]:
         def fetch(ref: str) -> Any:
             try:
-                return client.call(method, *args, ref) if args else client.call(method, ref)
+                return client.get(path.format(seg(ref)), **query)
             except DaemonError as exc:
                 if exc.status == 404:
                     raise NotFound(f"Error response from daemon: {exc.message}") from None
                 raise
 
         return fetch
-
-    def service(ref: str) -> Any:
-        try:
-            return client.call("api_service", ref, True)
-        except DaemonError as exc:
-            if exc.status == 404:
-                raise NotFound(f"Error response from daemon: {exc.message}") from None
-            raise
 
     def nothing(kind: str) -> Callable[[str], Any]:
         def fetch(ref: str) -> Any:
@@ -137,16 +118,16 @@ def _fetchers(ctx: Context) -> dict[str, Callable[[str], Any]]:
         return fetch
 
     return {
-        "container": daemon_call("api_container_inspect"),
+        "container": fetcher("/containers/{}/json"),
         "image": nothing("image"),
-        "network": daemon_call("api_network_inspect"),
+        "network": fetcher("/networks/{}"),
         "volume": nothing("volume"),
-        "service": service,
+        "service": fetcher("/services/{}", insertDefaults=True),
         "task": lambda ref: _task(ctx, ref),
-        "node": daemon_call("api_node"),
+        "node": fetcher("/nodes/{}"),
         "plugin": nothing("plugin"),
-        "secret": daemon_call("api_secret_inspect", "secret"),
-        "config": daemon_call("api_secret_inspect", "config"),
+        "secret": fetcher("/secrets/{}"),
+        "config": fetcher("/configs/{}"),
     }
 
 
@@ -169,7 +150,7 @@ def inspect(inv: Invocation, ctx: Context) -> int:
         for kind in [wanted] if wanted else AUTODETECT:
             if not wanted and kind in SWARM_TYPES:
                 if manager is None:
-                    manager = bool(ctx.client.call("api_info")["Swarm"]["ControlAvailable"])
+                    manager = bool(ctx.client.get("/info")["Swarm"]["ControlAvailable"])
                 if not manager:
                     continue
             try:

@@ -11,6 +11,7 @@ import ipaddress
 
 from ...daemon import DaemonError
 from ...gocompat import parse_rfc3339, time_string
+from ..client import seg
 from ..format import natural_key
 from ..parse import Invocation
 from . import CommandError, Context, command
@@ -90,7 +91,7 @@ class Row:
 
 @command("docker network ls")
 def ls(inv: Invocation, ctx: Context) -> int:
-    nets = ctx.client.call("api_networks", parse_filters(inv.values("filter")))
+    nets = ctx.client.get("/networks", filters=parse_filters(inv.values("filter")))
     nets.sort(key=lambda n: natural_key(n["Name"]))
     rows = [Row(n, not inv.get("no-trunc")) for n in nets]
     if inv.get("quiet"):
@@ -108,7 +109,7 @@ def inspect(inv: Invocation, ctx: Context) -> int:
     found, errors = [], []
     for ref in inv.args:
         try:
-            found.append(ctx.client.call("api_network_inspect", ref))
+            found.append(ctx.client.get(f"/networks/{seg(ref)}"))
         except DaemonError as exc:
             errors.append(f"Error response from daemon: {exc.message}")
     errors += show(ctx, found, fmt, tmpl, "network")
@@ -154,7 +155,7 @@ def create(inv: Invocation, ctx: Context) -> int:
         "Scope": inv.get("scope") or "",
         "Labels": _pairs(inv.values("label")),
     }
-    created = ctx.client.call("api_network_create", req)
+    created = ctx.client.post("/networks/create", req)
     ctx.print(created["Id"])
     return 0
 
@@ -164,13 +165,13 @@ def rm(inv: Invocation, ctx: Context) -> int:
     status = 0
     for name in inv.args:
         try:
-            net = ctx.client.call("api_network_inspect", name)
+            net = ctx.client.get(f"/networks/{seg(name)}")
         except DaemonError:
             net = None
         if net is not None and net.get("Ingress") and not _confirm(ctx, INGRESS_WARNING):
             continue
         try:
-            ctx.client.call("api_network_remove", name)
+            ctx.client.delete(f"/networks/{seg(name)}")
         except DaemonError as exc:
             if inv.get("force") and exc.status == 404:
                 continue

@@ -6,6 +6,7 @@ import copy
 
 from ...daemon import DaemonError
 from ...gocompat import parse_rfc3339, time_string
+from ..client import seg
 from ..format import bytes_size, natural_key, pretty, tabwrite
 from ..parse import Invocation
 from ..template import HEADER_FUNCS, Template, TemplateError
@@ -120,13 +121,13 @@ class NodeRow:
 
 @command("docker node ls")
 def node_ls(inv: Invocation, ctx: Context) -> int:
-    nodes = ctx.client.call("api_nodes", parse_filters(inv.values("filter")))
+    nodes = ctx.client.get("/nodes", filters=parse_filters(inv.values("filter")))
     nodes.sort(key=lambda n: natural_key(n.get("Description", {}).get("Hostname", "")))
     if inv.get("quiet"):
         for n in nodes:
             ctx.print(n["ID"])
         return 0
-    self_id = ctx.client.call("api_info")["Swarm"]["NodeID"] if nodes else ""
+    self_id = ctx.client.get("/info")["Swarm"]["NodeID"] if nodes else ""
     rows = [NodeRow(n, self_id) for n in nodes]
     format_rows(inv.get("format") or NODE_TABLE, rows, NODE_HEADERS, ctx)
     return 0
@@ -238,9 +239,9 @@ def node_inspect(inv: Invocation, ctx: Context) -> int:
     for ref in inv.args:
         try:
             if ref == "self":
-                self_id = self_id or ctx.client.call("api_info")["Swarm"]["NodeID"]
+                self_id = self_id or ctx.client.get("/info")["Swarm"]["NodeID"]
                 ref = self_id or ref
-            node = ctx.client.call("api_node", ref)
+            node = ctx.client.get(f"/nodes/{seg(ref)}")
         except DaemonError as exc:
             errors.append(f"Error response from daemon: {exc.message}")
             continue
@@ -263,12 +264,12 @@ def node_inspect(inv: Invocation, ctx: Context) -> int:
 def _update_node(ctx: Context, ref: str, change) -> str | None:
     """Fetch a node, change its spec with `change(spec)` (which may return a message to
     print instead of updating), and write it back."""
-    node = ctx.client.call("api_node", ref)
+    node = ctx.client.get(f"/nodes/{seg(ref)}")
     spec = copy.deepcopy(node["Spec"])
     message = change(node, spec)
     if message is not None:
         return message
-    ctx.client.call("api_node_update", node["ID"], node["Version"]["Index"], spec)
+    ctx.client.post(f"/nodes/{node['ID']}/update", spec, version=node["Version"]["Index"])
     return None
 
 
@@ -324,7 +325,7 @@ def node_update(inv: Invocation, ctx: Context) -> int:
 @command("docker node rm")
 def node_rm(inv: Invocation, ctx: Context) -> int:
     force = bool(inv.get("force"))
-    return for_each(ctx, inv.args, lambda ref: ctx.client.call("api_node_remove", ref, force))
+    return for_each(ctx, inv.args, lambda ref: ctx.client.delete(f"/nodes/{seg(ref)}", force=force))
 
 
 # -- node ps ------------------------------------------------------------------------------------
@@ -337,11 +338,11 @@ def node_ps(inv: Invocation, ctx: Context) -> int:
     for ref in refs:
         try:
             if ref == "self":
-                ref = ctx.client.call("api_info")["Swarm"]["NodeID"]
-            node = ctx.client.call("api_node", ref)
+                ref = ctx.client.get("/info")["Swarm"]["NodeID"]
+            node = ctx.client.get(f"/nodes/{seg(ref)}")
             filters = task_filters(inv, ctx)
             filters["node"] = [node["ID"]]
-            tasks += ctx.client.call("api_tasks", filters)
+            tasks += ctx.client.get("/tasks", filters=filters)
         except DaemonError as exc:
             errors.append(f"Error response from daemon: {exc.message}")
     if tasks or not errors:

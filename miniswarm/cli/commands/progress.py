@@ -76,7 +76,7 @@ def watch(ctx: Context, service_id: str, shown: str) -> None:
     converged = False
     try:
         while True:
-            service = client.call("api_service", service_id, False)
+            service = client.get(f"/services/{service_id}", insertDefaults=False)
             spec = service["Spec"]
             monitor = ((spec.get("UpdateConfig") or {}).get("Monitor") or 5_000_000_000) / 1e9
             status = service.get("UpdateStatus") or {}
@@ -105,8 +105,10 @@ def watch(ctx: Context, service_id: str, shown: str) -> None:
                 if message:
                     out.write("rollback", message)
                 return
-            tasks = client.call("api_tasks", {"service": [service["ID"]], "_up-to-date": ["true"]})
-            nodes = client.call("api_nodes")
+            tasks = client.get(
+                "/tasks", filters={"_up-to-date": ["true"], "service": [service["ID"]]}
+            )
+            nodes = client.get("/nodes")
             active = {n["ID"] for n in nodes if n["Status"]["State"] != "down"}
             if "Global" in (spec.get("Mode") or {}):
                 converged, initialized, done = _global(

@@ -11,6 +11,7 @@ import functools
 from ... import shlang
 from ...daemon import DaemonError
 from ...gocompat import human_duration, parse_rfc3339, time_string
+from ..client import seg
 from ..format import pretty
 from ..parse import Invocation
 from ..template import Template
@@ -127,13 +128,13 @@ def _create(kind: str, inv: Invocation, ctx: Context) -> int:
     }
     if driver:
         spec["Driver"] = {"Name": driver}
-    created = ctx.client.call("api_secret_create", kind, spec)
+    created = ctx.client.post(f"/{kind}s/create", spec)
     ctx.print(created["ID"])
     return 0
 
 
 def _ls(kind: str, inv: Invocation, ctx: Context) -> int:
-    objs = ctx.client.call("api_secret_list", kind, parse_filters(inv.values("filter")))
+    objs = ctx.client.get(f"/{kind}s", filters=parse_filters(inv.values("filter")))
     objs.sort(key=lambda o: o["Spec"]["Name"])
     if inv.get("quiet"):
         for o in objs:
@@ -149,7 +150,7 @@ def _inspect(kind: str, inv: Invocation, ctx: Context) -> int:
     found, errors = [], []
     for ref in inv.args:
         try:
-            obj = ctx.client.call("api_secret_inspect", kind, ref)
+            obj = ctx.client.get(f"/{kind}s/{seg(ref)}")
         except DaemonError as exc:
             errors.append(f"Error response from daemon: {exc.message}")
             continue
@@ -165,7 +166,7 @@ def _inspect(kind: str, inv: Invocation, ctx: Context) -> int:
 
 
 def _rm(kind: str, inv: Invocation, ctx: Context) -> int:
-    return for_each(ctx, inv.args, lambda ref: ctx.client.call("api_secret_remove", kind, ref))
+    return for_each(ctx, inv.args, lambda ref: ctx.client.delete(f"/{kind}s/{seg(ref)}"))
 
 
 for _kind in ("secret", "config"):

@@ -6,10 +6,13 @@ import copy
 import csv
 import re
 import shlex
+from typing import Any
 
-from ... import gocompat
+from ... import gocompat, shlang
 from ...daemon import DaemonError
+from ...engineapi.streams import STDOUT, read_frames
 from ...gocompat import format_duration, human_duration, parse_rfc3339, quote
+from ..client import seg
 from ..format import pretty
 from ..parse import VALUE_TYPES, Invocation
 from ..template import Template
@@ -174,7 +177,7 @@ def network_refs(ctx: Context, values: list[str]) -> list[tuple[str, dict]]:
                 opts[k] = v
             else:
                 raise CommandError(f"invalid field key {key}")
-        net = ctx.client.call("api_network_inspect", name, "swarm")
+        net = ctx.client.get(f"/networks/{seg(name)}", scope="swarm")
         ref: dict = {"Target": net["Id"]}
         if aliases:
             ref["Aliases"] = aliases
@@ -200,8 +203,7 @@ def resolve_refs(ctx: Context, kind: str, wanted: list[dict]) -> list[dict]:
         return []
     names = sorted({r["source"] for r in by_target.values()})
     found = {
-        o["Spec"]["Name"]: o["ID"]
-        for o in ctx.client.call("api_secret_list", kind, {"name": names})
+        o["Spec"]["Name"]: o["ID"] for o in ctx.client.get(f"/{kind}s", filters={"name": names})
     }
     Kind = kind.capitalize()  # noqa: N806
     out = []
@@ -398,7 +400,7 @@ def create(inv: Invocation, ctx: Context) -> int:
     attachments = network_refs(ctx, inv.values("network"))
     if attachments:
         spec["TaskTemplate"]["Networks"] = [ref for _, ref in attachments]
-    result = ctx.client.call("api_service_create", spec, not inv.get("no-resolve-image"))
+    result = ctx.client.service_create(spec, not inv.get("no-resolve-image"))
     for warning in result.get("Warnings") or []:
         ctx.eprint(warning)
     service_id = result["ID"]
@@ -491,7 +493,7 @@ class ServiceRow:
 
 @command("docker service ls")
 def service_ls(inv: Invocation, ctx: Context) -> int:
-    services = ctx.client.call("api_services", parse_filters(inv.values("filter")), True)
+    services = ctx.client.get("/services", filters=parse_filters(inv.values("filter")), status=True)
     services.sort(key=lambda s: s["Spec"]["Name"])
     if inv.get("quiet"):
         for s in services:
@@ -513,7 +515,7 @@ def service_ps(inv: Invocation, ctx: Context) -> int:
     missing = []
     for ref in inv.args:
         try:
-            service = ctx.client.call("api_service", ref, False)
+            service = ctx.client.get(f"/services/{seg(ref)}", insertDefaults=False)
         except DaemonError as exc:
             if exc.status != 404:
                 raise  # no leader, say: not a missing service
@@ -521,7 +523,7 @@ def service_ps(inv: Invocation, ctx: Context) -> int:
             continue
         if service["ID"] not in ids:  # one filter of every service named: each task once
             ids.append(service["ID"])
-    tasks = ctx.client.call("api_tasks", dict(filters, service=ids)) if ids else []
+    tasks = ctx.client.get("/tasks", filters=dict(filters, service=ids)) if ids else []
     if missing and not tasks and len(missing) == len(inv.args):
         raise CommandError("\n".join(f"no such service: {r}" for r in missing))
     print_tasks(ctx, inv, tasks)
@@ -746,7 +748,7 @@ def service_inspect(inv: Invocation, ctx: Context) -> int:
     found, errors = [], []
     for ref in inv.args:
         try:
-            service = ctx.client.call("api_service", ref, True)
+            service = ctx.client.get(f"/services/{seg(ref)}", insertDefaults=True)
         except DaemonError:
             errors.append(f"Error: no such service: {ref}")
             continue
@@ -757,7 +759,7 @@ def service_inspect(inv: Invocation, ctx: Context) -> int:
             names = {}
             for r in s["Spec"]["TaskTemplate"].get("Networks") or []:
                 try:  # the CLI asks for each network's name; an error leaves the ID
-                    net = ctx.client.call("api_network_inspect", r["Target"], "swarm")
+                    net = ctx.client.get(f"/networks/{seg(r['Target'])}", scope="swarm")
                     names[r["Target"]] = net["Name"]
                 except DaemonError:
                     pass
@@ -774,7 +776,7 @@ def service_inspect(inv: Invocation, ctx: Context) -> int:
 
 @command("docker service rm")
 def service_rm(inv: Invocation, ctx: Context) -> int:
-    return for_each(ctx, inv.args, lambda ref: ctx.client.call("api_service_remove", ref))
+    return for_each(ctx, inv.args, lambda ref: ctx.client.delete(f"/services/{seg(ref)}"))
 
 
 # -- scale ----------------------------------------------------------------------------------------
@@ -803,7 +805,7 @@ def service_scale(inv: Invocation, ctx: Context) -> int:
             errors.append(f"{name}: invalid replicas value {value}: {exc}")
             continue
         try:
-            service = ctx.client.call("api_service", name, False)
+            service = ctx.client.get(f"/services/{seg(name)}", insertDefaults=False)
             spec = copy.deepcopy(service["Spec"])
             if "Replicated" not in spec["Mode"]:
                 errors.append(
@@ -811,7 +813,7 @@ def service_scale(inv: Invocation, ctx: Context) -> int:
                 )
                 continue
             spec["Mode"]["Replicated"]["Replicas"] = replicas
-            ctx.client.call("api_service_update", service["ID"], service["Version"]["Index"], spec)
+            ctx.client.service_update(service["ID"], service["Version"]["Index"], spec)
         except DaemonError as exc:
             errors.append(f"{name}: Error response from daemon: {exc.message}")
             continue
@@ -931,10 +933,10 @@ def update_spec(inv: Invocation, spec: dict) -> dict:
 
 
 def _update(ctx: Context, inv: Invocation, ref: str, rollback: bool) -> int:
-    service = ctx.client.call("api_service", ref, False)
+    service = ctx.client.get(f"/services/{seg(ref)}", insertDefaults=False)
     if rollback:
-        ctx.client.call(
-            "api_service_update", service["ID"], service["Version"]["Index"], None, "previous"
+        ctx.client.service_update(
+            service["ID"], service["Version"]["Index"], service["Spec"], rollback="previous"
         )
     else:
         spec = update_spec(inv, service["Spec"])
@@ -954,13 +956,11 @@ def _update(ctx: Context, inv: Invocation, ref: str, rollback: bool) -> int:
         if inv.values("network-add") or inv.values("network-rm"):
             _update_networks(ctx, inv, spec)
         _check_values(inv)
-        result = ctx.client.call(
-            "api_service_update",
+        result = ctx.client.service_update(
             service["ID"],
             service["Version"]["Index"],
             spec,
-            None,
-            inv.has("image") and not inv.get("no-resolve-image"),
+            query_registry=inv.has("image") and not inv.get("no-resolve-image"),
         )
         for warning in result.get("Warnings") or []:
             ctx.eprint(warning)
@@ -976,7 +976,7 @@ def _update_networks(ctx: Context, inv: Invocation, spec: dict) -> None:
     current = list(tt.get("Networks") or spec.pop("Networks", None) or [])
     for name in inv.values("network-rm"):
         try:
-            net_id = ctx.client.call("api_network_inspect", name, "swarm")["Id"]
+            net_id = ctx.client.get(f"/networks/{seg(name)}", scope="swarm")["Id"]
         except DaemonError:
             net_id = name
         current = [r for r in current if r["Target"] not in (net_id, name)]
@@ -1009,61 +1009,83 @@ def service_rollback(inv: Invocation, ctx: Context) -> int:
 
 @command("docker service logs")
 def service_logs(inv: Invocation, ctx: Context) -> int:
+    """A service's (or a task's) logs, as the daemon streams them: each line with the
+    node, service and task it came from, which the CLI turns into names."""
     ref = inv.args[0]
     client = ctx.client
     try:
-        service = client.call("api_service", ref, False)
-        tasks = client.call("api_tasks", {"service": [service["ID"]]})
-        name = service["Spec"]["Name"]
-    except DaemonError:
-        tasks = client.call("api_tasks", {"id": [ref]})
-        tasks = [t for t in tasks if t["ID"] == ref or t["ID"].startswith(ref)]
-        if len(tasks) != 1:
-            raise CommandError(f"no such task or service: {ref}") from None
-        service = client.call("api_service", tasks[0]["ServiceID"], False)
-        name = service["Spec"]["Name"]
-    tail = inv.get("tail", "all")
-    n_tail = None
-    if tail != "all":
+        service = client.get(f"/services/{seg(ref)}", insertDefaults=False)
+        path = f"/services/{seg(ref)}/logs"
+    except DaemonError as exc:
+        if exc.status != 404:
+            raise
         try:
-            n_tail = int(tail)
-        except ValueError:
-            raise DaemonError('tail value must be a positive integer or "all"', 400) from None
-    since = _since(inv.get("since"), client.now()) if inv.get("since") else None
-    nodes = {n["ID"]: n for n in client.call("api_nodes")}
-    addrs = {nid: n["Status"].get("Addr", "") for nid, n in nodes.items()}
-    seen: dict[str, int] = {}
-    tasks.sort(key=_created)
-
-    def emit(follow_from: dict[str, int] | None) -> None:
-        logs = client.call("api_task_logs", tasks, addrs)
-        for t in tasks:
-            lines = logs.get(t["ID"], [])
-            start = seen.get(t["ID"], 0)
-            if follow_from is None and n_tail is not None:
-                start = max(0, len(lines) - n_tail) if n_tail >= 0 else 0
-            for when, _stream, line in lines[start:]:
-                if since is None or when >= since:
-                    ctx.print(_log_prefix(inv, name, t, nodes, when) + line)
-            seen[t["ID"]] = len(lines)
-
-    emit(None)
-    while inv.get("follow"):  # until Ctrl-C: new tasks' lines come too, as swarm's do
+            task = client.get(f"/tasks/{seg(ref)}")
+        except DaemonError as exc2:
+            if exc2.status != 404:
+                raise
+            raise CommandError(f"no such task or service: {ref}") from None
+        path = f"/tasks/{seg(ref)}/logs"
+        service = client.get(f"/services/{task['ServiceID']}", insertDefaults=False)
+    query: dict[str, Any] = {
+        "details": True,
+        "follow": bool(inv.get("follow")),
+        "stderr": True,
+        "stdout": True,
+        "tail": inv.get("tail", "all"),
+        "timestamps": bool(inv.get("timestamps")),
+    }
+    if inv.get("since"):
+        query["since"] = f"{_since(inv.get('since'), client.now()):.9f}"
+    resp = client.request("GET", path, query)
+    names = _LogNames(ctx, inv, service)
+    pending = names.show(resp.body)
+    while resp.stream is not None:  # until Ctrl-C: new tasks' lines come too, as swarm's do
         client.sleep(LOGS_POLL)
-        known = {t["ID"] for t in tasks}
-        fresh = client.call("api_tasks", {"service": [service["ID"]]})
-        tasks.extend(sorted((t for t in fresh if t["ID"] not in known), key=_created))
-        nodes.update({n["ID"]: n for n in client.call("api_nodes")})
-        addrs.update({nid: n["Status"].get("Addr", "") for nid, n in nodes.items()})
-        emit(seen)
+        data, ended = client.on_host(lambda _d, s=resp.stream: s.poll())
+        pending = names.show(pending + data)
+        if ended:
+            break
     return 0
 
 
+class _LogNames:
+    """Turns the details of each log line (node, service and task IDs) into the prefix
+    the CLI prints, asking the daemon once for each ID (cli/command/service/logs.go)."""
+
+    def __init__(self, ctx: Context, inv: Invocation, service: dict) -> None:
+        self.ctx = ctx
+        self.inv = inv
+        self.cache: dict[str, Any] = {service["ID"]: service}
+
+    def _get(self, path: str) -> Any:
+        if path not in self.cache:
+            try:
+                self.cache[path] = self.ctx.client.get(path)
+            except DaemonError:
+                self.cache[path] = None
+        return self.cache[path]
+
+    def show(self, data: bytes) -> bytes:
+        frames, rest = read_frames(data)
+        for kind, payload in frames:
+            line = shlang.from_bytes(payload).removesuffix("\n")
+            when = None
+            if self.inv.get("timestamps"):
+                stamp, _, line = line.partition(" ")
+                when = parse_rfc3339(stamp)
+            details, _, message = line.partition(" ")
+            ids = dict(kv.partition("=")[::2] for kv in details.split(","))
+            task = self._get(f"/tasks/{ids.get('com.docker.swarm.task.id', '')}") or {}
+            node = self._get(f"/nodes/{ids.get('com.docker.swarm.node.id', '')}")
+            service = self.cache.get(ids.get("com.docker.swarm.service.id", "")) or {}
+            name = (service.get("Spec") or {}).get("Name", "")
+            text = _log_prefix(self.inv, name, task, node, when) + message
+            (self.ctx.print if kind == STDOUT else self.ctx.eprint)(text)
+        return rest
+
+
 LOGS_POLL = 0.5  # how often `service logs -f` asks for new lines
-
-
-def _created(task: dict) -> str:
-    return task["CreatedAt"]
 
 
 def _since(value: str, now: float) -> float:
@@ -1085,17 +1107,18 @@ def _since(value: str, now: float) -> float:
         ) from None
 
 
-def _log_prefix(inv: Invocation, name: str, task: dict, nodes: dict, when: float) -> str:
-    stamp = gocompat.rfc3339nano(when) + " " if inv.get("timestamps") else ""
+def _log_prefix(
+    inv: Invocation, name: str, task: dict, node: dict | None, when: float | None
+) -> str:
+    stamp = gocompat.rfc3339nano(when) + " " if when is not None else ""
     if inv.get("raw"):
         return stamp
-    node = nodes.get(task.get("NodeID", ""))
     node_name = task.get("NodeID", "")
     if node is not None and not inv.get("no-resolve"):
         node_name = node["Description"].get("Hostname", node_name)
-    svc = name if not inv.get("no-resolve") else task["ServiceID"]
+    svc = name if not inv.get("no-resolve") else task.get("ServiceID", "")
     slot = str(task["Slot"]) if task.get("Slot") else task.get("NodeID", "")
-    tid = task["ID"] if inv.get("no-trunc") else task["ID"][:12]
+    tid = task.get("ID", "") if inv.get("no-trunc") else task.get("ID", "")[:12]
     label = f"{svc}.{slot}" if inv.get("no-task-ids") else f"{svc}.{slot}.{tid}"
     details = " " if inv.get("details") else ""
     return f"{stamp}{label}@{node_name}    | {details}"

@@ -64,9 +64,9 @@ def init(inv: Invocation, ctx: Context) -> int:
         "AutoLockManagers": inv.get("autolock", False),
         "Availability": inv.get("availability", "active"),
     }
-    node_id = ctx.client.call("api_swarm_init", req)
-    node = ctx.client.call("api_node", node_id)
-    swarm = ctx.client.call("api_swarm_inspect")
+    node_id = ctx.client.post("/swarm/init", req)
+    node = ctx.client.get(f"/nodes/{node_id}")
+    swarm = ctx.client.get("/swarm")
     ctx.print(f"Swarm initialized: current node ({node_id}) is now a manager.\n")
     ctx.print(join_command("worker", swarm["JoinTokens"]["Worker"], node["ManagerStatus"]["Addr"]))
     ctx.print(
@@ -74,7 +74,7 @@ def init(inv: Invocation, ctx: Context) -> int:
         "the instructions."
     )
     if req["AutoLockManagers"]:
-        ctx.write(unlock_block(ctx.client.call("api_swarm_unlock_key")["UnlockKey"]))
+        ctx.write(unlock_block(ctx.client.get("/swarm/unlockkey")["UnlockKey"]))
     return 0
 
 
@@ -88,8 +88,8 @@ def join(inv: Invocation, ctx: Context) -> int:
         "AdvertiseAddr": inv.get("advertise-addr", ""),
         "Availability": inv.get("availability", "active"),
     }
-    ctx.client.call("api_swarm_join", req)
-    info = ctx.client.call("api_info")
+    ctx.client.post("/swarm/join", req)
+    info = ctx.client.get("/info")
     role = "manager" if info["Swarm"]["ControlAvailable"] else "worker"
     ctx.print(f"This node joined a swarm as a {role}.")
     return 0
@@ -102,17 +102,22 @@ def join_token(inv: Invocation, ctx: Context) -> int:
         raise CommandError(f"unknown role {role}")
     client = ctx.client
     if inv.get("rotate"):
-        swarm = client.call("api_swarm_inspect")
-        client.call(
-            "api_swarm_update", swarm["Version"]["Index"], None, role == "worker", role == "manager"
+        swarm = client.get("/swarm")
+        client.post(
+            "/swarm/update",
+            swarm["Spec"],
+            version=swarm["Version"]["Index"],
+            rotateWorkerToken=role == "worker",
+            rotateManagerToken=role == "manager",
+            rotateManagerUnlockKey=False,
         )
-    swarm = client.call("api_swarm_inspect")
+    swarm = client.get("/swarm")
     token = swarm["JoinTokens"]["Worker" if role == "worker" else "Manager"]
     if inv.get("quiet"):
         ctx.print(token)
         return 0
-    info = client.call("api_info")
-    node = client.call("api_node", info["Swarm"]["NodeID"])
+    info = client.get("/info")
+    node = client.get(f"/nodes/{info['Swarm']['NodeID']}")
     if inv.get("rotate"):
         ctx.print(f"Successfully rotated {role} join token.\n")
     ctx.print(join_command(role, token, node["ManagerStatus"]["Addr"]))
@@ -121,7 +126,7 @@ def join_token(inv: Invocation, ctx: Context) -> int:
 
 @command("docker swarm leave")
 def leave(inv: Invocation, ctx: Context) -> int:
-    ctx.client.call("api_swarm_leave", bool(inv.get("force")))
+    ctx.client.post("/swarm/leave", force=bool(inv.get("force")))
     ctx.print("Node left the swarm.")
     return 0
 
@@ -133,17 +138,24 @@ def update(inv: Invocation, ctx: Context) -> int:
 
         ctx.write(help_text(inv.command, ctx.width))
         return 0
-    swarm = ctx.client.call("api_swarm_inspect")
+    swarm = ctx.client.get("/swarm")
     spec = copy.deepcopy(swarm["Spec"])
     for section, values in _spec_flags(inv).items():
         spec.setdefault(section, {}).update(values)
     was_locked = (swarm["Spec"].get("EncryptionConfig") or {}).get("AutoLockManagers")
     if inv.has("autolock"):
         spec["EncryptionConfig"] = {"AutoLockManagers": bool(inv.get("autolock"))}
-    ctx.client.call("api_swarm_update", swarm["Version"]["Index"], spec)
+    ctx.client.post(
+        "/swarm/update",
+        spec,
+        version=swarm["Version"]["Index"],
+        rotateWorkerToken=False,
+        rotateManagerToken=False,
+        rotateManagerUnlockKey=False,
+    )
     ctx.print("Swarm updated.")
     if inv.get("autolock") and not was_locked:
-        ctx.write(unlock_block(ctx.client.call("api_swarm_unlock_key")["UnlockKey"]))
+        ctx.write(unlock_block(ctx.client.get("/swarm/unlockkey")["UnlockKey"]))
     return 0
 
 
@@ -151,12 +163,19 @@ def update(inv: Invocation, ctx: Context) -> int:
 def unlock_key(inv: Invocation, ctx: Context) -> int:
     client = ctx.client
     if inv.get("rotate"):
-        swarm = client.call("api_swarm_inspect")
+        swarm = client.get("/swarm")
         if not (swarm["Spec"].get("EncryptionConfig") or {}).get("AutoLockManagers"):
             raise CommandError("cannot rotate because autolock is not turned on")
-        client.call("api_swarm_update", swarm["Version"]["Index"], None, False, False, True)
+        client.post(
+            "/swarm/update",
+            swarm["Spec"],
+            version=swarm["Version"]["Index"],
+            rotateWorkerToken=False,
+            rotateManagerToken=False,
+            rotateManagerUnlockKey=True,
+        )
     try:
-        key = client.call("api_swarm_unlock_key")["UnlockKey"]
+        key = client.get("/swarm/unlockkey")["UnlockKey"]
     except DaemonError as exc:
         raise CommandError(
             f"could not fetch unlock key: Error response from daemon: {exc.message}"
@@ -174,7 +193,7 @@ def unlock_key(inv: Invocation, ctx: Context) -> int:
 
 @command("docker swarm unlock")
 def unlock(inv: Invocation, ctx: Context) -> int:
-    state = ctx.client.call("api_info")["Swarm"]["LocalNodeState"]
+    state = ctx.client.get("/info")["Swarm"]["LocalNodeState"]
     if state == "inactive":
         raise CommandError("Error: This node is not part of a swarm")
     if state != "locked":
@@ -186,7 +205,7 @@ def unlock(inv: Invocation, ctx: Context) -> int:
             key = ""
     else:
         key = (ctx.stdin or "").split("\n", 1)[0]
-    ctx.client.call("api_swarm_unlock", key)
+    ctx.client.post("/swarm/unlock", {"UnlockKey": key})
     return 0
 
 
@@ -197,6 +216,6 @@ def swarm_ca(inv: Invocation, ctx: Context) -> int:
             raise CommandError(f"`--{flag}` flag requires the `--rotate` flag to update the CA")
     if inv.get("rotate"):
         raise CommandError("miniswarm: rotating the root CA is not part of this lab yet")
-    swarm = ctx.client.call("api_swarm_inspect")
+    swarm = ctx.client.get("/swarm")
     ctx.print(swarm["TLSInfo"]["TrustRoot"].strip())
     return 0

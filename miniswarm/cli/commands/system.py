@@ -28,7 +28,7 @@ def render_format(fmt: str, data: object, ctx: Context, name: str = "") -> None:
 
 @command("docker info", "docker system info")
 def info(inv: Invocation, ctx: Context) -> int:
-    data = ctx.client.call("api_info")
+    data = ctx.client.get("/info")
     if inv.has("format"):
         client = GoStruct("*system.clientInfo", engine.CLIENT_INFO)
         render_format(
@@ -163,7 +163,7 @@ VERSION_TEMPLATE = (
 
 @command("docker version")
 def version(inv: Invocation, ctx: Context) -> int:
-    server = ctx.client.call("api_version")
+    server = ctx.client.get("/version")
     api = server["ApiVersion"]
     client = {
         "Platform": {"Name": ""},

@@ -31,7 +31,7 @@ def task_filters(inv: Invocation, ctx) -> dict[str, list[str]]:
 
     filters = parse_filters(inv.values("filter"))
     if "self" in filters.get("node", []):
-        me = ctx.client.call("api_info")["Swarm"]["NodeID"]
+        me = ctx.client.get("/info")["Swarm"]["NodeID"]
         filters["node"] = [me if v == "self" else v for v in filters["node"]]
     return filters
 
@@ -99,7 +99,8 @@ def print_tasks(ctx: Context, inv: Invocation, tasks: list[dict]) -> None:
             return sid
         if sid not in services:
             try:
-                services[sid] = client.call("api_service", sid)["Spec"]["Name"]
+                service = client.get(f"/services/{sid}", insertDefaults=False)
+                services[sid] = service["Spec"]["Name"]
             except (DaemonError, AttributeError):
                 services[sid] = sid
         return services[sid]
@@ -109,7 +110,7 @@ def print_tasks(ctx: Context, inv: Invocation, tasks: list[dict]) -> None:
             return nid
         if nid not in nodes:
             try:
-                node = client.call("api_node", nid)
+                node = client.get(f"/nodes/{nid}")
                 nodes[nid] = node["Spec"].get("Name") or node["Description"]["Hostname"]
             except DaemonError:
                 nodes[nid] = nid

@@ -1,0 +1,266 @@
+"""A request to a daemon's Engine API, and its response — the contract between the
+docker CLI (ours in-process, or the real one over a socket) and dockerd.
+
+`dispatch` runs on the host's own loop: it strips the version prefix (/v1.41/...)
+and checks it as moby's version middleware does, finds the route, decodes the JSON body
+and the query as moby does (Go's ParseBool, moby's BoolValue, filters in either of their
+two JSON forms), calls the handler and encodes what it answers. A DaemonError becomes
+docker's `{"message": ...}` with its status; an unknown path is moby's 404 "page not
+found".
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, unquote
+
+from .. import engine
+from ..daemon import DaemonError
+from ..rpc import resolved
+
+MIN_API_VERSION = engine.ENGINE_MIN_API_VERSION
+# The daemon is 20.10's (API 1.41, what /_ping tells a client to use); a newer client that
+# insists on its own version, up to docker 28.2's 1.50, is served all the same.
+MAX_API_VERSION = "1.50"
+
+JSON = "application/json"
+
+
+@dataclass
+class Request:
+    method: str
+    path: str  # without the query string; "/v1.41/nodes" or "/nodes"
+    query: dict[str, list[str]] = field(default_factory=dict)
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, method: str, target: str, body: bytes = b"", headers=None) -> Request:
+        """From an HTTP request line's method and target ("/v1.41/nodes?filters=...")."""
+        path, _, query = target.partition("?")
+        return cls(
+            method.upper(), path, parse_qs(query, keep_blank_values=True), body, headers or {}
+        )
+
+    # -- the query, read as moby reads it ------------------------------------------------------
+
+    def arg(self, name: str, default: str = "") -> str:
+        values = self.query.get(name)
+        return values[0] if values else default
+
+    def flag(self, name: str) -> bool:
+        """moby's httputils.BoolValue: anything but "", 0, no, false and none is true."""
+        return self.arg(name).strip().lower() not in ("", "0", "no", "false", "none")
+
+    def strict_flag(self, name: str, default: bool = False) -> bool:
+        """Go's strconv.ParseBool (insertDefaults, status): a bad value is a 400."""
+        value = self.arg(name)
+        if value == "":
+            return default
+        if value in ("1", "t", "T", "TRUE", "true", "True"):
+            return True
+        if value in ("0", "f", "F", "FALSE", "false", "False"):
+            return False
+        raise DaemonError(f'strconv.ParseBool: parsing "{value}": invalid syntax', 400)
+
+    def integer(self, name: str, default: int = 0) -> int:
+        value = self.arg(name)
+        if value == "":
+            return default
+        try:
+            return int(value)
+        except ValueError:
+            raise DaemonError(f"invalid {name}: {value!r} is not a number", 400) from None
+
+    def filters(self) -> dict[str, list[str]]:
+        """?filters= as the CLI sends it ({"name": {"web": true}}) or as docker-py does
+        ({"name": ["web"]})."""
+        text = self.arg("filters")
+        if not text:
+            return {}
+        try:
+            raw = json.loads(text)
+        except ValueError:
+            raise DaemonError("invalid filter: " + text, 400) from None
+        if not isinstance(raw, dict):
+            raise DaemonError("invalid filter: " + text, 400)
+        out: dict[str, list[str]] = {}
+        for key, values in raw.items():
+            if isinstance(values, dict):
+                out[str(key)] = [str(v) for v, on in values.items() if on]
+            elif isinstance(values, list):
+                out[str(key)] = [str(v) for v in values]
+            else:
+                raise DaemonError("invalid filter: " + text, 400)
+        return out
+
+    def json(self, default: Any = None) -> Any:
+        if not self.body.strip():
+            return default
+        try:
+            return json.loads(self.body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise DaemonError(f"invalid JSON: {exc}", 400) from None
+
+    def json_object(self) -> dict:
+        """A body that must be a JSON object (a spec, a request)."""
+        body = self.json({})
+        if not isinstance(body, dict):
+            raise DaemonError(
+                f"json: cannot unmarshal {_go_kind(body)} into Go value of type struct", 400
+            )
+        return body
+
+
+@dataclass
+class Response:
+    status: int = 200
+    body: bytes = b""
+    content_type: str = JSON
+    headers: dict[str, str] = field(default_factory=dict)
+    stream: Any = None  # streams.LogStream or streams.ExecStream: the body goes on
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+    @property
+    def error(self) -> str | None:
+        """The daemon's message, if this is an error."""
+        if self.status < 400:
+            return None
+        try:
+            return str(self.json()["message"])
+        except (ValueError, KeyError, TypeError):
+            return self.body.decode(errors="replace")
+
+
+def json_response(value: Any, status: int = 200) -> Response:
+    return Response(status, json.dumps(value, separators=(",", ":")).encode() + b"\n")
+
+
+def error_response(message: str, status: int) -> Response:
+    return Response(status, json.dumps({"message": message}).encode() + b"\n")
+
+
+def empty(status: int = 200) -> Response:
+    return Response(status, b"", "text/plain; charset=utf-8")
+
+
+# -- routing -----------------------------------------------------------------------------------
+
+Handler = Callable[..., Any]
+_ROUTES: list[tuple[str, re.Pattern, Handler, int]] = []
+_VERSIONED = re.compile(r"/v([0-9]+\.[0-9]+)(/.*)")
+
+
+def route(method: str, pattern: str, status: int = 200) -> Callable[[Handler], Handler]:
+    """A handler for METHOD PATTERN ({name} is one path segment, {name:.*} any rest).
+    It is called on the host's loop with the daemon, the request and the path's parts,
+    and answers a JSON value, a Response, or a Future of either; `status` is the status
+    of a value it answers."""
+    regex = re.sub(
+        r"\{(\w+)(?::([^}]*))?\}",
+        lambda m: f"(?P<{m.group(1)}>{m.group(2) or '[^/]+'})",
+        pattern,
+    )
+
+    def register(fn: Handler) -> Handler:
+        _ROUTES.append((method, re.compile(regex + "$"), fn, status))
+        return fn
+
+    return register
+
+
+def _version_tuple(v: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in v.split("."))
+
+
+def dispatch(daemon: Any, req: Request) -> Future:
+    """The daemon's answer to `req`, as a Future of a Response (run on its loop)."""
+    from . import routes  # noqa: F401  (the handlers register themselves)
+
+    path = req.path
+    m = _VERSIONED.fullmatch(path)
+    if m:
+        version, path = m.group(1), m.group(2)
+        if _version_tuple(version) < _version_tuple(MIN_API_VERSION):
+            return resolved(
+                error_response(
+                    f"client version {version} is too old. Minimum supported API version is "
+                    f"{MIN_API_VERSION}, please upgrade your client to a newer version",
+                    400,
+                )
+            )
+        if _version_tuple(version) > _version_tuple(MAX_API_VERSION):
+            return resolved(
+                error_response(
+                    f"client version {version} is too new. Maximum supported API version is "
+                    f"{MAX_API_VERSION}",
+                    400,
+                )
+            )
+    allowed = False
+    for method, regex, handler, status in _ROUTES:
+        found = regex.match(path)  # on the path as sent: a %2F stays inside its segment
+        if found is None:
+            continue
+        if method != req.method and not (method == "GET" and req.method == "HEAD"):
+            allowed = True
+            continue
+        params = {k: unquote(v) for k, v in found.groupdict().items()}
+        return _answer(functools.partial(handler, daemon, req, **params), status)
+    if allowed:
+        return resolved(error_response("method not allowed", 405))
+    return resolved(error_response("page not found", 404))
+
+
+def _answer(call: Callable[[], Any], status: int) -> Future:
+    out: Future = Future()
+
+    def finish(value: Any) -> None:
+        if isinstance(value, Response):
+            out.set_result(value)
+        elif value is None and status in (200, 204):
+            out.set_result(empty(status))
+        else:
+            out.set_result(json_response(value, status))
+
+    def fail(exc: BaseException) -> None:
+        if isinstance(exc, DaemonError):
+            out.set_result(error_response(exc.message, exc.status))
+        else:
+            out.set_exception(exc)  # a bug: the server answers 500, tests see it
+
+    try:
+        value = call()
+    except Exception as exc:
+        fail(exc)
+        return out
+    if isinstance(value, Future):
+
+        def done(f: Future) -> None:
+            exc = f.exception()
+            if exc is not None:
+                fail(exc)
+            else:
+                try:
+                    finish(f.result())
+                except Exception as e:  # a value JSON cannot carry is a bug too
+                    out.set_exception(e)
+
+        value.add_done_callback(done)
+    else:
+        finish(value)
+    return out
+
+
+def _go_kind(value: Any) -> str:
+    return {list: "array", str: "string", bool: "bool", int: "number", float: "number"}.get(
+        type(value), "value"
+    )
