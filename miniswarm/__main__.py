@@ -16,10 +16,13 @@ def main(argv: list[str] | None = None) -> int:
         return run_main(argv[1:])
     if argv[:2] == ["exercise", "check"]:
         return exercise_check_main(argv[2:])
+    if argv and argv[0] == "serve":
+        return serve_main(argv[1:])
     parser = argparse.ArgumentParser(
         prog="miniswarm",
         description="Docker Swarm mode, whole and working, in one Python process.",
-        epilog="Play a transcript with: miniswarm run [--check] [--seed N] FILE",
+        epilog="Play a transcript with: miniswarm run [--check] [--seed N] FILE. "
+        "Serve the lab to the real docker CLI with: miniswarm serve",
     )
     parser.add_argument("--version", action="version", version=f"miniswarm {__version__}")
     parser.add_argument(
@@ -53,6 +56,71 @@ def main(argv: list[str] | None = None) -> int:
     from .repl import repl
 
     return repl(hosts=args.hosts, seed=args.seed, speed=args.speed, lang=args.lang, load=args.load)
+
+
+def serve_main(argv: list[str]) -> int:
+    """A lab in real time whose hosts serve the Docker Engine API on sockets, for the real
+    docker CLI, docker-py and the like; until Ctrl-C."""
+    parser = argparse.ArgumentParser(
+        prog="miniswarm serve",
+        description="Serve every host of a lab on its own Docker Engine API socket.",
+    )
+    parser.add_argument("--hosts", help="the lab's hosts: NAME=ADDR,... or a number")
+    parser.add_argument("--seed", type=int, default=None, help="the lab's random seed")
+    parser.add_argument("--speed", type=float, default=1.0, help="faster than real time")
+    parser.add_argument("--dir", help="where the sockets go (default: a per-user directory)")
+    parser.add_argument(
+        "--tcp", type=int, metavar="PORT", help="also serve host N on 127.0.0.1:PORT+N"
+    )
+    parser.add_argument(
+        "--swarm", action="store_true", help="start with the swarm formed (3 managers + rest)"
+    )
+    parser.add_argument("--lang", choices=["en", "ko"], help="the language of these messages")
+    args = parser.parse_args(argv)
+    import secrets
+    import time
+
+    from .engineapi.server import Sockets, runtime_directory
+    from .i18n import set_language, t
+    from .lab import Lab
+    from .repl import parse_hosts
+
+    if args.lang:
+        set_language(args.lang)
+    try:
+        hosts = parse_hosts(args.hosts)
+    except ValueError as exc:
+        print(f"miniswarm: {exc}", file=sys.stderr)
+        return 2
+    seed = args.seed if args.seed is not None else secrets.randbelow(1_000_000)
+    lab = Lab(hosts, driver="thread", seed=seed, speed=args.speed)
+    if args.swarm:
+        names = [name for name, _ in lab.hosts]
+        lab.form_swarm_quickly(names[:3], names[3:])
+    try:
+        sockets = Sockets(lab.kernel, args.dir or runtime_directory(), args.tcp)
+    except OSError as exc:
+        print(f"miniswarm serve: {exc}", file=sys.stderr)
+        lab.close()
+        return 1
+    print(t("serve.ready", hosts=len(hosts), seed=seed))
+    width = max(len(name) for name, _ in hosts)
+    for i, (name, _) in enumerate(hosts):
+        tcp = f"   tcp://127.0.0.1:{args.tcp + i}" if args.tcp is not None else ""
+        print(f"  {name:<{width}}  unix://{sockets.servers[name].path}{tcp}")
+    first = sockets.servers[hosts[0][0]].path
+    print(t("serve.use", first=first))
+    sys.stdout.flush()
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sockets.close()
+        lab.close()
+    print(t("serve.stopped", seed=seed))
+    return 0
 
 
 def run_main(argv: list[str]) -> int:

@@ -1173,6 +1173,7 @@ class Daemon(Process):
         try:
             self.runtime.exec_start(e, stdin)
         except ExecNotFound as exc:
+            e.exit_code = 126  # what GET /exec/{id}/json then says, as runc's failure does
             raise DaemonError(str(exc), 400) from None
 
     def api_exec_check(self, exec_id: str) -> None:
@@ -1361,7 +1362,7 @@ def container_view(c, now: float) -> dict:
         "Names": ["/" + c.name],
         "Image": c.image,
         "Command": " ".join(c.argv),
-        "Created": c.created,
+        "Created": int(c.created),  # whole seconds: Go's int64
         "State": c.state,
         "Status": status,
         # a stopped container's network settings are gone: no ports listed

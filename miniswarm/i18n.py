@@ -805,6 +805,25 @@ usage: lab stop HOST...            the hosts lose power
         "en": "(still here: 'exit' again and answer y to leave)",
         "ko": "(계속합니다. 끝내려면 다시 'exit'를 입력하고 y로 답하세요)",
     },
+    "serve.ready": {
+        "en": "miniswarm: {hosts} hosts serve the Docker Engine API (seed {seed}):",
+        "ko": "miniswarm: 호스트 {hosts}대가 도커 엔진 API를 열었습니다 (시드 {seed}):",
+    },
+    "serve.use": {
+        "en": "Point the docker CLI (or docker-py) at a host, then use it as usual:\n"
+        "  export DOCKER_HOST=unix://{first}\n"
+        "  docker swarm init\n"
+        "Ctrl-C closes the lab.",
+        "ko": "docker CLI(또는 docker-py)가 호스트 하나를 바라보게 한 뒤 평소처럼 쓰면 "
+        "됩니다:\n"
+        "  export DOCKER_HOST=unix://{first}\n"
+        "  docker swarm init\n"
+        "Ctrl-C를 누르면 실습실을 닫습니다.",
+    },
+    "serve.stopped": {
+        "en": "miniswarm: the sockets are closed (seed {seed}).",
+        "ko": "miniswarm: 소켓을 닫았습니다 (시드 {seed}).",
+    },
     "exit.bye": {
         "en": "miniswarm: the lab is closed (seed {seed}: 'miniswarm --seed {seed}' opens "
         "the same lab again).",

@@ -117,6 +117,10 @@ class Request:
             )
         return body
 
+    def decode(self, go_type: Any) -> dict:
+        """The body read into a Go struct (engineapi/schema.py), as moby reads it."""
+        return go_type.decode(self.json_object())
+
 
 @dataclass
 class Response:

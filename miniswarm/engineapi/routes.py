@@ -16,6 +16,7 @@ from typing import Any
 from .. import engine
 from ..daemon import DaemonError
 from ..runtime import images
+from . import schema
 from .router import Request, Response, empty, route
 from .streams import container_logs as container_log_stream
 from .streams import exec_stream, swarm_logs, then
@@ -63,12 +64,12 @@ def distribution(daemon: Any, req: Request, name: str) -> Any:
 
 @route("POST", "/swarm/init")
 def swarm_init(daemon: Any, req: Request) -> Any:
-    return daemon.api_swarm_init(req.json_object())
+    return daemon.api_swarm_init(req.decode(schema.INIT_REQUEST))
 
 
 @route("POST", "/swarm/join")
 def swarm_join(daemon: Any, req: Request) -> Any:
-    return daemon.api_swarm_join(req.json_object())
+    return daemon.api_swarm_join(req.decode(schema.JOIN_REQUEST))
 
 
 @route("POST", "/swarm/leave")
@@ -85,7 +86,7 @@ def swarm_inspect(daemon: Any, req: Request) -> Any:
 def swarm_update(daemon: Any, req: Request) -> Any:
     if not req.arg("version"):
         raise DaemonError("invalid swarm version '': strconv.ParseUint: parsing \"\"", 400)
-    spec = req.json_object() or None
+    spec = req.decode(schema.SWARM_SPEC) or None
     return daemon.api_swarm_update(
         req.integer("version"),
         spec,
@@ -102,7 +103,7 @@ def swarm_unlock_key(daemon: Any, req: Request) -> Any:
 
 @route("POST", "/swarm/unlock")
 def swarm_unlock(daemon: Any, req: Request) -> Any:
-    key = req.json_object().get("UnlockKey") or ""
+    key = req.decode(schema.UNLOCK_REQUEST).get("UnlockKey") or ""
     return daemon.api_swarm_unlock(str(key))
 
 
@@ -121,7 +122,9 @@ def node(daemon: Any, req: Request, ref: str) -> Any:
 
 @route("POST", "/nodes/{ref}/update")
 def node_update(daemon: Any, req: Request, ref: str) -> Any:
-    return then(daemon.api_node_update(ref, req.integer("version"), req.json_object()), None)
+    return then(
+        daemon.api_node_update(ref, req.integer("version"), req.decode(schema.NODE_SPEC)), None
+    )
 
 
 @route("DELETE", "/nodes/{ref}")
@@ -154,7 +157,7 @@ def services(daemon: Any, req: Request) -> Any:
 
 @route("POST", "/services/create", status=201)
 def service_create(daemon: Any, req: Request) -> Any:
-    return daemon.api_service_create(req.json_object())
+    return daemon.api_service_create(req.decode(schema.SERVICE_SPEC))
 
 
 @route("GET", "/services/{ref}")
@@ -165,7 +168,7 @@ def service(daemon: Any, req: Request, ref: str) -> Any:
 @route("POST", "/services/{ref}/update")
 def service_update(daemon: Any, req: Request, ref: str) -> Any:
     rollback = req.arg("rollback") or None
-    spec = req.json_object() or None
+    spec = req.decode(schema.SERVICE_SPEC) or None
     return daemon.api_service_update(ref, req.integer("version"), spec, rollback)
 
 
@@ -206,7 +209,7 @@ def _secret_routes(kind: str) -> None:
 
     @route("POST", f"/{plural}/create", status=201)
     def create(daemon: Any, req: Request) -> Any:
-        spec = req.json_object()
+        spec = req.decode(schema.SECRET_SPEC if kind == "secret" else schema.CONFIG_SPEC)
         data = spec.get("Data")
         if data is not None:
             try:
@@ -243,7 +246,7 @@ def network(daemon: Any, req: Request, ref: str) -> Any:
 
 @route("POST", "/networks/create", status=201)
 def network_create(daemon: Any, req: Request) -> Any:
-    return daemon.api_network_create(req.json_object())
+    return daemon.api_network_create(req.decode(schema.NETWORK_CREATE))
 
 
 @route("DELETE", "/networks/{ref}", status=204)
@@ -311,9 +314,9 @@ def container_remove(daemon: Any, req: Request, ref: str) -> Any:
 
 @route("POST", "/containers/{ref}/exec", status=201)
 def exec_create(daemon: Any, req: Request, ref: str) -> Any:
-    body = req.json_object()
+    body = req.decode(schema.EXEC_CONFIG)
     argv = body.get("Cmd") or []
-    if not isinstance(argv, list) or not argv:
+    if not argv:
         raise DaemonError("No exec command specified", 400)
     exec_id = daemon.api_exec_create(
         ref, [str(a) for a in argv], bool(body.get("Tty")), bool(body.get("AttachStdin"))
@@ -323,7 +326,7 @@ def exec_create(daemon: Any, req: Request, ref: str) -> Any:
 
 @route("POST", "/exec/{exec_id}/start")
 def exec_start(daemon: Any, req: Request, exec_id: str) -> Any:
-    body = req.json_object()
+    body = req.decode(schema.EXEC_START)
     detach = bool(body.get("Detach"))
     if detach:
         daemon.api_exec_start(exec_id, None)

@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from .. import shlang
 from ..gocompat import parse_rfc3339, rfc3339nano
+from . import schema
 from .router import Request, Response
 
 STDOUT, STDERR, SYSTEM = 1, 2, 3
@@ -236,10 +237,11 @@ class ExecStream:
     reads (`start`), then `poll` answers its output since the last poll, the line it
     waits for and its exit code; `send` gives it a line, `signal` a Ctrl-C."""
 
-    def __init__(self, daemon: Any, exec_id: str, tty: bool) -> None:
+    def __init__(self, daemon: Any, exec_id: str, tty: bool, interactive: bool) -> None:
         self.daemon = daemon
         self.exec_id = exec_id
         self.tty = tty
+        self.interactive = interactive  # it reads standard input (AttachStdin)
         self.seen = 0
 
     def start(self, stdin: str | None) -> None:
@@ -258,10 +260,10 @@ class ExecStream:
 
 
 def exec_stream(daemon: Any, exec_id: str, req: Request) -> Response:
-    tty = bool(req.json_object().get("Tty"))
     daemon.api_exec_check(exec_id)
+    state = daemon.api_exec_inspect(exec_id)
+    tty = bool(req.decode(schema.EXEC_START).get("Tty", state["ProcessConfig"]["tty"]))
     headers = {"Connection": "Upgrade", "Upgrade": "tcp"}
     status = 101 if "upgrade" in req.headers.get("connection", "").lower() else 200
-    return Response(
-        status, b"", RAW if tty else MULTIPLEXED, headers, ExecStream(daemon, exec_id, tty)
-    )
+    stream = ExecStream(daemon, exec_id, tty, bool(state["OpenStdin"]))
+    return Response(status, b"", RAW if tty else MULTIPLEXED, headers, stream)
