@@ -230,6 +230,8 @@ class RaftNode:
             self._peer_refused(packet.member)
             return
         msg = packet.msg
+        if msg.dst != self.raft.id:
+            return  # for a member this host was before it rejoined under a new ID
         self._learned[msg.src] = src
         peer = self._peer(msg.src)
         now = self.ctx.now()

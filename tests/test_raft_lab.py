@@ -668,3 +668,28 @@ def test_leader_is_unique_per_term_throughout(seed):
         cfg.start(victim)
         cfg.driver.wait_until(check, ELECTION_TIMEOUT / 2)
     assert seen
+
+
+def test_a_message_for_another_member_at_this_address_is_dropped(seed):
+    """Found by the nemesis: a host that rejoined under a new Raft ID was still addressed
+    by the old cluster's leader under its old one, followed that leader, and so was lost
+    to the cluster it had joined. A member takes only what is sent to its own ID."""
+    from miniswarm.raft import Append
+    from miniswarm.raftnode import Packet
+
+    cfg = RaftCluster(3, seed)
+    leader = cfg.check_one_leader()
+    other = (leader + 1) % 3
+    node = cfg.node(other)
+    term = node.raft.term
+    stranger = Append(
+        src="old-leader",
+        dst="someone-else",
+        term=term + 5,
+        prev_index=0,
+        prev_term=0,
+        entries=[],
+        commit=0,
+    )
+    node.receive("10.9.9.9", Packet(stranger))
+    assert node.raft.term == term
