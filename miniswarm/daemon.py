@@ -288,6 +288,11 @@ class Daemon(Process):
             except Locked:
                 self.locked = True
                 return
+            manager = self.manager
+            if manager is not None and not manager.raft.raft.config.voters:
+                # Its member was made but never joined (the power went first): as
+                # swarmkit's manager without Raft state does, it asks to join again.
+                self._ask_to_join(manager.member_id, 0)
         self.locked = False
         self.agent = Agent(self)
         self.agent.start()
@@ -375,6 +380,8 @@ class Daemon(Process):
         voter; try the next one, a second later, until one does."""
         if self.manager is None or self.manager.member_id != member:
             return
+        if self.manager.raft.raft.config.voters:
+            return  # joined meanwhile: the leader's log reached it
         remotes = [a for n, a in self._remotes if n != self.node_id] or [
             a for _, a in self._remotes
         ]

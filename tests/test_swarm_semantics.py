@@ -275,6 +275,25 @@ def test_a_host_that_loses_power_just_after_its_promotion_boots_again(lab):
     assert "worker1 Ready Reachable" in out  # and the promotion went on
 
 
+def test_a_promoted_host_that_loses_power_while_joining_the_managers_joins_them_on_boot(lab):
+    """Found by the soak: its Raft member was made (and saved) but had not joined when
+    the power went; booting, it waited for a leader that never knew it — a manager
+    forever Down. Like swarmkit's, a member without Raft state asks to join again."""
+    ok(lab, "docker node promote worker1")
+    daemon = lab.kernel.host("worker1").process
+    while daemon.assigned_role != "manager":  # told; it makes its member a moment later
+        lab.sleep(0.01)
+    lab.partition(["worker1"], ["manager1", "manager2", "manager3", "worker2"])
+    lab.sleep(5)  # its request to join is lost
+    assert daemon.state["member_id"]
+    lab.stop("worker1")
+    lab.heal()
+    lab.start("worker1")
+    lab.sleep(60)
+    out = ok(lab, "docker node ls --format '{{.Hostname}} {{.Status}} {{.ManagerStatus}}'")
+    assert "worker1 Ready Reachable" in out
+
+
 def test_a_global_service_constrained_on_role_follows_promotions_and_demotions(lab):
     ok(lab, "docker service create -d --name agent --mode global "
             "--constraint node.role==manager busybox sleep 1d")  # fmt: skip
