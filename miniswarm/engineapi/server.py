@@ -34,6 +34,7 @@ from .streams import STDERR, STDOUT, ExecStream, LogStream, frame
 MAX_BODY = 64 << 20  # bytes: a request body larger than this is refused
 POLL = 0.1  # wall seconds between two looks at a stream
 WATCH = 0.2  # wall seconds between two looks at which hosts are up
+HIJACK_SETTLE = 0.05  # wall seconds between an upgrade's headers and the stream
 CALL_TIMEOUT = 120.0  # wall seconds a request may wait for the lab
 SERVER = f"Docker/{engine.ENGINE_VERSION} (linux)"
 
@@ -128,12 +129,18 @@ class Sockets:
             srv.close()
 
 
-class _UnixServer(socketserver.ThreadingUnixStreamServer):
+class _Quiet:
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away mid-answer ends its own connection, silently; the
+        student's terminal is not the server's log."""
+
+
+class _UnixServer(_Quiet, socketserver.ThreadingUnixStreamServer):
     daemon_threads = True
     request_queue_size = 64
 
 
-class _TCPServer(socketserver.ThreadingTCPServer):
+class _TCPServer(_Quiet, socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 64
@@ -266,6 +273,11 @@ class _Handler(BaseHTTPRequestHandler):
         """exec start: the connection becomes the process's terminal or pipes."""
         stream: ExecStream = resp.stream
         self._head(resp, {})
+        self.wfile.flush()
+        # A client reads the upgrade's headers through a buffer before it takes the raw
+        # socket (docker-py does): what came with them would be lost. A real process
+        # takes this long to start anyway.
+        time.sleep(HIJACK_SETTLE)
         self.close_connection = True
         call = self.server_host.call
         sock = self.connection
