@@ -430,11 +430,14 @@ class RaftNemesis(RuleBasedStateMachine):
 
     def _removed_hosts(self) -> list[str]:
         """Hosts whose member the current cluster has removed (by a removal, a demotion
-        or a forced new cluster)."""
+        or a forced new cluster) — for good: the removal has committed. (Wiping a member
+        whose removal may still be undone takes a voter away: with too few left, that is
+        a lost quorum, which only --force-new-cluster mends.)"""
         leaders = self._leaders()
         if not leaders:
             return []
-        removed = self._raft(leaders[0]).config.removed
+        r = self._raft(leaders[0])
+        removed = r.config_at(r.commit).removed - r.config.voters
         return sorted(h for h, m in self.member_id.items() if m in removed or m in self.stale)
 
     @rule(data=st.data())
