@@ -289,9 +289,10 @@ class Daemon(Process):
                 self.locked = True
                 return
             manager = self.manager
-            if manager is not None and not manager.raft.raft.config.voters:
-                # Its member was made but never joined (the power went first): as
-                # swarmkit's manager without Raft state does, it asks to join again.
+            if manager is not None and not _joined(manager):
+                # Its member was made but its joining never committed (the power went
+                # first): as swarmkit's manager does when Join has not returned, it asks
+                # to join again.
                 self._ask_to_join(manager.member_id, 0)
         self.locked = False
         self.agent = Agent(self)
@@ -380,8 +381,8 @@ class Daemon(Process):
         voter; try the next one, a second later, until one does."""
         if self.manager is None or self.manager.member_id != member:
             return
-        if self.manager.raft.raft.config.voters:
-            return  # joined meanwhile: the leader's log reached it
+        if _joined(self.manager):
+            return  # its joining has committed
         remotes = [a for n, a in self._remotes if n != self.node_id] or [
             a for _, a in self._remotes
         ]
@@ -1435,6 +1436,12 @@ def hashlib_sha256(text: str) -> str:
     import hashlib
 
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _joined(manager: Manager) -> bool:
+    """Whether the manager's Raft member is a voter of a configuration that committed."""
+    raft = manager.raft.raft
+    return manager.member_id in raft.config_at(raft.commit).voters
 
 
 def _host(addr: str | None) -> str:

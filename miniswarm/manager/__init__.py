@@ -261,8 +261,12 @@ class Manager:
         def attempt() -> None:
             if out.done():
                 return
-            if (member in self.raft.raft.config.voters) == voter:
-                out.set_result(None)
+            raft = self.raft.raft
+            if (member in raft.config_at(raft.commit).voters) == voter:
+                out.set_result(None)  # done, for good
+                return
+            if (member in raft.config.voters) == voter:
+                self.ctx.after(0.2, attempt)  # proposed, not committed yet: it may be lost
                 return
             try:
                 fut = propose()
