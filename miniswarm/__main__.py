@@ -80,7 +80,7 @@ def serve_main(argv: list[str]) -> int:
     import secrets
     import time
 
-    from .engineapi.server import Sockets, runtime_directory
+    from .engineapi.server import Sockets, describe, runtime_directory
     from .i18n import set_language, t
     from .lab import Lab
     from .repl import parse_hosts
@@ -104,10 +104,7 @@ def serve_main(argv: list[str]) -> int:
         lab.close()
         return 1
     print(t("serve.ready", hosts=len(hosts), seed=seed))
-    width = max(len(name) for name, _ in hosts)
-    for i, (name, _) in enumerate(hosts):
-        tcp = f"   tcp://127.0.0.1:{args.tcp + i}" if args.tcp is not None else ""
-        print(f"  {name:<{width}}  unix://{sockets.servers[name].path}{tcp}")
+    print("\n".join(describe(sockets, args.tcp)))
     first = sockets.servers[hosts[0][0]].path
     print(t("serve.use", first=first))
     sys.stdout.flush()

@@ -486,7 +486,8 @@ usage: lab stop HOST...            the hosts lose power
        lab rewind SECONDS          back to an earlier moment of this session
        lab speed [N]               how fast lab time runs (0.1 to 100 times)
        lab pause, lab resume       stop lab time, and let it run again
-       lab step [SECONDS|msg]      while paused: one Raft tick (1 s), or one message""",
+       lab step [SECONDS|msg]      while paused: one Raft tick (1 s), or one message
+       lab sockets [off]           serve each host's Engine API to the real docker CLI""",
         "ko": """\
 사용법: lab stop HOST...            호스트 전원을 내립니다
         lab start HOST...           디스크에 남은 상태로 다시 부팅합니다
@@ -503,7 +504,34 @@ usage: lab stop HOST...            the hosts lose power
         lab rewind SECONDS          이번 세션의 앞선 시점으로 되돌리기
         lab speed [N]               실습실 시간이 흐르는 빠르기 (0.1배에서 100배)
         lab pause, lab resume       실습실 시간을 멈추고, 다시 흐르게 합니다
-        lab step [SECONDS|msg]      멈춘 동안 Raft 틱 하나(1초)나 메시지 하나만큼 진행""",
+        lab step [SECONDS|msg]      멈춘 동안 Raft 틱 하나(1초)나 메시지 하나만큼 진행
+        lab sockets [off]           호스트마다 엔진 API를 열어 실제 docker CLI로 접속""",
+    },
+    "lab.usage.sockets": {
+        "en": "usage: lab sockets [off]  (every host's Docker Engine API on a socket)",
+        "ko": "사용법: lab sockets [off]  (호스트마다 도커 엔진 API 소켓을 엽니다)",
+    },
+    "lab.sockets.on": {
+        "en": "Every host serves the Docker Engine API (requests from outside are not "
+        "replayed by lab rewind):",
+        "ko": "모든 호스트가 도커 엔진 API를 열었습니다 (밖에서 온 요청은 lab rewind가 "
+        "다시 재생하지 않습니다):",
+    },
+    "lab.sockets.use": {
+        "en": "In another terminal: export DOCKER_HOST=unix://{first}  — then docker, or "
+        "docker-py, as usual. 'lab sockets off' closes them.",
+        "ko": "다른 터미널에서: export DOCKER_HOST=unix://{first}  — 그다음 평소처럼 docker나 "
+        "docker-py를 쓰면 됩니다. 'lab sockets off'로 닫습니다.",
+    },
+    "lab.sockets.off": {
+        "en": "The sockets are closed.",
+        "ko": "소켓을 닫았습니다.",
+    },
+    "lab.sockets.unpaced": {
+        "en": "lab sockets: this lab runs unpaced (its commands come from a pipe); "
+        "run `miniswarm serve` to serve a lab to real clients.",
+        "ko": "lab sockets: 이 실습실은 명령을 파이프로 받아 시계 없이 돕니다. 실제 "
+        "클라이언트에 열려면 `miniswarm serve`를 쓰세요.",
     },
     "lab.usage.stop": {
         "en": "usage: lab stop HOST...  (the hosts lose power)",

@@ -8,6 +8,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from .cli import main as cli
 from .cli.client import Client
@@ -56,6 +57,7 @@ class Lab:
         and its clock first)."""
         self.hosts = list(hosts or DEFAULT_HOSTS)
         self.standins = standins
+        self.sockets: Any = None  # engineapi.server.Sockets, while `lab sockets` serves
         if driver == "sim":
             self.kernel: Kernel = SimDriver(seed=seed)
         elif driver == "paced":
@@ -82,6 +84,9 @@ class Lab:
         return self
 
     def close(self) -> None:
+        if self.sockets is not None:
+            self.sockets.close()
+            self.sockets = None
         if isinstance(self.kernel, (ThreadDriver, PacedDriver)):
             self.kernel.stop()
 

@@ -214,6 +214,9 @@ def lab_command(sh: Shell, args: list[str], io: IO) -> int:
         if verb == "export":
             io.out(_export(sh, rest) + "\n")
             return 0
+        if verb == "sockets":
+            io.out(_sockets(sh, rest) + "\n")
+            return 0
         if verb == "why":
             if len(rest) != 1:
                 raise LabError(t("lab.usage.why"))
@@ -239,6 +242,34 @@ def lab_command(sh: Shell, args: list[str], io: IO) -> int:
     if verb == "status":
         io.out(status(sh.lab))
     return 1 if notes else 0
+
+
+def _sockets(sh: Shell, args: list[str]) -> str:
+    """`lab sockets [off]`: every host's Engine API on a socket, for the real docker CLI
+    and docker-py, while the lab runs on the wall clock."""
+    from .engineapi.server import Sockets, describe, runtime_directory
+
+    lab = sh.lab
+    if args == ["off"]:
+        if lab.sockets is not None:
+            lab.sockets.close()
+            lab.sockets = None
+        return t("lab.sockets.off")
+    if args:
+        raise LabError(t("lab.usage.sockets"))
+    from .sim import PacedDriver, SimDriver
+
+    if isinstance(lab.kernel, SimDriver) and not isinstance(lab.kernel, PacedDriver):
+        raise LabError(t("lab.sockets.unpaced"))
+    if lab.sockets is None:
+        try:
+            lab.sockets = Sockets(lab.kernel, runtime_directory())
+        except OSError as exc:
+            raise LabError(f"lab sockets: {exc}") from None
+    first = next(iter(lab.sockets.servers.values())).path
+    return "\n".join(
+        [t("lab.sockets.on"), *describe(lab.sockets), t("lab.sockets.use", first=first)]
+    )
 
 
 def view(sh: Shell, which: str) -> str:

@@ -85,10 +85,26 @@ class HostServer:
         lock = getattr(self.kernel, "lock", None)  # PacedDriver's: one thread at a time
         with lock if lock is not None else contextlib.nullcontext():
             fut = self.kernel.submit(self.host, fn)
-        result = fut.result(CALL_TIMEOUT)
+        result = self._wait(fut, lock)
         if isinstance(result, Future):
-            result = result.result(CALL_TIMEOUT)
+            result = self._wait(result, lock)
         return result
+
+    def _wait(self, fut: Future, lock: Any) -> Any:
+        if lock is None:  # ThreadDriver: the hosts' own threads run it
+            return fut.result(CALL_TIMEOUT)
+        # PacedDriver: run what is due ourselves, as a look from the prompt does, rather
+        # than wait for the pump's next turn.
+        deadline = time.monotonic() + CALL_TIMEOUT
+        while not fut.done():
+            with lock:
+                self.kernel.run_until(self.kernel.target())  # type: ignore[attr-defined]
+            if fut.done():
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError("the lab did not answer")
+            time.sleep(0.001)
+        return fut.result()
 
 
 class Sockets:
@@ -398,6 +414,18 @@ class _LineDiscipline:
             if self.echo and not secret:
                 wfile.write(ch)
                 wfile.flush()
+
+
+def describe(sockets: Sockets, tcp: int | None = None) -> list[str]:
+    """Each host and where it serves: the lines `miniswarm serve` and `lab sockets`
+    print."""
+    names = list(sockets.servers)
+    width = max(len(n) for n in names)
+    out = []
+    for i, name in enumerate(names):
+        port = f"   tcp://127.0.0.1:{tcp + i}" if tcp is not None else ""
+        out.append(f"  {name:<{width}}  unix://{sockets.servers[name].path}{port}")
+    return out
 
 
 def runtime_directory() -> str:
