@@ -1,4 +1,4 @@
-"""dockerd on a simulated host: its Engine API, and its part in the swarm.
+"""dockerd on a simulated host: its life, and its part in the swarm.
 
 Every host runs one. Outside a swarm it answers `info` and `version`; `swarm init` or
 `swarm join` makes it a node — an agent for every node, and a manager (Raft member,
@@ -7,13 +7,17 @@ answered by the Raft leader — another manager passes them on (manager/raftprox
 says how it waits when there is none) — and a worker refuses them, as moby does. A
 request gives up after 20 s (moby's swarmRequestTimeout) with DeadlineExceeded.
 
-API methods (`api_*`) run on the host's own loop and return a value or a Future; errors
-are DaemonErrors, which the CLI prints as "Error response from daemon: ...".
+Its one door is the Engine API (engineapi/): the router's handlers call what is here —
+the swarm's lifecycle (`api_swarm_*`), `cluster_call` for what the leader answers, the
+host's networks, info and version — on the host's own loop; a value or a Future comes
+back, and an error is a DaemonError, which the CLI prints as "Error response from
+daemon: ...".
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
@@ -21,7 +25,7 @@ from typing import Any
 from . import ca, dockernet, engine, ids
 from .agent import NODE_CERT, Agent
 from .encryption import DecryptError, InvalidKeyString, new_key, parse_human_key
-from .gocompat import human_duration, rfc3339nano
+from .gocompat import rfc3339nano
 from .manager import Manager, networks
 from .manager.dispatcher import Assignments, SessionUpdate
 from .manager.raftproxy import RaftProxy
@@ -29,7 +33,7 @@ from .mesh import Mesh
 from .raft import Config
 from .raftnode import Locked, Packet, Unreachable, edit_log
 from .rpc import Rpc, RpcError, chain, failed, resolved
-from .runtime.container import ExecNotFound, Runtime
+from .runtime.container import Runtime
 from .sim.kernel import HostContext, Process
 
 SWARM_REQUEST_TIMEOUT = 20.0
@@ -452,7 +456,7 @@ class Daemon(Process):
             return failed(RpcError("Unavailable", "node is not a manager"))
         return self.proxy.call("control", (method, body), SWARM_REQUEST_TIMEOUT)
 
-    def _cluster_call(self, method: str, body: Any = None) -> Future:
+    def cluster_call(self, method: str, body: Any = None) -> Future:
         """A cluster request on behalf of the API: errors become DaemonErrors."""
         if self.state is None:
             return failed(DaemonError(NOT_IN_SWARM, 503))
@@ -754,31 +758,6 @@ class Daemon(Process):
             and self.ctx.now() >= self.control_from
         )
 
-    def api_swarm_inspect(self) -> Future:
-        return self._cluster_call("swarm.inspect")
-
-    def api_swarm_update(
-        self,
-        version: int,
-        spec: dict | None,
-        rotate_worker: bool = False,
-        rotate_manager: bool = False,
-        rotate_unlock_key: bool = False,
-    ) -> Future:
-        return self._cluster_call(
-            "swarm.update",
-            {
-                "version": version,
-                "spec": spec,
-                "rotate_worker_token": rotate_worker,
-                "rotate_manager_token": rotate_manager,
-                "rotate_unlock_key": rotate_unlock_key,
-            },
-        )
-
-    def api_swarm_unlock_key(self) -> Future:
-        return self._cluster_call("swarm.unlock_key")
-
     def api_swarm_unlock(self, text: str) -> Future:
         """The unlock key, given to a locked manager: it can read its state again."""
         if not self.locked:
@@ -793,91 +772,7 @@ class Daemon(Process):
             return failed(DaemonError("swarm could not be unlocked: invalid key provided", 400))
         return resolved(None)
 
-    # -- nodes and tasks --------------------------------------------------------------------------
-
-    def api_nodes(self, filters: dict | None = None) -> Future:
-        return self._cluster_call("node.list", {"filters": filters or {}})
-
-    def api_node(self, ref: str) -> Future:
-        return self._cluster_call("node.inspect", {"ref": ref})
-
-    def api_node_update(self, node_id: str, version: int, spec: dict) -> Future:
-        spec = dict(spec)
-        for field, values in (
-            ("Role", ("worker", "manager")),
-            ("Availability", ("active", "pause", "drain")),
-        ):
-            value = spec.get(field, "")
-            if value.lower() not in values:
-                return failed(DaemonError(f'invalid {field}: "{value}"'))
-            spec[field] = value.lower()
-        return self._cluster_call("node.update", {"id": node_id, "version": version, "spec": spec})
-
-    def api_node_remove(self, ref: str, force: bool) -> Future:
-        return self._cluster_call("node.remove", {"ref": ref, "force": force})
-
-    def api_tasks(self, filters: dict | None = None) -> Future:
-        return self._cluster_call("task.list", {"filters": filters or {}})
-
-    def api_task(self, ref: str) -> Future:
-        """GET /tasks/{ref}: by full ID, else by full name (web.1.<ID>), else by unique ID
-        prefix (moby's getTask)."""
-        from .names import task_name
-
-        out: Future = Future()
-        by_id: list[dict] = []
-
-        def named(f: Future) -> None:
-            exc = f.exception()
-            if exc is not None:
-                out.set_exception(exc)
-                return
-            found = [t for t in f.result() if task_name(t) == ref] or by_id
-            if not found or not ref:
-                out.set_exception(DaemonError(f"task {ref} not found", 404))
-            elif len(found) > 1:
-                out.set_exception(
-                    DaemonError(f"task {ref} is ambiguous ({len(found)} matches found)", 400)
-                )
-            else:
-                out.set_result(found[0])
-
-        def prefixed(f: Future) -> None:
-            exc = f.exception()
-            if exc is not None:
-                out.set_exception(exc)
-                return
-            by_id.extend(f.result())
-            exact = [t for t in by_id if t["ID"] == ref]
-            if exact:
-                out.set_result(exact[0])
-            else:
-                self.api_tasks({"name": [ref]}).add_done_callback(named)
-
-        self.api_tasks({"id": [ref]}).add_done_callback(prefixed)
-        return out
-
-    # -- services ----------------------------------------------------------------------------------
-
-    def api_service_create(self, spec: dict) -> Future:
-        spec = _resolve_image(spec)
-        return _with_warnings(self._cluster_call("service.create", {"spec": spec}), [])
-
-    def api_service(self, ref: str, insert_defaults: bool = True) -> Future:
-        return self._cluster_call(
-            "service.inspect", {"ref": ref, "insert_defaults": insert_defaults}
-        )
-
-    def api_services(self, filters: dict | None = None, status: bool = False) -> Future:
-        return self._cluster_call("service.list", {"filters": filters or {}, "status": status})
-
-    def api_service_update(
-        self, service_id: str, version: int, spec: dict | None, rollback: str | None = None
-    ) -> Future:
-        body: dict[str, Any] = {"id": service_id, "version": version, "rollback": rollback}
-        if spec is not None:
-            body["spec"] = _resolve_image(spec)
-        return _with_warnings(self._cluster_call("service.update", body), [])
+    # -- the registry, and the nodes' logs ----------------------------------------------
 
     def api_distribution(self, name: str) -> dict:
         """GET /distribution/{name}/json: what the registry says of an image — here, the
@@ -897,7 +792,8 @@ class Daemon(Process):
                 "unauthorized: authentication required\n",
                 401,
             )
-        digest = "sha256:" + hashlib_sha256("registry/" + images.normalise(name.split("@")[0]))
+        ref = "registry/" + images.normalise(name.split("@")[0])
+        digest = "sha256:" + hashlib.sha256(ref.encode()).hexdigest()
         return {
             "Descriptor": {
                 "mediaType": "application/vnd.oci.image.index.v1+json",
@@ -907,24 +803,7 @@ class Daemon(Process):
             "Platforms": [],
         }
 
-    def api_service_remove(self, ref: str) -> Future:
-        return self._cluster_call("service.remove", {"ref": ref})
-
-    # -- secrets and configs (kind: "secret" or "config") ------------------------------------------
-
-    def api_secret_create(self, kind: str, spec: dict) -> Future:
-        return self._cluster_call(f"{kind}.create", {"spec": spec})
-
-    def api_secret_list(self, kind: str, filters: dict | None = None) -> Future:
-        return self._cluster_call(f"{kind}.list", {"filters": filters or {}})
-
-    def api_secret_inspect(self, kind: str, ref: str) -> Future:
-        return self._cluster_call(f"{kind}.inspect", {"ref": ref})
-
-    def api_secret_remove(self, kind: str, ref: str) -> Future:
-        return self._cluster_call(f"{kind}.remove", {"ref": ref})
-
-    def api_task_logs(self, tasks: list[dict], nodes: dict[str, str]) -> Future:
+    def task_logs(self, tasks: list[dict], nodes: dict[str, str]) -> Future:
         """The logs of these tasks' containers, from the nodes that run them:
         {task ID: [(time, stream, line), ...]}."""
         out: Future = Future()
@@ -1015,7 +894,7 @@ class Daemon(Process):
         def done(f: Future) -> None:
             out.set_result([] if f.exception() is not None else f.result())
 
-        self._cluster_call("network.list", {}).add_done_callback(done)
+        self.cluster_call("network.list", {}).add_done_callback(done)
         return out
 
     def _all_networks(self) -> Future:
@@ -1097,7 +976,7 @@ class Daemon(Process):
             else:
                 out.set_result({"Id": f.result()["ID"], "Warning": ""})
 
-        self._cluster_call("network.create", dict(req, Driver="overlay")).add_done_callback(done)
+        self.cluster_call("network.create", dict(req, Driver="overlay")).add_done_callback(done)
         return out
 
     def api_network_remove(self, ref: str) -> Future:
@@ -1127,132 +1006,12 @@ class Daemon(Process):
                 else:
                     out.set_result(None)
 
-            self._cluster_call("network.remove", {"ref": f.result()["Id"]}).add_done_callback(
+            self.cluster_call("network.remove", {"ref": f.result()["Id"]}).add_done_callback(
                 removed
             )
 
         self.api_network_inspect(ref, "swarm").add_done_callback(found)
         return out
-
-    # -- containers --------------------------------------------------------------------------------
-
-    def api_containers(self) -> list[dict]:
-        now = self.ctx.wallclock()
-        views = [container_view(c, now) for c in self.runtime.containers.values()]
-        if self.runtime.standins:  # busybox stand-ins expose no ports
-            for view in views:
-                view["Ports"] = []
-        return views
-
-    def _container(self, ref: str):
-        c = self.runtime.find(ref)
-        if c is None:
-            raise DaemonError(f"No such container: {ref}", 404)
-        return c
-
-    def api_container_inspect(self, ref: str) -> dict:
-        """GET /containers/{id}/json: what `docker inspect` shows of a container."""
-        return container_inspect(self._container(ref), self.runtime.standins)
-
-    def api_container_logs(self, ref: str) -> dict:
-        """A container's log lines (time, stream, line), and whether it still runs."""
-        c = self._container(ref)
-        return {"Logs": list(c.logs), "Running": c.running}
-
-    def api_exec_create(self, ref: str, argv: list[str], tty: bool, interactive: bool) -> str:
-        """POST /containers/{id}/exec: an exec instance's ID."""
-        c = self._container(ref)
-        if not c.running:
-            raise DaemonError(f"container {c.id} is not running", 409)
-        return self.runtime.exec_create(c, argv, tty, interactive).id
-
-    def _exec(self, exec_id: str):
-        e = self.runtime.execs.get(exec_id)
-        if e is None:
-            raise DaemonError(f"No such exec instance: {exec_id}", 404)
-        return e
-
-    def api_exec_start(self, exec_id: str, stdin: str | None) -> None:
-        """POST /exec/{id}/start: the process starts; its output is read with
-        api_exec_poll, as the hijacked stream gives it."""
-        e = self._exec(exec_id)
-        if not e.container.running:
-            raise DaemonError(f"container {e.container.id} is not running", 409)
-        try:
-            self.runtime.exec_start(e, stdin)
-        except ExecNotFound as exc:
-            e.exit_code = 126  # what GET /exec/{id}/json then says, as runc's failure does
-            raise DaemonError(str(exc), 400) from None
-
-    def api_exec_check(self, exec_id: str) -> None:
-        """Before an exec is started: it exists and its container runs."""
-        e = self._exec(exec_id)
-        if not e.container.running:
-            raise DaemonError(f"container {e.container.id} is not running", 409)
-
-    def api_exec_inspect(self, exec_id: str) -> dict:
-        """GET /exec/{id}/json."""
-        e = self._exec(exec_id)
-        running = e._gen is not None and e.exit_code is None
-        return {
-            "ID": e.id,
-            "Running": running,
-            "ExitCode": e.exit_code,
-            "ProcessConfig": {
-                "tty": e.tty,
-                "entrypoint": e.argv[0] if e.argv else "",
-                "arguments": e.argv[1:],
-                "privileged": False,
-            },
-            "OpenStdin": e.interactive,
-            "OpenStderr": True,
-            "OpenStdout": True,
-            "CanRemove": False,
-            "ContainerID": e.container.id,
-            "DetachKeys": "",
-            "Pid": 0,
-        }
-
-    def api_exec_poll(self, exec_id: str, offset: int) -> dict:
-        """What the process printed since `offset`, the line it waits for, its exit code."""
-        e = self._exec(exec_id)
-        return {
-            "Output": e.output[offset:],
-            "Waiting": e.waiting,
-            "ExitCode": e.exit_code,
-        }
-
-    def api_exec_input(self, exec_id: str, line: str | None) -> None:
-        self.runtime.exec_input(self._exec(exec_id), line)
-
-    def api_exec_signal(self, exec_id: str) -> None:
-        self.runtime.exec_signal(self._exec(exec_id))
-
-    def api_container_kill(self, ref: str) -> str:
-        c = self._container(ref)
-        if not c.running:
-            raise DaemonError(f"cannot kill container: {ref}: container {c.id} is not running", 409)
-        self.runtime.kill(c)
-        return c.id
-
-    def api_container_stop(self, ref: str) -> Future:
-        c = self._container(ref)
-        out: Future = Future()
-        self.runtime.stop(c, lambda: out.set_result(c.id), code=0)
-        return out
-
-    def api_container_remove(self, ref: str, force: bool) -> str:
-        c = self._container(ref)
-        if c.running and not force:
-            raise DaemonError(
-                f'cannot remove container "/{c.name}": container is running: stop the container '
-                "before removing or force remove",
-                409,
-            )
-        if c.running:
-            self.runtime.kill(c)
-        self.runtime.remove(c)
-        return c.id
 
     # -- system -----------------------------------------------------------------------------------
 
@@ -1324,118 +1083,6 @@ class Daemon(Process):
 
         check()
         return out
-
-
-def _resolve_image(spec: dict) -> dict:
-    """moby pins the image reference before handing the spec to swarm: a tag is added
-    ("nginx" -> "nginx:latest"); with no registry to ask, no digest."""
-    from .runtime import images
-
-    spec = copy.deepcopy(spec)
-    cs = (spec.get("TaskTemplate") or {}).get("ContainerSpec")
-    if cs and cs.get("Image"):
-        cs["Image"] = images.normalise(cs["Image"])
-    return spec
-
-
-def _with_warnings(fut: Future, warnings: list[str]) -> Future:
-    """The answer of a service create or update, with the daemon's warnings in it."""
-    out: Future = Future()
-
-    def done(f: Future) -> None:
-        exc = f.exception()
-        if exc is not None:
-            out.set_exception(exc)
-            return
-        result = f.result()
-        result = dict(result) if isinstance(result, dict) else {}
-        result["Warnings"] = list(warnings) or None
-        out.set_result(result)
-
-    fut.add_done_callback(done)
-    return out
-
-
-def container_view(c, now: float) -> dict:
-    """A container as the Engine API lists it (GET /containers/json)."""
-
-    if c.running:
-        status = f"Up {human_duration(now - c.started)}"
-    elif c.state == "created":
-        status = "Created"
-    else:
-        status = f"Exited ({c.exit_code}) {human_duration(now - c.finished)} ago"
-    return {
-        "Id": c.id,
-        "Names": ["/" + c.name],
-        "Image": c.image,
-        "Command": " ".join(c.argv),
-        "Created": int(c.created),  # whole seconds: Go's int64
-        "State": c.state,
-        "Status": status,
-        # a stopped container's network settings are gone: no ports listed
-        "Ports": [{"PrivatePort": int(p.split("/")[0]), "Type": "tcp"} for p in c.spec.exposed]
-        if c.running
-        else [],
-        "Labels": dict(c.labels),
-    }
-
-
-def container_inspect(c, standins: bool = False) -> dict:
-    """A container as GET /containers/{id}/json gives it (the fields a lesson reads)."""
-    from .gocompat import rfc3339nano
-
-    argv = list(c.argv)
-    exposed: dict[str, dict] = {} if standins else {p: {} for p in c.spec.exposed}
-    return {
-        "Id": c.id,
-        "Created": rfc3339nano(c.created),
-        "Path": argv[0] if argv else "",
-        "Args": argv[1:],
-        "State": {
-            "Status": c.state,
-            "Running": c.running,
-            "Paused": False,
-            "Restarting": False,
-            "OOMKilled": False,
-            "Dead": False,
-            "Pid": 4000 + int(c.id[:4], 16) % 60000 if c.running else 0,
-            "ExitCode": c.exit_code,
-            "Error": "",
-            "StartedAt": rfc3339nano(c.started) if c.started else "0001-01-01T00:00:00Z",
-            "FinishedAt": rfc3339nano(c.finished) if c.finished else "0001-01-01T00:00:00Z",
-        },
-        "Image": "sha256:" + hashlib_sha256(c.image),
-        "Name": "/" + c.name,
-        "RestartCount": 0,
-        "Driver": "overlay2",
-        "Platform": "linux",
-        "Config": {
-            "Hostname": c.hostname,
-            "Domainname": "",
-            "User": "",
-            "ExposedPorts": exposed or None,
-            "Tty": False,
-            "Env": [f"{k}={v}" for k, v in c.env.items()],
-            "Cmd": argv[len(c.spec.entrypoint) :]
-            if argv[: len(c.spec.entrypoint)] == list(c.spec.entrypoint)
-            else argv,
-            "Image": c.image,
-            "WorkingDir": "" if c.spec.workdir == "/" else c.spec.workdir,
-            "Entrypoint": list(c.spec.entrypoint) or None,
-            "Labels": dict(c.labels),
-        },
-        "NetworkSettings": {
-            "IPAddress": "",
-            "Networks": {"ingress": {"IPAddress": c.address}} if c.address else {},
-        },
-    }
-
-
-def hashlib_sha256(text: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _joined(manager: Manager) -> bool:

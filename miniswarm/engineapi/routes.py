@@ -9,14 +9,12 @@ answered by the Raft leader, a host's containers by its runtime.
 from __future__ import annotations
 
 import base64
-import hashlib
 from concurrent.futures import Future
 from typing import Any
 
 from .. import engine
 from ..daemon import DaemonError
-from ..runtime import images
-from . import schema
+from . import cluster, containers, schema
 from .router import Request, Response, empty, route
 from .streams import container_logs as container_log_stream
 from .streams import exec_stream, swarm_logs, then
@@ -79,7 +77,7 @@ def swarm_leave(daemon: Any, req: Request) -> Any:
 
 @route("GET", "/swarm")
 def swarm_inspect(daemon: Any, req: Request) -> Any:
-    return daemon.api_swarm_inspect()
+    return cluster.call(daemon, "swarm.inspect")
 
 
 @route("POST", "/swarm/update")
@@ -87,18 +85,19 @@ def swarm_update(daemon: Any, req: Request) -> Any:
     if not req.arg("version"):
         raise DaemonError("invalid swarm version '': strconv.ParseUint: parsing \"\"", 400)
     spec = req.decode(schema.SWARM_SPEC) or None
-    return daemon.api_swarm_update(
-        req.integer("version"),
-        spec,
-        req.strict_flag("rotateWorkerToken"),
-        req.strict_flag("rotateManagerToken"),
-        req.strict_flag("rotateManagerUnlockKey"),
-    )
+    body = {
+        "version": req.integer("version"),
+        "spec": spec,
+        "rotate_worker_token": req.strict_flag("rotateWorkerToken"),
+        "rotate_manager_token": req.strict_flag("rotateManagerToken"),
+        "rotate_unlock_key": req.strict_flag("rotateManagerUnlockKey"),
+    }
+    return cluster.call(daemon, "swarm.update", body)
 
 
 @route("GET", "/swarm/unlockkey")
 def swarm_unlock_key(daemon: Any, req: Request) -> Any:
-    return daemon.api_swarm_unlock_key()
+    return cluster.call(daemon, "swarm.unlock_key")
 
 
 @route("POST", "/swarm/unlock")
@@ -112,34 +111,33 @@ def swarm_unlock(daemon: Any, req: Request) -> Any:
 
 @route("GET", "/nodes")
 def nodes(daemon: Any, req: Request) -> Any:
-    return daemon.api_nodes(req.filters())
+    return cluster.nodes(daemon, req.filters())
 
 
 @route("GET", "/nodes/{ref}")
 def node(daemon: Any, req: Request, ref: str) -> Any:
-    return daemon.api_node(ref)
+    return cluster.call(daemon, "node.inspect", {"ref": ref})
 
 
 @route("POST", "/nodes/{ref}/update")
 def node_update(daemon: Any, req: Request, ref: str) -> Any:
-    return then(
-        daemon.api_node_update(ref, req.integer("version"), req.decode(schema.NODE_SPEC)), None
-    )
+    spec = req.decode(schema.NODE_SPEC)
+    return then(cluster.node_update(daemon, ref, req.integer("version"), spec), None)
 
 
 @route("DELETE", "/nodes/{ref}")
 def node_remove(daemon: Any, req: Request, ref: str) -> Any:
-    return daemon.api_node_remove(ref, req.flag("force"))
+    return cluster.call(daemon, "node.remove", {"ref": ref, "force": req.flag("force")})
 
 
 @route("GET", "/tasks")
 def tasks(daemon: Any, req: Request) -> Any:
-    return daemon.api_tasks(req.filters())
+    return cluster.tasks(daemon, req.filters())
 
 
 @route("GET", "/tasks/{ref}")
 def task(daemon: Any, req: Request, ref: str) -> Any:
-    return daemon.api_task(ref)
+    return cluster.task(daemon, ref)
 
 
 @route("GET", "/tasks/{ref}/logs")
@@ -152,29 +150,30 @@ def task_logs(daemon: Any, req: Request, ref: str) -> Any:
 
 @route("GET", "/services")
 def services(daemon: Any, req: Request) -> Any:
-    return daemon.api_services(req.filters(), req.strict_flag("status"))
+    body = {"filters": req.filters(), "status": req.strict_flag("status")}
+    return cluster.call(daemon, "service.list", body)
 
 
 @route("POST", "/services/create", status=201)
 def service_create(daemon: Any, req: Request) -> Any:
-    return daemon.api_service_create(req.decode(schema.SERVICE_SPEC))
+    return cluster.service_create(daemon, req.decode(schema.SERVICE_SPEC))
 
 
 @route("GET", "/services/{ref}")
 def service(daemon: Any, req: Request, ref: str) -> Any:
-    return daemon.api_service(ref, req.strict_flag("insertDefaults"))
+    return cluster.service(daemon, ref, req.strict_flag("insertDefaults"))
 
 
 @route("POST", "/services/{ref}/update")
 def service_update(daemon: Any, req: Request, ref: str) -> Any:
     rollback = req.arg("rollback") or None
     spec = req.decode(schema.SERVICE_SPEC) or None
-    return daemon.api_service_update(ref, req.integer("version"), spec, rollback)
+    return cluster.service_update(daemon, ref, req.integer("version"), spec, rollback)
 
 
 @route("DELETE", "/services/{ref}")
 def service_remove(daemon: Any, req: Request, ref: str) -> Any:
-    return then(daemon.api_service_remove(ref), None)
+    return then(cluster.call(daemon, "service.remove", {"ref": ref}), None)
 
 
 @route("GET", "/services/{ref}/logs")
@@ -205,7 +204,7 @@ def _secret_routes(kind: str) -> None:
 
     @route("GET", f"/{plural}")
     def listing(daemon: Any, req: Request) -> Any:
-        return daemon.api_secret_list(kind, req.filters())
+        return cluster.call(daemon, f"{kind}.list", {"filters": req.filters()})
 
     @route("POST", f"/{plural}/create", status=201)
     def create(daemon: Any, req: Request) -> Any:
@@ -216,15 +215,15 @@ def _secret_routes(kind: str) -> None:
                 base64.b64decode(str(data), validate=True)
             except ValueError:
                 raise DaemonError("illegal base64 data at input byte 0", 400) from None
-        return daemon.api_secret_create(kind, spec)
+        return cluster.call(daemon, f"{kind}.create", {"spec": spec})
 
     @route("GET", f"/{plural}/{{ref}}")
     def inspect(daemon: Any, req: Request, ref: str) -> Any:
-        return daemon.api_secret_inspect(kind, ref)
+        return cluster.call(daemon, f"{kind}.inspect", {"ref": ref})
 
     @route("DELETE", f"/{plural}/{{ref}}", status=204)
     def remove(daemon: Any, req: Request, ref: str) -> Any:
-        return then(daemon.api_secret_remove(kind, ref), None)
+        return then(cluster.call(daemon, f"{kind}.remove", {"ref": ref}), None)
 
 
 _secret_routes("secret")
@@ -258,9 +257,9 @@ def network_remove(daemon: Any, req: Request, ref: str) -> Any:
 
 
 @route("GET", "/containers/json")
-def containers(daemon: Any, req: Request) -> Any:
+def container_list(daemon: Any, req: Request) -> Any:
     filters = req.filters()
-    listed = daemon.api_containers()
+    listed = containers.listing(daemon)
     if not req.flag("all") and "status" not in filters:
         listed = [c for c in listed if c["State"] == "running"]
     listed = [c for c in listed if _container_matches(c, filters)]
@@ -286,7 +285,7 @@ def _container_matches(c: dict, filters: dict[str, list[str]]) -> bool:
 
 @route("GET", "/containers/{ref}/json")
 def container(daemon: Any, req: Request, ref: str) -> Any:
-    return daemon.api_container_inspect(ref)
+    return containers.inspect(daemon, ref)
 
 
 @route("GET", "/containers/{ref}/logs")
@@ -297,18 +296,18 @@ def container_logs(daemon: Any, req: Request, ref: str) -> Any:
 
 @route("POST", "/containers/{ref}/kill", status=204)
 def container_kill(daemon: Any, req: Request, ref: str) -> Any:
-    daemon.api_container_kill(ref)
+    containers.kill(daemon, ref)
     return None
 
 
 @route("POST", "/containers/{ref}/stop", status=204)
 def container_stop(daemon: Any, req: Request, ref: str) -> Any:
-    return then(daemon.api_container_stop(ref), None)
+    return then(containers.stop(daemon, ref), None)
 
 
 @route("DELETE", "/containers/{ref}", status=204)
 def container_remove(daemon: Any, req: Request, ref: str) -> Any:
-    daemon.api_container_remove(ref, req.flag("force"))
+    containers.remove(daemon, ref, req.flag("force"))
     return None
 
 
@@ -318,8 +317,8 @@ def exec_create(daemon: Any, req: Request, ref: str) -> Any:
     argv = body.get("Cmd") or []
     if not argv:
         raise DaemonError("No exec command specified", 400)
-    exec_id = daemon.api_exec_create(
-        ref, [str(a) for a in argv], bool(body.get("Tty")), bool(body.get("AttachStdin"))
+    exec_id = containers.exec_create(
+        daemon, ref, [str(a) for a in argv], bool(body.get("Tty")), bool(body.get("AttachStdin"))
     )
     return {"Id": exec_id}
 
@@ -329,17 +328,11 @@ def exec_start(daemon: Any, req: Request, exec_id: str) -> Any:
     body = req.decode(schema.EXEC_START)
     detach = bool(body.get("Detach"))
     if detach:
-        daemon.api_exec_start(exec_id, None)
+        containers.exec_start(daemon, exec_id, None)
         return empty(200)
     return exec_stream(daemon, exec_id, req)
 
 
 @route("GET", "/exec/{exec_id}/json")
 def exec_inspect(daemon: Any, req: Request, exec_id: str) -> Any:
-    return daemon.api_exec_inspect(exec_id)
-
-
-def digest_of(ref: str) -> str:
-    """The digest the lab's registry gives an image's manifest: the same for one image
-    and tag, on every host and in every run."""
-    return "sha256:" + hashlib.sha256(images.normalise(ref).encode()).hexdigest()
+    return containers.exec_inspect(daemon, exec_id)

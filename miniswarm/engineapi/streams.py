@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from .. import shlang
 from ..gocompat import parse_rfc3339, rfc3339nano
-from . import schema
+from . import cluster, containers, schema
 from .router import Request, Response
 
 STDOUT, STDERR, SYSTEM = 1, 2, 3
@@ -167,7 +167,7 @@ def _without_tail(req: Request) -> Request:
 
 def container_logs(daemon: Any, req: Request, ref: str) -> LogStream:
     def source() -> Future:
-        c = daemon.api_container_logs(ref)
+        c = containers.logs(daemon, ref)
         out: Future = Future()
         out.set_result([(ref, c["Logs"], "", c["Running"])])
         return out
@@ -218,17 +218,17 @@ def _swarm_sources(daemon: Any, kind: str, ref: str) -> Future:
                     ]
                 )
 
-            step(daemon.api_task_logs(tasks, addrs), with_logs)
+            step(daemon.task_logs(tasks, addrs), with_logs)
 
-        step(daemon.api_nodes({}), with_nodes)
+        step(cluster.nodes(daemon), with_nodes)
 
     if kind == "service":
         step(
-            daemon.api_service(ref, False),
-            lambda svc: step(daemon.api_tasks({"service": [svc["ID"]]}), with_tasks),
+            cluster.service(daemon, ref, False),
+            lambda svc: step(cluster.tasks(daemon, {"service": [svc["ID"]]}), with_tasks),
         )
     else:
-        step(daemon.api_task(ref), lambda t: with_tasks([t]))
+        step(cluster.task(daemon, ref), lambda t: with_tasks([t]))
     return out
 
 
@@ -245,23 +245,23 @@ class ExecStream:
         self.seen = 0
 
     def start(self, stdin: str | None) -> None:
-        self.daemon.api_exec_start(self.exec_id, stdin)
+        containers.exec_start(self.daemon, self.exec_id, stdin)
 
     def poll(self) -> dict:
-        state = self.daemon.api_exec_poll(self.exec_id, self.seen)
+        state = containers.exec_poll(self.daemon, self.exec_id, self.seen)
         self.seen += len(state["Output"])
         return state
 
     def send(self, line: str | None) -> None:
-        self.daemon.api_exec_input(self.exec_id, line)
+        containers.exec_input(self.daemon, self.exec_id, line)
 
     def signal(self) -> None:
-        self.daemon.api_exec_signal(self.exec_id)
+        containers.exec_signal(self.daemon, self.exec_id)
 
 
 def exec_stream(daemon: Any, exec_id: str, req: Request) -> Response:
-    daemon.api_exec_check(exec_id)
-    state = daemon.api_exec_inspect(exec_id)
+    containers.exec_check(daemon, exec_id)
+    state = containers.exec_inspect(daemon, exec_id)
     tty = bool(req.decode(schema.EXEC_START).get("Tty", state["ProcessConfig"]["tty"]))
     headers = {"Connection": "Upgrade", "Upgrade": "tcp"}
     status = 101 if "upgrade" in req.headers.get("connection", "").lower() else 200
