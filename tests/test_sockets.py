@@ -174,6 +174,31 @@ def test_a_powered_off_host_has_no_socket_until_it_boots(served):
     assert ping(server.path).startswith(b"HTTP/1.1 200")
 
 
+def test_many_clients_at_once_and_one_that_leaves_mid_stream(served):
+    import threading
+
+    lab, sockets = served
+    path = sockets.servers["manager1"].path
+    answers: list[bytes] = []
+
+    def client() -> None:
+        for _ in range(5):
+            answers.append(raw(path, b"GET /v1.41/services HTTP/1.1\r\nHost: x\r\n\r\n")[:12])
+
+    threads = [threading.Thread(target=client) for _ in range(8)]
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as follower:
+        follower.connect(path)  # a `service logs -f` that goes away while it streams
+        follower.sendall(
+            b"GET /v1.41/services/web/logs?stdout=1&follow=1 HTTP/1.1\r\nHost: x\r\n\r\n"
+        )
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+    assert answers == [b"HTTP/1.1 200"] * 40
+    assert ping(path).startswith(b"HTTP/1.1 200")
+
+
 # -- docker-py ----------------------------------------------------------------------------------
 
 
