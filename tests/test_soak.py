@@ -111,33 +111,41 @@ def healed(lab: Lab) -> list[str]:
             want = int((mode.get("Replicated") or {}).get("Replicas", 1))
         if len(mine) != want:
             wrong.append(f"{name}: {len(mine)} running, {want} wanted")
-    # managers agree
-    snapshots = []
-    for h in HOSTS:
-        process = lab.kernel.host(h).process
-        if process is not None and process.manager is not None:
-            snapshots.append(process.manager.store.snapshot())
+    # the managers of the swarm agree
+    snapshots = [lab.kernel.host(h).process.manager.store.snapshot() for h in current_managers(lab)]
     if any(s != snapshots[0] for s in snapshots[1:]):
         wrong.append("managers disagree")
     return wrong
 
 
-def stranded(lab: Lab) -> list[str]:
-    """Hosts that were down while every manager they knew was demoted: as in real swarm,
-    none of the addresses they kept leads them to a manager, and they stay Down until
-    they leave and join again."""
-    managers = set()
-    for h in HOSTS:
-        process = lab.kernel.host(h).process
-        if process is not None and process.manager is not None:
-            managers.add(process.advertise_addr)
+def current_managers(lab: Lab) -> list[str]:
+    """The hosts whose Raft member is in the leader's committed configuration."""
+    m = leader(lab)
+    if m is None:
+        return []
+    raft = m.raft.raft
+    voters = raft.config_at(raft.commit).voters
     out = []
     for h in HOSTS:
         process = lab.kernel.host(h).process
-        if process is None or process.manager is not None or process.state is None:
+        if process is not None and process.manager is not None:
+            if process.manager.member_id in voters:
+                out.append(h)
+    return out
+
+
+def stranded(lab: Lab) -> list[str]:
+    """Hosts that were down while every manager they knew was demoted (a manager among
+    them, demoted while down): as in real swarm, none of the addresses they kept leads to
+    a manager of the swarm, and they stay Down until they leave and join again."""
+    managers = {lab.kernel.host(h).process.advertise_addr for h in current_managers(lab)}
+    out = []
+    for h in HOSTS:
+        process = lab.kernel.host(h).process
+        if process is None or process.state is None or process.advertise_addr in managers:
             continue
         known = {addr.rsplit(":", 1)[0] for _, addr in process.remote_managers()}
-        if not known & managers:
+        if not (known - {process.advertise_addr}) & managers:
             out.append(h)
     return out
 
