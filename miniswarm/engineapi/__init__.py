@@ -7,3 +7,5 @@ which path, and `streams.py` carries logs and exec. miniswarm's own CLI calls th
 in-process (`cli/client.py`); `server.py` puts the same router on a Unix socket per host
 for the real `docker` binary and docker-py.
 """
+
+from . import routes  # noqa: E402, F401  (its handlers register with the router)

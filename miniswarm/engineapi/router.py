@@ -186,9 +186,8 @@ def _version_tuple(v: str) -> tuple[int, ...]:
 
 
 def dispatch(daemon: Any, req: Request) -> Future:
-    """The daemon's answer to `req`, as a Future of a Response (run on its loop)."""
-    from . import routes  # noqa: F401  (the handlers register themselves)
-
+    """The daemon's answer to `req`, as a Future of a Response (run on its loop). The
+    routes are those registered (the package's __init__ imports routes.py)."""
     path = req.path
     m = _VERSIONED.fullmatch(path)
     if m:
