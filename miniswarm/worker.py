@@ -55,6 +55,8 @@ class TaskRunner:
         if taskstate.rank(state) < taskstate.rank(self.state) and self.state != state:
             return
         self.state = state
+        if taskstate.terminal(state):
+            self.w.live.pop(self.id, None)
         status: dict[str, Any] = {
             "Timestamp": rfc3339nano(self.w.ctx.wallclock()),
             "State": state,
@@ -181,6 +183,7 @@ class TaskRunner:
         self.w.runtime.stop(c, stopped)
 
     def remove(self) -> None:
+        self.w.live.pop(self.id, None)
         if self.container is not None:
             self.w.runtime.remove(self.container)
 
@@ -199,6 +202,8 @@ class Worker:
         self.ctx = agent.ctx
         self.runtime = runtime
         self.runners: dict[str, TaskRunner] = {}
+        # The runners whose tasks may still run: what a secret's holding depends on.
+        self.live: dict[str, TaskRunner] = {}
         self._pending: dict[str, dict] = {}
         self._sending = False
         self._timer: Event | None = None
@@ -214,6 +219,8 @@ class Worker:
             if runner is None:
                 runner = TaskRunner(self, task)
                 self.runners[task["ID"]] = runner
+                if not taskstate.terminal(runner.state):
+                    self.live[task["ID"]] = runner
                 # A task this host had before it restarted: its container is still on
                 # the disk, exited when the host went down.
                 runner.container = self.runtime.by_task(task["ID"])
@@ -277,9 +284,13 @@ class Worker:
         """Drop what no task here may still need — at once, not when the managers next
         say so: with no leader, that could be never."""
         for kind, held in self.files.items():
-            needed = set().union(*(r.needs(kind) for r in self.runners.values()))
-            if any(k not in needed for k in held):
-                self.files[kind] = {k: v for k, v in held.items() if k in needed}
+            # Only the tasks that may still run, and each key until one needs it: a node
+            # stopping thousands of tasks looks at each about once, not at all each time.
+            keep = {
+                k: v for k, v in held.items() if any(k in r.needs(kind) for r in self.live.values())
+            }
+            if len(keep) != len(held):
+                self.files[kind] = keep
 
     def _mounted(self, cs: dict) -> tuple[dict, dict, list[str]]:
         """A task's secrets at /run/secrets/TARGET and configs at TARGET, each a file on

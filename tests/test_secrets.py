@@ -232,3 +232,37 @@ def test_a_task_shut_down_before_its_container_started_keeps_no_plaintext_either
         return [v for c in d.runtime.containers.values() if not c.running for v in c.files.values()]
 
     assert not any("S3cr3t-value" in str(v) for h in HOSTS for v in lab.kernel.call(h, held))
+
+
+def test_removing_thousands_of_tasks_from_one_node_costs_work_in_proportion():
+    """Found by the hostile fuzzer: each task that stopped made its node look through all
+    its tasks for the secrets they still need — 2,000 tasks cost 4 million looks, and
+    100,000 froze the lab. A node only looks at the tasks that may still run."""
+    from miniswarm.worker import TaskRunner
+
+    lab = Lab([("solo", "10.0.0.1")], seed=3)
+    lab.form_swarm(["solo"], [])
+    assert sh(lab, "printf pw | docker secret create pw -", "solo")[1] == 0
+    ok(
+        lab,
+        "docker service create -d --name many --replicas 2000 --secret pw busybox sleep 1d",
+        "solo",
+    )
+    lab.sleep(60)
+    looks = 0
+    needs = TaskRunner.needs
+
+    def counted(self, kind):
+        nonlocal looks
+        looks += 1
+        return needs(self, kind)
+
+    TaskRunner.needs = counted
+    try:
+        ok(lab, "docker service rm many", "solo")
+        lab.sleep(60)
+    finally:
+        TaskRunner.needs = needs
+    worker = lab.kernel.host("solo").process.agent.worker
+    assert worker.files["secret"] == {}  # forgotten with its last task
+    assert looks < 20 * 2000
