@@ -299,3 +299,32 @@ def test_service_ps_without_a_leader_says_so_rather_than_no_such_service(lab):
     r = lab.docker("manager3", "service ps web".split())
     assert r.status == 1
     assert "The swarm does not have a leader" in r.err and "no such service" not in r.err
+
+
+def test_a_service_of_thousands_of_tasks_is_removed_with_work_in_proportion():
+    """Found by the hostile fuzzer: the task reaper looked through all of a service's
+    tasks again for every slot it emptied — removing 20,000 replicas took minutes of
+    wall time, 100,000 froze the lab."""
+    from miniswarm.manager.writer import Tx
+
+    lab = Lab([("solo", "10.0.0.1")], seed=3)
+    lab.form_swarm(["solo"], [])
+    argv = "service create -d --name many --replicas 2000 busybox sleep 1d".split()
+    assert lab.docker("solo", argv).status == 0
+    lab.sleep(60)
+    looks = 0
+    tasks_of_service = Tx.tasks_of_service
+
+    def counted(self, service_id):
+        nonlocal looks
+        looks += 1
+        return tasks_of_service(self, service_id)
+
+    Tx.tasks_of_service = counted
+    try:
+        assert lab.docker("solo", ["service", "rm", "many"]).status == 0
+        lab.sleep(60)
+    finally:
+        Tx.tasks_of_service = tasks_of_service
+    assert lab.docker("solo", ["service", "ls", "-q"]).out == ""
+    assert looks < 100

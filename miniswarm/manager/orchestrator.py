@@ -391,14 +391,6 @@ class Orchestrator:
                 dead[key] = ts
         return runnable, dead
 
-    def _delete_if_dead(self, tx: Tx, service_id: str, key: Any) -> None:
-        """Delete every task of a slot that has no runnable task left (swarm's dead
-        slots): scaled away, its history does not linger in `service ps`."""
-        ts = [t for t in tx.tasks_of_service(service_id) if slot_key(t) == key]
-        if ts and not any(taskstate.runnable(t) for t in ts):
-            for t in ts:
-                tx.delete("tasks", t["ID"])
-
     def _reconcile_replicated(self, tx: Tx, service: dict) -> None:
         want = specs.replicas(service["Spec"])
         runnable, dead = self.slots(tx, service)
@@ -528,8 +520,20 @@ class Orchestrator:
                 emptied[(t.get("ServiceID", ""), slot_key(t))] = None
             elif t["DesiredState"] == "remove" or gone:
                 self._removed.add(tid)  # not stopped yet: look again later
-        for sid, key in emptied:  # a slot scaled away: its history goes with it
-            self._delete_if_dead(tx, sid, key)
+        # A slot scaled away: its history goes with it. Each service's tasks are grouped
+        # by slot once, not looked through again for every slot (a service of 100,000
+        # removed at once would take hours).
+        slots_of: dict[str, dict[Any, list[dict]]] = {}
+        for sid, key in emptied:
+            if sid not in slots_of:
+                grouped: dict[Any, list[dict]] = defaultdict(list)
+                for t in tx.tasks_of_service(sid):
+                    grouped[slot_key(t)].append(t)
+                slots_of[sid] = grouped
+            ts = slots_of[sid].get(key, [])
+            if ts and not any(taskstate.runnable(t) for t in ts):
+                for t in ts:
+                    tx.delete("tasks", t["ID"])
         cluster = self.m.store.cluster
         limit = (
             (cluster or {})
