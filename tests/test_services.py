@@ -328,3 +328,28 @@ def test_a_service_of_thousands_of_tasks_is_removed_with_work_in_proportion():
         Tx.tasks_of_service = tasks_of_service
     assert lab.docker("solo", ["service", "ls", "-q"]).out == ""
     assert looks < 100
+
+
+def test_a_node_starts_thousands_of_containers_with_work_in_proportion():
+    """Found by the hostile fuzzer: each new container looked through all the node's
+    containers twice (its task's, and a free bridge address) — 20,000 replicas on one
+    node took minutes to start."""
+    lab = Lab([("solo", "10.0.0.1")], seed=3)
+    lab.form_swarm(["solo"], [])
+    runtime = lab.kernel.host("solo").process.runtime
+    looks = 0
+
+    class Watched(dict):
+        def values(self):
+            nonlocal looks
+            looks += 1
+            return super().values()
+
+    runtime.containers = Watched(runtime.containers)
+    argv = "service create -d --name many --replicas 2000 busybox sleep 1d".split()
+    assert lab.docker("solo", argv).status == 0
+    lab.sleep(60)
+    assert len(runtime.containers) == 2000
+    addresses = {c.address for c in runtime.containers.values()}
+    assert len(addresses) == 2000  # each its own
+    assert looks < 500

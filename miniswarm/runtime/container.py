@@ -109,6 +109,10 @@ class Runtime:
         self.http_get: Callable[..., Any] | None = None
         # The embedded DNS server: (the container's networks, name) -> addresses or None.
         self.dns: Callable[[list[str], str], list[str] | None] | None = None
+        # Indexes, so that a host with thousands of containers finds one in one step.
+        self._by_task: dict[str, str] = {}  # task ID -> its container's ID
+        self._bridge_used: set[int] = set()  # 172.17.x.y as x * 256 + y
+        self._bridge_low = 2  # no free bridge address below this
         self._load()
 
     # -- on the disk ---------------------------------------------------------------------
@@ -172,15 +176,22 @@ class Runtime:
                 address=r["address"],
                 networks=dict(r.get("networks") or {}),
             )
-            self.containers[c.id] = c
+            self._add(c)
             self._save(c)
+
+    def _add(self, c: Container) -> None:
+        self.containers[c.id] = c
+        task_id = c.labels.get("com.docker.swarm.task.id")
+        if task_id is not None:
+            self._by_task.setdefault(task_id, c.id)
+        n = _bridge_number(c.address)
+        if n is not None:
+            self._bridge_used.add(n)
 
     def by_task(self, task_id: str) -> Container | None:
         """The container of a swarm task, if this host has it."""
-        for c in self.containers.values():
-            if c.labels.get("com.docker.swarm.task.id") == task_id:
-                return c
-        return None
+        cid = self._by_task.get(task_id)
+        return self.containers.get(cid) if cid is not None else None
 
     def create(
         self,
@@ -227,17 +238,17 @@ class Runtime:
             meta=dict(meta or {}),
             networks=dict(networks or {}),
         )
-        self.containers[cid] = c
+        self._add(c)
         self._save(c)
         return c
 
     def _bridge_address(self) -> str:
         """A container on no swarm network is on the host's default bridge: the first
         free address of 172.17.0.0/16 (docker0 is .1)."""
-        taken = {c.address for c in self.containers.values()}
-        n = 2
-        while f"172.17.{n // 256}.{n % 256}" in taken:
+        n = self._bridge_low
+        while n in self._bridge_used:
             n += 1
+        self._bridge_low = n
         return f"172.17.{n // 256}.{n % 256}"
 
     def _proc(self, c: Container, env: dict[str, str]) -> sh.Proc:
@@ -400,6 +411,13 @@ class Runtime:
         if c.running:
             self.kill(c)
         self.containers.pop(c.id, None)
+        task_id = c.labels.get("com.docker.swarm.task.id")
+        if task_id is not None and self._by_task.get(task_id) == c.id:
+            del self._by_task[task_id]
+        n = _bridge_number(c.address)
+        if n is not None:
+            self._bridge_used.discard(n)
+            self._bridge_low = min(self._bridge_low, n)
         self.ctx.disk.delete(self._key(c))
 
     def find(self, ref: str) -> Container | None:
@@ -516,3 +534,11 @@ class Runtime:
         nothing listens there (the connection is refused)."""
         handler = c.listeners.get(port) if c.running else None
         return None if handler is None else handler(path, client)
+
+
+def _bridge_number(address: str) -> int | None:
+    """172.17.x.y as x * 256 + y; None for an address elsewhere."""
+    parts = address.split(".")
+    if len(parts) != 4 or parts[:2] != ["172", "17"] or not all(p.isdigit() for p in parts[2:]):
+        return None
+    return int(parts[2]) * 256 + int(parts[3])
