@@ -69,6 +69,8 @@ def test_unknown_paths_methods_and_bodies_get_dockers_errors(lab):
     assert bad.status == 400 and bad.error.startswith("invalid JSON")
     wrong = answer(call(lab, "POST", "/v1.41/secrets/create", "[1, 2]"))
     assert wrong.status == 400 and "cannot unmarshal array" in wrong.error
+    deep = answer(call(lab, "POST", "/v1.41/services/create", "[" * 100_000))
+    assert deep.status == 400 and deep.error.startswith("invalid JSON")
     flag = answer(call(lab, "GET", "/v1.41/services/web?insertDefaults=maybe"))
     assert flag.status == 400 and "ParseBool" in flag.error
 

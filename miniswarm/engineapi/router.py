@@ -86,8 +86,8 @@ class Request:
             return {}
         try:
             raw = json.loads(text)
-        except ValueError:
-            raise DaemonError("invalid filter: " + text, 400) from None
+        except (ValueError, RecursionError):
+            raise DaemonError("invalid filter: " + text[:200], 400) from None
         if not isinstance(raw, dict):
             raise DaemonError("invalid filter: " + text, 400)
         out: dict[str, list[str]] = {}
@@ -105,7 +105,7 @@ class Request:
             return default
         try:
             return json.loads(self.body)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, RecursionError) as exc:  # (UnicodeDecodeError is a ValueError)
             raise DaemonError(f"invalid JSON: {exc}", 400) from None
 
     def json_object(self) -> dict:
