@@ -120,6 +120,7 @@ class LogStream:
         self.source = source  # -> Future of [Source]
         self.follow = req.flag("follow")
         self.seen: dict[str, int] = {}
+        self.polled = False
 
     def poll(self) -> Future:
         out: Future = Future()
@@ -131,10 +132,12 @@ class LogStream:
                 return
             chunks = []
             more = False
+            # --tail cuts what was logged before the request; a task that comes later
+            # streams from its first line.
+            req = self.req if not self.polled else _without_tail(self.req)
+            self.polled = True
             for key, entries, details, running in f.result():
-                first = key not in self.seen
                 start = self.seen.get(key, 0)
-                req = self.req if first else _without_tail(self.req)
                 chunks.append(log_frames(entries, req, details, start))
                 self.seen[key] = len(entries)
                 more = more or running
