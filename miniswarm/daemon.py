@@ -32,7 +32,7 @@ from .manager.raftproxy import RaftProxy
 from .mesh import Mesh
 from .raft import Config
 from .raftnode import Locked, Packet, Unreachable, edit_log
-from .rpc import Rpc, RpcError, chain, failed, resolved
+from .rpc import Rpc, RpcError, chain, failed, mapped, resolved
 from .runtime.container import Runtime
 from .sim.kernel import HostContext, Process
 
@@ -967,17 +967,8 @@ class Daemon(Process):
             return failed(DaemonError(WORKER_CREATE, 403))
         if any(n["Name"] == name for n in self.local_networks()):
             return failed(DaemonError(f"network with name {name} already exists", 409))
-        out: Future = Future()
-
-        def done(f: Future) -> None:
-            exc = f.exception()
-            if exc is not None:
-                out.set_exception(exc)
-            else:
-                out.set_result({"Id": f.result()["ID"], "Warning": ""})
-
-        self.cluster_call("network.create", dict(req, Driver="overlay")).add_done_callback(done)
-        return out
+        created = self.cluster_call("network.create", dict(req, Driver="overlay"))
+        return mapped(created, lambda net: {"Id": net["ID"], "Warning": ""})
 
     def api_network_remove(self, ref: str) -> Future:
         """DELETE /networks/{ref}."""

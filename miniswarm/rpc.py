@@ -58,6 +58,24 @@ def resolved(value: Any) -> Future:
     return fut
 
 
+def mapped(fut: Future, fn: Callable[[Any], Any]) -> Future:
+    """A future of `fn(result)` once `fut` has succeeded; its error if it failed."""
+    out: Future = Future()
+
+    def done(f: Future) -> None:
+        exc = f.exception()
+        if exc is not None:
+            out.set_exception(exc)
+            return
+        try:
+            out.set_result(fn(f.result()))
+        except Exception as e:  # noqa: BLE001 - handed to whoever waits on it
+            out.set_exception(e)
+
+    fut.add_done_callback(done)
+    return out
+
+
 def chain(src: Future, dst: Future) -> None:
     """Settle `dst` as `src` settled (unless it already is)."""
     if dst.done():

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..daemon import DaemonError
 from ..names import task_name
-from ..rpc import failed
+from ..rpc import failed, mapped
 from ..runtime import images
 
 
@@ -109,17 +109,4 @@ def _tagged(spec: dict) -> dict:
 def _with_warnings(fut: Future) -> Future:
     """The answer of a service create or update: its ID (for a create) and Warnings,
     which a daemon that asks no registry leaves empty."""
-    out: Future = Future()
-
-    def done(f: Future) -> None:
-        exc = f.exception()
-        if exc is not None:
-            out.set_exception(exc)
-            return
-        result = f.result()
-        result = dict(result) if isinstance(result, dict) else {}
-        result["Warnings"] = None
-        out.set_result(result)
-
-    fut.add_done_callback(done)
-    return out
+    return mapped(fut, lambda r: {**(r if isinstance(r, dict) else {}), "Warnings": None})

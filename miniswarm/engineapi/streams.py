@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from .. import shlang
 from ..gocompat import parse_rfc3339, rfc3339nano
+from ..rpc import mapped
 from . import cluster, containers, schema
 from .router import Request, Response
 
@@ -30,17 +31,7 @@ Source = tuple[str, list, str, bool]
 
 def then(fut: Future, value: Any) -> Future:
     """`value` once `fut` has succeeded; its error if it failed."""
-    out: Future = Future()
-
-    def done(f: Future) -> None:
-        exc = f.exception()
-        if exc is not None:
-            out.set_exception(exc)
-        else:
-            out.set_result(value)
-
-    fut.add_done_callback(done)
-    return out
+    return mapped(fut, lambda _: value)
 
 
 def frame(kind: int, data: bytes) -> bytes:

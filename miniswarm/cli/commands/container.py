@@ -130,22 +130,6 @@ def displayable_ports(ports: list[dict]) -> str:
     return ", ".join(result + mappings)
 
 
-def _matches(c: dict, filters: dict[str, list[str]]) -> bool:
-    for key, values in filters.items():
-        if key == "name" and not any(v in c["Names"][0] for v in values):
-            return False
-        if key == "id" and not any(c["Id"].startswith(v) for v in values):
-            return False
-        if key == "status" and c["State"] not in values:
-            return False
-        if key == "label":
-            for v in values:
-                k, eq, val = v.partition("=")
-                if k not in c["Labels"] or (eq and c["Labels"][k] != val):
-                    return False
-    return True
-
-
 @command("docker ps", "docker container ls")
 def ps(inv: Invocation, ctx: Context) -> int:
     filters = parse_filters(inv.values("filter"))
