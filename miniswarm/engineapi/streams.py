@@ -140,18 +140,12 @@ class LogStream:
 
     def first(self) -> Future:
         """The response: the lines so far, and the stream itself if more may come."""
-        out: Future = Future()
 
-        def got(f: Future) -> None:
-            exc = f.exception()
-            if exc is not None:
-                out.set_exception(exc)
-                return
-            data, ended = f.result()
-            out.set_result(Response(200, data, MULTIPLEXED, stream=None if ended else self))
+        def respond(polled: tuple[bytes, bool]) -> Response:
+            data, ended = polled
+            return Response(200, data, MULTIPLEXED, stream=None if ended else self)
 
-        self.poll().add_done_callback(got)
-        return out
+        return mapped(self.poll(), respond)
 
 
 def _without_tail(req: Request) -> Request:
