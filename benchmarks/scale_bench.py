@@ -26,13 +26,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from miniswarm import ids  # noqa: E402
 from miniswarm.lab import Lab  # noqa: E402
-from miniswarm.manager.scheduler import Scheduler  # noqa: E402
+from miniswarm.manager.context import ControllerContext  # noqa: E402
+from miniswarm.manager.scheduling import Scheduling  # noqa: E402
 from miniswarm.manager.store import Batch, Change, Store  # noqa: E402
 from miniswarm.manager.writer import Tx  # noqa: E402
 
@@ -110,9 +110,8 @@ def sched_case(n_nodes: int, n_tasks: int, seed: int) -> dict:
     store.apply(2, Batch((Change.create("services", service),)))
     store.apply(3, Batch(tuple(Change.create("tasks", t) for t in tasks)))
     made = time.perf_counter() - wall0
-    # The scheduler runs on a leader; here it needs only the leader's store and randomness.
-    leader = SimpleNamespace(store=store, ctx=SimpleNamespace(rng=rng))
-    scheduler = Scheduler(leader)  # type: ignore[arg-type]
+    # The scheduler runs on a leader; a pass needs only the store and randomness.
+    scheduler = Scheduling(ControllerContext(store, None, None, rng))  # type: ignore[arg-type]
     tx = Tx(store, 0.0)
     placed = scheduler.schedule(tx)
     store.apply(4, Batch(tuple(tx.changes)))

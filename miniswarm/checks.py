@@ -38,10 +38,10 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from . import constraint
 from .gocompat import parse_duration
 from .i18n import t
 from .job import Job, Killed
-from .manager import constraint
 from .sim import HostDown
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from prompt_toolkit.utils import get_cwidth
 
-from . import taskstate
+from . import scheduler, taskstate
 from .i18n import t
 from .raft import Config
 from .raftnode import Packet
@@ -511,7 +511,6 @@ def why_text(lab: Lab, ref: str) -> str:
 
 
 def _why(d: Any, ref: str) -> str | None:
-    from .manager.scheduler import node_infos, why
 
     store = d.manager.store
     task = _find_task(store, ref)
@@ -520,7 +519,7 @@ def _why(d: Any, ref: str) -> str | None:
     service = store.get("services", task.get("ServiceID", "")) or {}
     sname = service.get("Spec", {}).get("Name", "?")
     name = sname + (f".{task['Slot']}" if task.get("Slot") else "")
-    infos = node_infos(store, store)
+    infos = scheduler.node_infos(store.all("nodes"), store.tasks_on_node)
     here = infos.get(task.get("NodeID", ""))
     state = task["Status"]["State"]
     if here is not None and state not in ("pending", "new"):
@@ -532,7 +531,7 @@ def _why(d: Any, ref: str) -> str | None:
         err = task["Status"].get("Err") or task["Status"].get("Message", "")
         head = t("why.pending", name=name, id=task["ID"][:12], state=state, err=err)
     lines = [head, t("why.nodes")]
-    for info, refused in why(task, infos):
+    for info, refused in scheduler.why(task, infos):
         host = info.node["Description"].get("Hostname", info.node["ID"][:10])
         if refused is None:
             said = t("why.fits", mine=info.by_service[task.get("ServiceID", "")],

@@ -16,6 +16,7 @@ from ..ids import node_of_member
 from ..raft import Config, ConfigChangeRefused, Entry, LeadershipTransferring, ProposalRefused
 from ..raftnode import LostLeadership, RaftNode
 from ..rpc import RpcError
+from .context import ControllerContext
 from .store import Applied, Batch, Store, StoreError
 from .writer import Writer
 
@@ -77,6 +78,7 @@ class Manager:
         self._unlock_key = kek  # what wraps this manager's data key now (None: on disk)
         self.store.watchers.append(self._keys)
         self.writer = Writer(self)
+        self.context = ControllerContext(self.store, self.update, self.ctx, self.ctx.rng)
         self.ticks_without_leader = 0
         self.leading = False  # the controllers run
         self.controllers: list[Any] = []
@@ -140,16 +142,16 @@ class Manager:
         from .dispatcher import Dispatcher
         from .orchestrator import ConstraintEnforcer, Orchestrator
         from .rolemanager import RoleManager
-        from .scheduler import Scheduler
+        from .scheduling import Scheduling
 
         self.leading = True
         self.controllers = [
             Dispatcher(self),
             RoleManager(self),
             Allocator(self),
-            Scheduler(self),
-            Orchestrator(self),
-            ConstraintEnforcer(self),
+            Scheduling(self.context),
+            Orchestrator(self.context),
+            ConstraintEnforcer(self.context),
         ]
         for c in self.controllers:
             c.start()

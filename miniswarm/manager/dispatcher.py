@@ -14,11 +14,11 @@ import copy
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .. import taskstate
+from .. import specs, taskstate
 from ..gocompat import rfc3339nano
 from ..rpc import RpcError
 from ..sim.kernel import Event
-from . import networks, secretapi, specs
+from . import networks, secretapi
 from .store import Applied
 
 if TYPE_CHECKING:

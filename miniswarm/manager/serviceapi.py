@@ -8,11 +8,12 @@ import re
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
-from .. import ids, names, taskstate
+from .. import constraint, ids, names, services, specs, taskstate
 from ..gocompat import rfc3339nano
 from ..rpc import RpcError, plain_error
-from . import constraint, networks, specs
+from . import networks
 from .allocator import DYNAMIC_PORTS
+from .lookup import resolve
 from .store import public
 
 if TYPE_CHECKING:
@@ -73,8 +74,6 @@ class ServiceAPI:
     # -- lookups -----------------------------------------------------------------------------------
 
     def find_service(self, ref: str) -> dict:
-        from .controlapi import resolve
-
         return resolve(
             list(self.m.store.all("services")), ref, "service", lambda s: s["Spec"]["Name"]
         )
@@ -313,13 +312,11 @@ class ServiceAPI:
     # -- tasks ------------------------------------------------------------------------------------
 
     def up_to_date(self, task: dict) -> bool:
-        from .orchestrator import task_dirty
-
         service = self.m.store.get("services", task.get("ServiceID", ""))
         if service is None:
             return False
         node = self.m.store.get("nodes", task.get("NodeID", "")) if task.get("NodeID") else None
-        return not task_dirty(service, task, node) and taskstate.rank(
+        return not services.task_dirty(service, task, node) and taskstate.rank(
             task["DesiredState"]
         ) <= taskstate.rank("running")
 

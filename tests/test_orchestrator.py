@@ -1,0 +1,102 @@
+"""The leader's orchestration controllers (`manager/orchestrator.py`, `restarts.py`,
+`updater.py`) driven without a lab: a bare store, a clock moved by hand, writes that
+commit at once, and a stand-in for the nodes that runs what it is told to."""
+
+from __future__ import annotations
+
+from controllers import Leader, node, service
+
+from miniswarm import taskstate
+from miniswarm.gocompat import rfc3339nano
+from miniswarm.manager.orchestrator import Orchestrator
+
+
+def nodes_obey(lead: Leader) -> None:
+    """What the workers would report: a task meant to run runs, one told to stop stops."""
+    for t in sorted(lead.tasks(), key=lambda t: t["ID"]):
+        state, desired = t["Status"]["State"], t["DesiredState"]
+        if desired == "running" and taskstate.before(state, "running"):
+            to = "running"
+        elif taskstate.rank(desired) > taskstate.rank("running") and not taskstate.terminal(state):
+            to = "shutdown"
+        else:
+            continue
+        new = {**t, "NodeID": t.get("NodeID") or "a"}
+        new["Status"] = {"Timestamp": rfc3339nano(lead.clock.now()), "State": to}
+        lead.set("tasks", new)
+
+
+def run(lead: Leader, seconds: float, step: float = 0.1) -> None:
+    for _ in range(round(seconds / step)):
+        lead.clock.advance(step)
+        nodes_obey(lead)
+
+
+def running(lead: Leader, sid: str = "web") -> list[dict]:
+    return [
+        t
+        for t in lead.tasks(sid)
+        if t["Status"]["State"] == "running" and t["DesiredState"] == "running"
+    ]
+
+
+def started(replicas: int = 3, **spec) -> Leader:
+    lead = Leader(seed=3)
+    lead.put("nodes", node("a"), node("b"))
+    lead.put("services", service("web", replicas=replicas, **spec))
+    Orchestrator(lead.context).start()
+    run(lead, 1)
+    return lead
+
+
+def test_a_new_service_gets_a_task_in_each_slot():
+    lead = started(3)
+    assert sorted(t["Slot"] for t in running(lead)) == [1, 2, 3]
+
+
+def test_scaling_down_removes_the_extra_tasks_and_the_reaper_deletes_them():
+    lead = started(3)
+    web = lead.store.get("services", "web")
+    spec = {**web["Spec"], "Mode": {"Replicated": {"Replicas": 1}}}
+    lead.set("services", {**web, "Spec": spec})
+    run(lead, 1)
+    assert len(running(lead)) == 1
+    assert len(lead.tasks("web")) == 1  # removed and stopped: gone
+
+
+def test_a_failed_task_is_replaced_in_its_slot_after_the_restart_delay():
+    lead = started(1, RestartPolicy={"Condition": "any", "Delay": int(5e9)})
+    (t,) = running(lead)
+    lead.set("tasks", {**t, "Status": {**t["Status"], "State": "failed"}})
+    run(lead, 1)
+    (new,) = [x for x in lead.tasks("web") if x["ID"] != t["ID"]]
+    assert (new["Slot"], new["DesiredState"]) == (1, "ready")  # waiting out the delay
+    run(lead, 4.5)
+    assert running(lead) and running(lead)[0]["ID"] == new["ID"]
+
+
+def test_the_restart_policy_can_say_no():
+    lead = started(1, RestartPolicy={"Condition": "on-failure"})
+    (t,) = running(lead)
+    lead.set("tasks", {**t, "Status": {**t["Status"], "State": "complete"}})
+    run(lead, 10)
+    assert [x["ID"] for x in lead.tasks("web")] == [t["ID"]]
+
+
+def test_a_rolling_update_replaces_one_slot_at_a_time_and_completes():
+    lead = started(3)
+    web = lead.store.get("services", "web")
+    spec = {**web["Spec"], "UpdateConfig": {**web["Spec"]["UpdateConfig"], "Monitor": int(5e9)}}
+    spec["TaskTemplate"] = {**spec["TaskTemplate"], "ContainerSpec": {"Image": "nginx:1.25"}}
+    lead.set("services", {**web, "Spec": spec, "_spec_version": 2})
+    for _ in range(200):
+        run(lead, 0.1)
+        coming = [
+            t
+            for t in lead.tasks("web")
+            if t["_spec_version"] == 2 and t["Status"]["State"] != "running"
+        ]
+        assert len(coming) <= 1  # parallelism 1: one slot at a time
+    assert {t["Spec"]["ContainerSpec"]["Image"] for t in running(lead)} == {"nginx:1.25"}
+    status = lead.store.get("services", "web")["UpdateStatus"]
+    assert (status["State"], status["Message"]) == ("completed", "update completed")

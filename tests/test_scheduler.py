@@ -1,0 +1,235 @@
+"""The scheduler as a pure core (`miniswarm/scheduler.py`): nodes and pending tasks in,
+decisions out — and the leader's controller that runs it (`manager/scheduling.py`),
+driven on a bare store with a clock moved by hand."""
+
+from __future__ import annotations
+
+from collections import Counter
+from random import Random
+
+from controllers import Leader, node, service, task
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from miniswarm import scheduler
+from miniswarm.manager.scheduling import Scheduling
+
+
+def infos(*nodes: dict, tasks: tuple[dict, ...] = ()) -> dict[str, scheduler.NodeInfo]:
+    return scheduler.node_infos(nodes, lambda nid: [t for t in tasks if t.get("NodeID") == nid])
+
+
+def placed(decisions: list) -> Counter[str]:
+    return Counter(d.node_id for d in decisions if isinstance(d, scheduler.Assign))
+
+
+def errors(decisions: list) -> list[str]:
+    return [d.err for d in decisions if isinstance(d, scheduler.Unplaced)]
+
+
+def pending(svc: dict, n: int, **kw) -> list[dict]:
+    return [task(svc, f"{svc['ID']}-{i}", slot=i, **kw) for i in range(1, n + 1)]
+
+
+def test_tasks_spread_evenly_over_the_nodes():
+    web = service("web", replicas=6)
+    out = scheduler.schedule(pending(web, 6), infos(node("a"), node("b"), node("c")), Random(1))
+    assert placed(out) == {"a": 2, "b": 2, "c": 2}
+    assert all(d.message == "scheduler assigned task to node" for d in out)
+
+
+def test_fewest_tasks_of_the_service_first_then_fewest_tasks_in_all():
+    web, db = service("web"), service("db")
+    busy = [task(db, f"db{i}", node_id="a", state="running") for i in range(3)]
+    out = scheduler.schedule(
+        pending(web, 2), infos(node("a"), node("b"), node("c"), tasks=tuple(busy)), Random(1)
+    )
+    assert placed(out) == {"b": 1, "c": 1}  # a carries three tasks of another service
+
+
+def test_a_down_or_drained_node_takes_nothing_and_says_why():
+    web = service("web", replicas=2)
+    nodes = infos(node("a", state="down"), node("b", availability="drain"))
+    out = scheduler.schedule(pending(web, 2), nodes, Random(1))
+    assert errors(out) == ["no suitable node (2 nodes not available for new tasks)"] * 2
+
+
+def test_reservations_count_what_the_node_has_left():
+    big = service("big", replicas=3, Resources={"Reservations": {"NanoCPUs": int(1.5e9)}})
+    out = scheduler.schedule(pending(big, 3), infos(node("a"), node("b")), Random(1))
+    assert placed(out) == {"a": 1, "b": 1}
+    assert errors(out) == ["no suitable node (insufficient resources on 2 nodes)"]
+
+
+def test_constraints_and_the_reasons_of_each_node_counted():
+    web = service("web", Placement={"Constraints": ["node.role==manager"]})
+    nodes = infos(node("m", role="manager", state="down"), node("w1"), node("w2"))
+    out = scheduler.schedule(pending(web, 1), nodes, Random(1))
+    assert errors(out) == [
+        "no suitable node (scheduling constraints not satisfied on 2 nodes; "
+        "1 node not available for new tasks)"
+    ]
+
+
+def test_a_host_mode_port_is_taken_once_per_node():
+    web = service("web", replicas=3)
+    ts = pending(web, 3)
+    port = {"Protocol": "tcp", "TargetPort": 80, "PublishedPort": 8080, "PublishMode": "host"}
+    for t in ts:
+        t["Endpoint"] = {"Ports": [port]}
+    out = scheduler.schedule(ts, infos(node("a"), node("b")), Random(1))
+    assert placed(out) == {"a": 1, "b": 1}
+    assert errors(out) == ["no suitable node (host-mode port already in use on 2 nodes)"]
+
+
+def test_max_replicas_per_node():
+    web = service("web", replicas=3, Placement={"MaxReplicas": 1})
+    out = scheduler.schedule(pending(web, 3), infos(node("a"), node("b")), Random(1))
+    assert placed(out) == {"a": 1, "b": 1}
+    assert errors(out) == ["no suitable node (max replicas per node limit exceed)"]
+
+
+def test_the_platform_filter_reads_go_architecture_names():
+    arm = service("arm", Placement={"Platforms": [{"Architecture": "arm64", "OS": "linux"}]})
+    out = scheduler.schedule(
+        pending(arm, 1), infos(node("x"), node("pi", arch="aarch64")), Random(1)
+    )
+    assert placed(out) == {"pi": 1}
+
+
+def test_a_preassigned_task_is_confirmed_or_told_why_alone():
+    agent = service("agent", mode="global")
+    ok = task(agent, "t1", node_id="a")
+    refused = task(agent, "t2", node_id="b")
+    out = scheduler.schedule(
+        [ok, refused], infos(node("a"), node("b", availability="pause")), Random(1)
+    )
+    assert [d.message for d in out if isinstance(d, scheduler.Assign)] == [
+        "scheduler confirmed task can run on preassigned node"
+    ]
+    assert errors(out) == ["1 node not available for new tasks"]  # no "no suitable node"
+
+
+def test_a_task_already_pending_for_the_same_reason_changes_nothing():
+    web = service("web")
+    (t,) = pending(web, 1)
+    t["Status"]["Err"] = "no suitable node (1 node not available for new tasks)"
+    assert scheduler.schedule([t], infos(node("a", state="down")), Random(1)) == []
+
+
+def test_placement_preferences_give_each_label_value_an_equal_share():
+    web = service(
+        "web",
+        replicas=4,
+        Placement={"Preferences": [{"Spread": {"SpreadDescriptor": "node.labels.zone"}}]},
+    )
+    nodes = infos(
+        node("a", labels={"zone": "east"}),
+        node("b", labels={"zone": "west"}),
+        node("c", labels={"zone": "west"}),
+        node("d", labels={"zone": "west"}),
+    )
+    out = scheduler.schedule(pending(web, 4), nodes, Random(1))
+    assert placed(out)["a"] == 2  # east's half, on its one node
+
+
+def test_only_ties_are_left_to_chance():
+    web = service("web", replicas=1)
+    where = {
+        d.node_id
+        for seed in range(30)
+        for d in scheduler.schedule(pending(web, 1), infos(node("a"), node("b")), Random(seed))
+    }
+    assert where == {"a", "b"}
+    again = [scheduler.schedule(pending(web, 1), infos(node("a"), node("b")), Random(7))]
+    assert again == [scheduler.schedule(pending(web, 1), infos(node("a"), node("b")), Random(7))]
+
+
+def test_why_lists_the_nodes_in_the_order_the_spread_tries_them():
+    web = service("web")
+    mine = task(web, "old", node_id="b", state="running")
+    rows = scheduler.why(
+        task(web, "t"), infos(node("a", state="down"), node("b"), node("c"), tasks=(mine,))
+    )
+    assert [(i.node["ID"], refused) for i, refused in rows] == [
+        ("c", None),
+        ("b", None),
+        ("a", "ready"),
+    ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n_nodes=st.integers(1, 6),
+    n_tasks=st.integers(1, 30),
+    drained=st.sets(st.integers(0, 5)),
+    seed=st.integers(0, 1000),
+)
+def test_every_placement_passes_the_filters_and_the_spread_stays_even(
+    n_nodes, n_tasks, drained, seed
+):
+    web = service("web", replicas=n_tasks)
+    nodes = [
+        node(f"n{i}", availability="drain" if i in drained else "active") for i in range(n_nodes)
+    ]
+    out = scheduler.schedule(pending(web, n_tasks), infos(*nodes), Random(seed))
+    usable = [n["ID"] for n in nodes if n["Spec"]["Availability"] == "active"]
+    counts = placed(out)
+    assert set(counts) <= set(usable)
+    if usable:
+        assert sum(counts.values()) == n_tasks
+        spread = [counts[n] for n in usable]
+        assert max(spread) - min(spread) <= 1
+    else:
+        assert len(errors(out)) == n_tasks
+
+
+# -- the controller -------------------------------------------------------------------------
+
+
+def test_the_controller_places_new_tasks_50_ms_after_the_last_change():
+    lead = Leader()
+    web = service("web", replicas=2)
+    lead.put("nodes", node("a"), node("b"))
+    lead.put("services", web)
+    Scheduling(lead.context).start()
+    lead.put("tasks", *pending(web, 2))
+    lead.clock.advance(0.049)
+    assert all(t["Status"]["State"] == "pending" for t in lead.tasks())
+    lead.clock.advance(0.002)
+    assert sorted(t["NodeID"] for t in lead.tasks()) == ["a", "b"]
+    assert {t["Status"]["State"] for t in lead.tasks()} == {"assigned"}
+    assert lead.writes == 1  # the whole pass is one batch
+
+
+def test_the_controller_runs_a_pass_within_a_second_while_changes_keep_coming():
+    lead = Leader()
+    web = service("web", replicas=1)
+    lead.put("nodes", node("a"))
+    lead.put("services", web)
+    Scheduling(lead.context).start()
+    lead.clock.advance(0.06)  # the first pass found nothing to do
+    lead.put("tasks", *pending(web, 1))
+    for i in range(40):  # a node changes every 30 ms
+        lead.clock.advance(0.03)
+        lead.set("nodes", node("a", labels={"n": str(i)}))
+        if lead.tasks()[0]["Status"]["State"] == "assigned":
+            break
+    assert lead.tasks()[0]["Status"]["State"] == "assigned"
+    assert 0.95 <= lead.clock.now() - 0.06 <= 1.05
+
+
+def test_the_controller_writes_why_a_task_waits_and_places_it_when_a_node_comes():
+    lead = Leader()
+    web = service("web")
+    lead.put("nodes", node("a", availability="drain"))
+    lead.put("services", web)
+    Scheduling(lead.context).start()
+    lead.put("tasks", *pending(web, 1))
+    lead.clock.advance(0.1)
+    (t,) = lead.tasks()
+    assert t["Status"]["Err"] == "no suitable node (1 node not available for new tasks)"
+    lead.set("nodes", node("a"))
+    lead.clock.advance(0.1)
+    (t,) = lead.tasks()
+    assert (t["Status"]["State"], t["NodeID"]) == ("assigned", "a")
