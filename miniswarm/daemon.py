@@ -24,6 +24,7 @@ from typing import Any
 
 from . import ca, dockernet, engine, ids
 from .agent import NODE_CERT, Agent
+from .daemonerror import DaemonError
 from .encryption import DecryptError, InvalidKeyString, new_key, parse_human_key
 from .gocompat import rfc3339nano
 from .manager import Manager, networks
@@ -127,15 +128,6 @@ ZERO_CLUSTER = {
     "SubnetSize": 0,
     "DataPathPort": 0,
 }
-
-
-class DaemonError(Exception):
-    """An Engine API error: the CLI prints "Error response from daemon: <message>"."""
-
-    def __init__(self, message: str, status: int = 500) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
 
 
 SWARM_LOCKED = (

@@ -15,7 +15,7 @@ from concurrent.futures import Future
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from ..daemon import DaemonError
+from ..daemonerror import DaemonError
 from ..engineapi.router import Request, Response, dispatch
 from ..job import Job
 from ..runtime import images

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import engine
-from ..daemon import DaemonError
+from ..daemonerror import DaemonError
 from ..i18n import t
 from .client import DaemonUnreachable
 from .commands import HANDLERS, CommandError, Context, in_lab, left_out, load_all

@@ -11,7 +11,7 @@ import copy
 from concurrent.futures import Future
 from typing import Any
 
-from ..daemon import DaemonError
+from ..daemonerror import DaemonError
 from ..names import task_name
 from ..rpc import failed, mapped
 from ..runtime import images

@@ -8,7 +8,7 @@ import hashlib
 from concurrent.futures import Future
 from typing import Any
 
-from ..daemon import DaemonError
+from ..daemonerror import DaemonError
 from ..gocompat import human_duration, rfc3339nano
 from ..runtime.container import ExecNotFound
 

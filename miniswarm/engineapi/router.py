@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from .. import engine
-from ..daemon import DaemonError
+from ..daemonerror import DaemonError
 from ..rpc import resolved
 
 MIN_API_VERSION = engine.ENGINE_MIN_API_VERSION

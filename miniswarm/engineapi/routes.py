@@ -13,7 +13,7 @@ from concurrent.futures import Future
 from typing import Any
 
 from .. import engine
-from ..daemon import DaemonError
+from ..daemonerror import DaemonError
 from . import cluster, containers, schema
 from .router import Request, Response, empty, route
 from .streams import container_logs as container_log_stream

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..daemon import DaemonError
+from ..daemonerror import DaemonError
 
 
 class GoType:

@@ -8,7 +8,6 @@ RpcErrors worded as docker prints them.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +15,7 @@ from .. import ca, encryption, ids, taskstate
 from ..gocompat import rfc3339nano
 from ..names import task_name
 from ..rpc import RpcError, plain_error
+from .lookup import check_filters, node_name, not_found, resolve
 from .networks import NetworkAPI, attach_node
 from .secretapi import SecretAPI
 from .serviceapi import ServiceAPI
@@ -27,37 +27,6 @@ if TYPE_CHECKING:
 
 NODE_FILTERS = {"id", "name", "label", "node.label", "role", "membership"}
 TASK_FILTERS = {"id", "name", "label", "service", "node", "desired-state", "_up-to-date", "runtime"}
-
-
-def not_found(kind: str, ref: str) -> RpcError:
-    return plain_error("NotFound", f"{kind} {ref} not found")
-
-
-def check_filters(filters: dict[str, list[str]], allowed: set[str]) -> None:
-    for key in filters:
-        if key not in allowed:
-            raise plain_error("InvalidArgument", f"invalid filter '{key}'")
-
-
-def resolve(objects: list[dict], ref: str, kind: str, name_of: Callable[[dict], str]) -> dict:
-    """An object by full ID, else exact name, else unique ID prefix (moby's lookup)."""
-    for obj in objects:
-        if obj["ID"] == ref:
-            return obj
-    matches = [o for o in objects if name_of(o) == ref]
-    if not matches:
-        matches = [o for o in objects if o["ID"].startswith(ref)]
-    if not matches:
-        raise not_found(kind, ref)
-    if len(matches) > 1:
-        raise plain_error(
-            "InvalidArgument", f"{kind} {ref} is ambiguous ({len(matches)} matches found)"
-        )
-    return matches[0]
-
-
-def node_name(node: dict) -> str:
-    return node["Spec"].get("Name") or node.get("Description", {}).get("Hostname", "")
 
 
 MIN_CERT_EXPIRY = 3600 * 10**9  # swarmkit's ca.MinNodeCertExpiration (1h), nanoseconds

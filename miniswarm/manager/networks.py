@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from .. import ids, taskstate
 from ..gocompat import rfc3339nano
 from ..rpc import RpcError, plain_error
+from .lookup import resolve
 from .store import public
 
 if TYPE_CHECKING:
@@ -177,8 +178,6 @@ def find_ingress(tx: Tx) -> dict | None:
 def resolve_targets(tx: Tx, spec: dict) -> None:
     """The networks a service spec names, by ID, as moby hands them to swarm (it looks a
     name up); a network that is not there, or the ingress network, is refused."""
-    from .controlapi import resolve
-
     tt = spec.get("TaskTemplate") or {}
     refs = tt.get("Networks") or []
     if not refs:
@@ -217,8 +216,6 @@ class NetworkAPI:
         return list(self.m.store.all("networks"))
 
     def _find_network(self, ref: str) -> dict:
-        from .controlapi import resolve
-
         return resolve(self._networks(), ref, "network", lambda n: n["Spec"]["Name"])
 
     def do_network_create(self, body: dict) -> Future:

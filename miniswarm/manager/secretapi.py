@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from .. import ids
 from ..gocompat import rfc3339nano
 from ..rpc import RpcError, plain_error
+from .lookup import resolve
 from .store import public
 
 if TYPE_CHECKING:
@@ -47,8 +48,6 @@ class SecretAPI:
         return kind + "s"
 
     def _find(self, kind: str, ref: str) -> dict:
-        from .controlapi import resolve
-
         objs = list(self.m.store.all(self._table(kind)))
         return resolve(objs, ref, kind, lambda o: o["Spec"]["Name"])
 

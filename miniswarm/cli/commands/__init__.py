@@ -81,7 +81,7 @@ class CommandError(Exception):
 def for_each(ctx: Context, refs: list[str], act: Callable[[str], object]) -> int:
     """Act on each argument, printing it when done; the daemon's errors are printed
     together at the end, as docker's rm-style commands do."""
-    from ...daemon import DaemonError
+    from ...daemonerror import DaemonError
 
     errors = []
     for ref in refs:

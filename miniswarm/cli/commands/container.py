@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from ... import shlang
-from ...daemon import DaemonError
+from ...daemonerror import DaemonError
 from ...engineapi.streams import STDOUT, read_frames
 from ...gocompat import human_duration, rfc3339nano
 from ...job import Interrupted
 from ..client import seg
 from ..parse import Invocation
 from . import CommandError, Context, Terminal, command, for_each
-from .node import format_rows, parse_filters
+from .rows import format_rows, parse_filters
 from .tasks import strip_digest
 
 PS_HEADERS = {

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ...daemon import DaemonError
+from ...daemonerror import DaemonError
 from ..client import seg
 from ..format import go_json, inspect_json
 from ..gotypes import OBJECT_TYPES, GoValue

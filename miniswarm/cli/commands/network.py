@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import ipaddress
 
-from ...daemon import DaemonError
+from ...daemonerror import DaemonError
 from ...gocompat import parse_rfc3339, time_string
 from ..client import seg
 from ..format import natural_key
 from ..parse import Invocation
 from . import CommandError, Context, command
 from .inspect import show, template
-from .node import format_rows, parse_filters
+from .rows import format_rows, parse_filters
 
 TABLE = "table {{.ID}}\\t{{.Name}}\\t{{.Driver}}\\t{{.Scope}}"
 HEADERS = {

@@ -4,53 +4,16 @@ from __future__ import annotations
 
 import copy
 
-from ...daemon import DaemonError
+from ...daemonerror import DaemonError
 from ...gocompat import parse_rfc3339, time_string
 from ..client import seg
-from ..format import bytes_size, natural_key, pretty, tabwrite
+from ..format import bytes_size, natural_key, pretty
 from ..parse import Invocation
-from ..template import HEADER_FUNCS, Template, TemplateError
+from ..template import Template
 from . import CommandError, Context, command, for_each
 from .inspect import inspect_options, show
+from .rows import format_rows, parse_filters
 from .tasks import print_tasks, task_filters
-
-
-class HeaderMap(dict):
-    """The header row of a table: a missing column is empty (a Go map[string]string)."""
-
-    def get(self, key, default=None):  # noqa: D102 - as dict.get, but "" when missing
-        return super().get(key, "")
-
-
-def parse_filters(values: list[str]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for v in values:
-        key, _, value = v.partition("=")
-        out.setdefault(key, []).append(value)
-    return out
-
-
-def format_rows(fmt: str, contexts: list, headers: dict[str, str], ctx: Context) -> None:
-    """Print objects through a --format template, as a table if it starts with "table"
-    (docker's formatter.Context: nothing is printed if any row fails)."""
-    is_table = fmt.startswith("table")
-    body = "{{json .}}" if fmt == "json" else fmt[5:] if is_table else fmt
-    body = body.strip(" ").replace("\\t", "\t").replace("\\n", "\n")
-    try:
-        template = Template(body)  # parsed first: a bad template fails with no rows too
-        lines = [template.execute(c) for c in contexts]
-    except TemplateError as exc:
-        raise CommandError(f"template parsing error: {exc}") from None
-    if not is_table:
-        for line in lines:
-            ctx.print(line)
-        return
-    try:
-        header = Template(body, HEADER_FUNCS).execute(HeaderMap(headers))
-    except TemplateError as exc:
-        header = exc.partial  # docker ignores a header that fails
-    ctx.write(tabwrite("\n".join([header, *lines]) + "\n"))
-
 
 # -- node ls ----------------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ import base64
 import functools
 
 from ... import shlang
-from ...daemon import DaemonError
+from ...daemonerror import DaemonError
 from ...gocompat import human_duration, parse_rfc3339, time_string
 from ..client import seg
 from ..format import pretty
@@ -17,7 +17,7 @@ from ..parse import Invocation
 from ..template import Template
 from . import CommandError, Context, command, for_each, typed_lines
 from .inspect import inspect_options, show
-from .node import format_rows, parse_filters
+from .rows import format_rows, parse_filters
 
 TABLES = {
     "secret": "table {{.ID}}\\t{{.Name}}\\t{{.Driver}}\\t{{.CreatedAt}}\\t{{.UpdatedAt}}",

@@ -9,7 +9,7 @@ import shlex
 from typing import Any
 
 from ... import gocompat, shlang
-from ...daemon import DaemonError
+from ...daemonerror import DaemonError
 from ...engineapi.streams import STDOUT, read_frames
 from ...gocompat import format_duration, human_duration, parse_rfc3339, quote
 from ..client import seg
@@ -18,8 +18,8 @@ from ..parse import VALUE_TYPES, Invocation
 from ..template import Template
 from . import CommandError, Context, command, for_each
 from .inspect import inspect_options, show
-from .node import format_rows, parse_filters
 from .progress import watch
+from .rows import format_rows, parse_filters
 from .tasks import print_tasks, strip_digest, task_filters
 
 SECOND = 1_000_000_000

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from ...daemon import DaemonError
+from ...daemonerror import DaemonError
 from ..parse import Invocation
 from . import CommandError, Context, command
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from ...daemon import DaemonError
+from ...daemonerror import DaemonError
 from ...gocompat import human_duration, parse_rfc3339
 from ..format import natural_key, pretty
 from ..parse import Invocation
 from . import Context
+from .rows import format_rows, parse_filters
 
 TASK_HEADERS = {
     "ID": "ID",
@@ -27,8 +28,6 @@ ERROR_WIDTH = 30
 
 def task_filters(inv: Invocation, ctx) -> dict[str, list[str]]:
     """--filter, with node=self made this node's ID (the CLI's node.Reference)."""
-    from .node import parse_filters
-
     filters = parse_filters(inv.values("filter"))
     if "self" in filters.get("node", []):
         me = ctx.client.get("/info")["Swarm"]["NodeID"]
@@ -137,6 +136,4 @@ def print_tasks(ctx: Context, inv: Invocation, tasks: list[dict]) -> None:
             shown = " \\_ " + name
         prev = name
         rows.append(TaskRow(t, shown, node_name(t.get("NodeID", "")), now, trunc))
-    from .node import format_rows
-
     format_rows(fmt, rows, TASK_HEADERS, ctx)
