@@ -6,17 +6,28 @@ nodes, secrets, configs, networks, containers), host names, and the lab's own co
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from prompt_toolkit.completion import Completer, Completion
 from prompt_toolkit.document import Document
 
 from .cli.commands import in_lab, load_all
 from .cli.spec import root
-from .shell import BUILTINS, FILTERS
+from .shtools import BUILTINS, FILTERS
 
 if TYPE_CHECKING:
-    from .repl import Session
+    from .lab import Lab
+
+
+class Where(Protocol):
+    """Where the student types (the REPL's session): the lab, and the host logged in."""
+
+    @property
+    def lab(self) -> Lab: ...
+
+    @property
+    def host(self) -> str: ...
+
 
 load_all()
 FIRST_WORDS = ["docker"]
@@ -56,7 +67,7 @@ TOP_CONTAINER_COMMANDS = ["exec", "logs", "rm", "stop", "kill", "inspect"]
 
 
 class DockerCompleter(Completer):
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Where) -> None:
         self.session = session
 
     def get_completions(self, document: Document, complete_event: Any) -> Iterable[Completion]:

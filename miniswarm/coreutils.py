@@ -15,7 +15,7 @@ from . import grep as greplib
 from . import sed as sedlib
 from . import shlang
 from .getopt import UsageError, getopt
-from .shell import IO, Shell, builtin, line_filter
+from .shtools import IO, Tools, builtin, line_filter
 
 
 def _usage(io: IO, prog: str, exc: UsageError, status: int = 1) -> int:
@@ -24,7 +24,7 @@ def _usage(io: IO, prog: str, exc: UsageError, status: int = 1) -> int:
     return status
 
 
-def _read_files(sh: Shell, prog: str, names: list[str], io: IO) -> tuple[str, bool]:
+def _read_files(sh: Tools, prog: str, names: list[str], io: IO) -> tuple[str, bool]:
     """The named files' text, one after another ("-" is standard input); whether one
     could not be read (said on standard error)."""
     text, failed = "", False
@@ -33,6 +33,9 @@ def _read_files(sh: Shell, prog: str, names: list[str], io: IO) -> tuple[str, bo
             text += io.stdin or ""
         elif name in sh.files:
             text += sh.files[name]
+        elif sh.busybox:
+            io.err(f"{prog}: can't open '{name}': No such file or directory\n")
+            failed = True
         else:
             io.err(f"{prog}: {name}: No such file or directory\n")
             failed = True
@@ -45,7 +48,7 @@ class LineFilter:
 
     prog = ""
 
-    def __init__(self, sh: Shell, io: IO, files: list[str]) -> None:
+    def __init__(self, sh: Tools, io: IO, files: list[str]) -> None:
         self.sh = sh
         self.io = io
         self.files = files
@@ -108,11 +111,41 @@ def _split(text: str) -> list[str]:
     return lines
 
 
+# -- echo, printf --------------------------------------------------------------------------
+
+
+@builtin("echo")
+def _echo(sh: Tools, args: list[str], io: IO) -> int:
+    newline, interpret = True, False
+    while args and args[0] in ("-n", "-e", "-ne", "-en", "-E"):
+        flag = args.pop(0)
+        newline = newline and "n" not in flag
+        interpret = interpret or "e" in flag
+    text = " ".join(args)
+    if interpret:
+        text, stop = shlang.backslash_escapes(text, echo=True)
+        newline = newline and not stop
+    io.out(text + ("\n" if newline else ""))
+    return 0
+
+
+@builtin("printf")
+def _printf(sh: Tools, args: list[str], io: IO) -> int:
+    if not args:
+        io.err("-bash: printf: usage: printf [-v var] format [arguments]\n")
+        return 2
+    text, errors = shlang.printf(args[0], args[1:])
+    io.out(text)
+    for error in errors:
+        io.err(f"-bash: printf: {error}\n")
+    return 1 if errors else 0
+
+
 # -- cat, tee --------------------------------------------------------------------------------
 
 
 @line_filter("cat")
-def _cat(sh: Shell, args: list[str], io: IO) -> LineFilter | int:
+def _cat(sh: Tools, args: list[str], io: IO) -> LineFilter | int:
     try:
         opts, files = getopt(args, "cat", "nAEsTvbu", {"number": "n", "show-ends": "E"})
     except UsageError as exc:
@@ -133,7 +166,7 @@ def _cat(sh: Shell, args: list[str], io: IO) -> LineFilter | int:
 
 
 @line_filter("tee")
-def _tee(sh: Shell, args: list[str], io: IO) -> LineFilter | int:
+def _tee(sh: Tools, args: list[str], io: IO) -> LineFilter | int:
     try:
         opts, files = getopt(args, "tee", "ai", {"append": "a"})
     except UsageError as exc:
@@ -188,7 +221,7 @@ def _head_tail_args(prog: str, args: list[str]) -> tuple[str, int, bool, bool, l
 
 
 @line_filter("head")
-def _head(sh: Shell, args: list[str], io: IO) -> LineFilter | int:
+def _head(sh: Tools, args: list[str], io: IO) -> LineFilter | int:
     try:
         unit, count, all_but, _, files = _head_tail_args("head", args)
     except UsageError as exc:
@@ -239,7 +272,7 @@ def _head(sh: Shell, args: list[str], io: IO) -> LineFilter | int:
 
 
 @builtin("tail")
-def _tail(sh: Shell, args: list[str], io: IO) -> int:
+def _tail(sh: Tools, args: list[str], io: IO) -> int:
     try:
         unit, count, from_start, follow, files = _head_tail_args("tail", args)
     except UsageError as exc:
@@ -268,7 +301,7 @@ def _tail(sh: Shell, args: list[str], io: IO) -> int:
 
 
 @builtin("wc")
-def _wc(sh: Shell, args: list[str], io: IO) -> int:
+def _wc(sh: Tools, args: list[str], io: IO) -> int:
     long = {"lines": "l", "words": "w", "bytes": "c", "chars": "m", "max-line-length": "L"}
     try:
         opts, files = getopt(args, "wc", "lwcmL", long)
@@ -312,7 +345,7 @@ def _wc(sh: Shell, args: list[str], io: IO) -> int:
 
 
 @builtin("sort")
-def _sort(sh: Shell, args: list[str], io: IO) -> int:
+def _sort(sh: Tools, args: list[str], io: IO) -> int:
     long = {
         "numeric-sort": "n",
         "reverse": "r",
@@ -378,7 +411,7 @@ def _sort_key(spec: str) -> tuple[int, int | None, str]:
 
 
 @line_filter("uniq")
-def _uniq(sh: Shell, args: list[str], io: IO) -> LineFilter | int:
+def _uniq(sh: Tools, args: list[str], io: IO) -> LineFilter | int:
     long = {"count": "c", "repeated": "d", "unique": "u", "ignore-case": "i"}
     try:
         opts, files = getopt(args, "uniq", "cdui", long)
@@ -434,7 +467,7 @@ def _ranges(spec: str) -> Callable[[int], bool]:
 
 
 @line_filter("cut")
-def _cut(sh: Shell, args: list[str], io: IO) -> LineFilter | int:
+def _cut(sh: Tools, args: list[str], io: IO) -> LineFilter | int:
     """cut -c LIST | -b LIST | -f LIST [-d DELIM] [-s] [--output-delimiter=S]."""
     long = {
         "delimiter=": "d",
@@ -529,7 +562,7 @@ def _tr_set(text: str) -> str:
 
 
 @line_filter("tr")
-def _tr(sh: Shell, args: list[str], io: IO) -> LineFilter | int:
+def _tr(sh: Tools, args: list[str], io: IO) -> LineFilter | int:
     long = {"delete": "d", "squeeze-repeats": "s", "complement": "c"}
     try:
         opts, sets = getopt(args, "tr", "dscC", long)
@@ -587,7 +620,7 @@ def _tr(sh: Shell, args: list[str], io: IO) -> LineFilter | int:
 
 
 @builtin("sed")
-def _sed(sh: Shell, args: list[str], io: IO) -> int:
+def _sed(sh: Tools, args: list[str], io: IO) -> int:
     def read(files: list[str]) -> tuple[str, str]:
         if not files:
             return io.stdin or "", ""
@@ -609,7 +642,7 @@ def _sed(sh: Shell, args: list[str], io: IO) -> int:
 
 
 @builtin("seq")
-def _seq(sh: Shell, args: list[str], io: IO) -> int:
+def _seq(sh: Tools, args: list[str], io: IO) -> int:
     sep = "\n"
     nums = []
     it = iter(args)
@@ -646,7 +679,7 @@ def _seq(sh: Shell, args: list[str], io: IO) -> int:
 
 
 @builtin("xargs")
-def _xargs(sh: Shell, args: list[str], io: IO) -> int:
+def _xargs(sh: Tools, args: list[str], io: IO) -> int:
     """xargs [-n N] [-I REPLACE] [-r] [COMMAND [ARG]...]: run COMMAND with the words of
     standard input as its arguments — `docker service ls -q | xargs docker service rm`."""
     from . import shlang
@@ -712,7 +745,7 @@ def _xargs_opts(args: list[str]) -> tuple[list[tuple[str, str]], list[str]]:
     return opts, args[i:]
 
 
-def _xargs_run(sh: Shell, argv: list[str], io: IO) -> int:
+def _xargs_run(sh: Tools, argv: list[str], io: IO) -> int:
     status = sh.execute(argv, IO(None, io.out, io.err, tty=io.tty))
     return 123 if 0 < status < 125 else status
 
@@ -721,7 +754,7 @@ def _xargs_run(sh: Shell, argv: list[str], io: IO) -> int:
 
 
 @line_filter("grep", "egrep", "fgrep")
-def _grep(sh: Shell, args: list[str], io: IO) -> LineFilter | int:
+def _grep(sh: Tools, args: list[str], io: IO) -> LineFilter | int:
     try:
         g = greplib.Grep(args)
     except UsageError as exc:

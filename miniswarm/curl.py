@@ -9,7 +9,8 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 
 from .job import TimedOut
-from .shell import IO, Shell, builtin
+from .shell import Shell
+from .shtools import IO, builtin
 
 CURL_HELP = "curl: try 'curl --help' or 'curl --manual' for more information\n"
 CONNECT_FAILS_AFTER = 3.0  # seconds: no host answers for that address (ARP gives up)

@@ -823,6 +823,11 @@ usage: lab stop HOST...            the hosts lose power
         "ko": "raft: {state}, 텀 {term}, 커밋 {commit}, 리더 {leader}",
     },
     "lab.status.none": {"en": "none", "ko": "없음"},
+    "lab.status.h.host": {"en": "HOST", "ko": "호스트"},
+    "lab.status.h.address": {"en": "ADDRESS", "ko": "주소"},
+    "lab.status.h.power": {"en": "POWER", "ko": "전원"},
+    "lab.status.h.swarm": {"en": "SWARM", "ko": "스웜"},
+    "lab.status.h.raft": {"en": "RAFT", "ko": "Raft 상태"},
     "exit.confirm": {
         "en": "This is the lab's first host: logging out ends miniswarm, and the lab with "
         "it. Leave? [y/N] ",

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from tabulate import tabulate
+
 from .i18n import t
 
 if TYPE_CHECKING:
@@ -359,29 +361,31 @@ def _watch(sh: Shell, args: list[str]) -> str:
 
 def status(lab: Lab) -> str:
     """Each host: up or down, its swarm role, and for managers their Raft view; the
-    lab's seed."""
+    lab's seed. A table of miniswarm's own (tabulate), so Korean words line up too."""
     members = {}
     for name in lab.names:
         if lab.kernel.hosts[name].up:
             mid = lab.kernel.call(name, lambda d: d.manager.member_id if d.manager else None)
             if mid:
                 members[mid] = name
-    rows = [t("lab.status.seed", seed=lab.kernel.seed)]
+    rows = []
     for name, addr in lab.hosts:
         if not lab.kernel.hosts[name].up:
-            rows.append(f"{name:<12} {addr:<16} {t('lab.status.down')}")
+            rows.append([name, addr, t("lab.status.down"), "", ""])
             continue
-        info = lab.kernel.call(name, lambda d: _status_of(d, members))
-        rows.append(f"{name:<12} {addr:<16} {t('lab.status.up'):<5} {info}")
-    return "\n".join(rows) + "\n"
+        swarm, raft = lab.kernel.call(name, lambda d: _status_of(d, members))
+        rows.append([name, addr, t("lab.status.up"), swarm, raft])
+    headers = [t(f"lab.status.h.{k}") for k in ("host", "address", "power", "swarm", "raft")]
+    table = tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)
+    return t("lab.status.seed", seed=lab.kernel.seed) + "\n" + table + "\n"
 
 
-def _status_of(daemon: Daemon, members: dict[str, str]) -> str:
+def _status_of(daemon: Daemon, members: dict[str, str]) -> tuple[str, str]:
     if daemon.state is None:
-        return t("lab.status.no_swarm")
+        return t("lab.status.no_swarm"), ""
     if daemon.manager is None:
-        return f"{daemon.role} ({daemon.status})"
+        return f"{daemon.role} ({daemon.status})", ""
     r = daemon.manager.raft.raft
     lead = members.get(r.lead, r.lead.split(".")[0][:12]) if r.lead else t("lab.status.none")
     raft = t("lab.status.raft", state=r.state, term=r.term, commit=r.commit, leader=lead)
-    return f"manager ({daemon.status})  {raft}"
+    return f"manager ({daemon.status})", raft

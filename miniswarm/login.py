@@ -8,7 +8,8 @@ test's Shell) there is nothing to nest into, and ssh says so as ssh does.
 
 from __future__ import annotations
 
-from .shell import IO, ExitShell, Shell, builtin
+from .shell import Shell
+from .shtools import IO, ExitShell, builtin
 
 SSH_USAGE = """\
 usage: ssh [-46AaCfGgKkMNnqsTtVvXxYy] [-B bind_interface] [-b bind_address]

@@ -5,7 +5,8 @@ stopped host ("Destination Host Unreachable") or a partition (silence) for thems
 from __future__ import annotations
 
 from .job import Interrupted
-from .shell import IO, Shell, builtin
+from .shell import Shell
+from .shtools import IO, builtin
 
 UNREACHABLE_AFTER = 3  # packets before the kernel gives up on ARP and says so
 

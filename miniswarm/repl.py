@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import shlang
+from .completion import DockerCompleter
 from .i18n import t
 from .job import Interrupted, Job
 from .lab import DEFAULT_HOSTS, Lab
@@ -360,7 +361,6 @@ class Repl:
         from prompt_toolkit.input import create_input
         from prompt_toolkit.output import create_output
 
-        from .completion import DockerCompleter
         from .lexer import ShellLexer
 
         self.session = session

@@ -21,25 +21,17 @@ tools of coreutils.py, curl.py and grep.py.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from . import shlang
 from .i18n import t
 from .job import BrokenPipe, Interrupted, Job, Killed, Paused, TimedOut
+from .shtools import BUILTINS, FILTERS, IO, ExitShell, Filter, Writer, builtin
 
 if TYPE_CHECKING:
     from .cli.commands import Terminal
     from .lab import Lab
-
-Writer = Callable[[str], None]
-
-
-class ExitShell(Exception):  # noqa: N818 - not an error: `exit` was typed
-    def __init__(self, status: int) -> None:
-        super().__init__(status)
-        self.status = status
 
 
 @dataclass
@@ -66,53 +58,6 @@ class Output:
         return self.stdout + self.stderr
 
 
-@dataclass
-class IO:
-    """A command's standard streams: all of its input (None when nothing is piped or
-    redirected in: the terminal), and writers for its output."""
-
-    stdin: str | None
-    out: Writer
-    err: Writer
-    tty: bool = False  # standard output is the student's terminal
-
-
-class Filter(Protocol):
-    """A command that reads its input as it comes (grep, head, cut …): a pipeline feeds
-    it what the command before it prints, and closes it when that command ends."""
-
-    def feed(self, text: str) -> None: ...
-
-    def close(self) -> int: ...
-
-
-Builtin = Callable[["Shell", list[str], IO], int]
-FilterFactory = Callable[["Shell", list[str], IO], "Filter | int"]
-BUILTINS: dict[str, Builtin] = {}
-FILTERS: dict[str, FilterFactory] = {}
-
-
-def builtin(*names: str) -> Callable[[Builtin], Builtin]:
-    def register(fn: Builtin) -> Builtin:
-        for name in names:
-            BUILTINS[name] = fn
-        return fn
-
-    return register
-
-
-def line_filter(*names: str) -> Callable[[FilterFactory], FilterFactory]:
-    """A command that can read a pipe a line at a time. Given all its input at once (or
-    files to read), it is fed that and closed."""
-
-    def register(fn: FilterFactory) -> FilterFactory:
-        for name in names:
-            FILTERS[name] = fn
-        return fn
-
-    return register
-
-
 class Hooks(Protocol):
     """What a terminal session gives the shells of its logins: `ssh HOST` nests a new
     login in it, `history` lists what was typed."""
@@ -128,6 +73,8 @@ DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 class Shell:
     """Runs command lines on one host of a lab, keeping its variables and `$?` from one
     line to the next (one Shell is one login on that host)."""
+
+    busybox = False  # the hosts run GNU's tools
 
     def __init__(
         self,
@@ -533,33 +480,6 @@ NOT_HERE = {
 
 
 # -- the shell's own builtins -------------------------------------------------------------------
-
-
-@builtin("echo")
-def _echo(sh: Shell, args: list[str], io: IO) -> int:
-    newline, interpret = True, False
-    while args and args[0] in ("-n", "-e", "-ne", "-en", "-E"):
-        flag = args.pop(0)
-        newline = newline and "n" not in flag
-        interpret = interpret or "e" in flag
-    text = " ".join(args)
-    if interpret:
-        text, stop = shlang.backslash_escapes(text, echo=True)
-        newline = newline and not stop
-    io.out(text + ("\n" if newline else ""))
-    return 0
-
-
-@builtin("printf")
-def _printf(sh: Shell, args: list[str], io: IO) -> int:
-    if not args:
-        io.err("-bash: printf: usage: printf [-v var] format [arguments]\n")
-        return 2
-    text, errors = shlang.printf(args[0], args[1:])
-    io.out(text)
-    for error in errors:
-        io.err(f"-bash: printf: {error}\n")
-    return 1 if errors else 0
 
 
 @builtin("true", ":")

@@ -40,7 +40,8 @@ from .checks import Checker
 from .i18n import language, t
 from .labcmd import lab_action
 from .lesson import Exercise, Lesson, Step
-from .shell import IO, ExitShell, Shell, builtin
+from .shell import Shell
+from .shtools import IO, ExitShell, builtin
 from .sim import ThreadDriver
 
 if TYPE_CHECKING:

@@ -54,6 +54,27 @@ def test_busybox_httpd_serves_its_home_in_the_foreground():
     assert next(gen) == ("sleep", sh.FOREVER)
 
 
+def test_a_container_runs_the_same_text_tools_as_the_hosts_shell():
+    # One implementation (coreutils.py): printf's conversions, echo -e, sort, cut, wc …
+    assert run("printf '%05.1f|%x|%-3s|\\n' 3.14159 255 ab") == (["003.1|ff|ab |"], 0)
+    assert run("echo -e 'b\\na' | sort") == (["a", "b"], 0)
+    passwd = {"/etc/passwd": "root:x:0:0\nnginx:x:101:101\n"}
+    assert run("cut -d: -f1 /etc/passwd | tr a-z A-Z", passwd) == (["ROOT", "NGINX"], 0)
+    assert run("seq 3 | wc -l") == (["3"], 0)
+    assert run("printf 'a\\nb\\na\\n' | sort | uniq -c") == (["      2 a", "      1 b"], 0)
+    assert run("head -n 1 /etc/passwd; tail -n 1 /etc/passwd", passwd) == (
+        ["root:x:0:0", "nginx:x:101:101"],
+        0,
+    )
+
+
+def test_a_busybox_container_words_a_missing_file_as_busybox_does():
+    assert run("cat /nope") == (["cat: can't open '/nope': No such file or directory"], 1)
+    debian = sh.Proc({}, "c0ffee", {}, [], lambda: 0, shell="dash")
+    gen = sh.command(debian, ["cat", "/nope"])
+    assert next(gen) == ("err", "cat: /nope: No such file or directory")
+
+
 # -- the programs of the images, through a lab ----------------------------------------------------
 
 

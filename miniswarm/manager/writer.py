@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from .store import Batch, Change, Store, StoreError
 
 if TYPE_CHECKING:
-    from . import Manager
+    from ..sim.kernel import HostContext
 
 
 _ABSENT = object()
@@ -104,8 +104,10 @@ Write = Callable[[Tx], Any]
 class Writer:
     """The leader's write queue."""
 
-    def __init__(self, manager: Manager) -> None:
-        self.manager = manager
+    def __init__(self, store: Store, ctx: HostContext, propose: Callable[[Batch], Future]) -> None:
+        self.store = store
+        self.ctx = ctx  # the clock: writes run soon, stamped with the wall clock
+        self.propose = propose
         self._queue: list[tuple[Write, Future]] = []
         self._busy = False
 
@@ -114,7 +116,7 @@ class Writer:
         fut: Future = Future()
         self._queue.append((write, fut))
         if not self._busy:
-            self.manager.ctx.after(0.0, self._flush)
+            self.ctx.after(0.0, self._flush)
             self._busy = True
         return fut
 
@@ -123,8 +125,7 @@ class Writer:
         if not queue:
             self._busy = False
             return
-        m = self.manager
-        tx = Tx(m.store, m.ctx.wallclock())
+        tx = Tx(self.store, self.ctx.wallclock())
         done: list[tuple[Future, Any]] = []
         for write, fut in queue:
             mark = tx.mark()
@@ -141,7 +142,7 @@ class Writer:
             self._flush_next()
             return
         try:
-            commit = m.propose(Batch(tuple(tx.changes)))
+            commit = self.propose(Batch(tuple(tx.changes)))
         except Exception as exc:
             for fut, _ in done:
                 fut.set_exception(exc)
@@ -161,7 +162,7 @@ class Writer:
 
     def _flush_next(self) -> None:
         if self._queue:
-            self.manager.ctx.after(0.0, self._flush)
+            self.ctx.after(0.0, self._flush)
         else:
             self._busy = False
 

@@ -45,6 +45,7 @@ class Image:
 _COMMON = {"sh", "echo", "printf", "cat", "ls", "env", "printenv", "mount", "sleep"}
 _COMMON |= {"hostname", "date", "tail", "head", "test", "[", "grep", "true", "false"}
 _COMMON |= {"id", "whoami", "pwd", "uname", "exit", "sed", "which"}
+_COMMON |= {"wc", "sort", "uniq", "cut", "tr", "tee", "seq"}  # busybox and coreutils both
 _BUSYBOX = _COMMON | {"ash", "ping", "httpd", "wget", "nslookup", "nc"}
 # The directories at the top of each base image's file system (what `ls /` shows).
 _FHS = "bin boot dev etc home lib lib64 media mnt opt proc root run sbin srv sys tmp usr var"

@@ -24,7 +24,8 @@ import shlex
 from collections.abc import Callable, Generator
 from typing import Any
 
-from .. import shlang
+from .. import coreutils, shlang, shtools  # noqa: F401 - coreutils registers the tools
+from ..job import Job
 
 # What a program yields, what answers it (a typed line, an HTTP answer), what it returns.
 Program = Generator[tuple[str, Any], Any, int]
@@ -447,32 +448,11 @@ def interactive(proc: Proc) -> Program:
             proc.status = 1
 
 
-def _echo(proc: Proc, args: list[str]) -> Program:
-    newline = True
-    if args and args[0] == "-n":
-        newline, args = False, args[1:]
-    text = " ".join(args)
-    if newline or text:
-        yield ("out", text)
-    return 0
-
-
 def _print(text: str) -> Program:
     """Text a command printed, as the lines a container's output is made of."""
     if text:
         for line in text.removesuffix("\n").split("\n"):
             yield ("out", line)
-    return 0
-
-
-def _printf(proc: Proc, args: list[str]) -> Program:
-    if not args:
-        return 1
-    fmt, values = args[0], args[1:]
-    text = fmt.replace("\\n", "\n").replace("\\t", "\t")
-    text = re.sub(r"%[sd]", lambda m: values.pop(0) if values else "", text)
-    for line in text.rstrip("\n").split("\n"):
-        yield ("out", line)
     return 0
 
 
@@ -494,18 +474,6 @@ def _sleep(proc: Proc, args: list[str]) -> Program:
 def _hostname(proc: Proc, args: list[str]) -> Program:
     yield ("out", proc.hostname)
     return 0
-
-
-def _cat(proc: Proc, args: list[str]) -> Program:
-    status = 0
-    for path in args or ["/dev/stdin"]:
-        if path in proc.files:
-            for line in proc.files[path].rstrip("\n").split("\n") if proc.files[path] else []:
-                yield ("out", line)
-        else:
-            yield ("err", f"cat: can't open '{path}': No such file or directory")
-            status = 1
-    return status
 
 
 def _ls(proc: Proc, args: list[str]) -> Program:
@@ -584,52 +552,6 @@ def _date(proc: Proc, args: list[str]) -> Program:
     return 0
 
 
-def _tail(proc: Proc, args: list[str]) -> Program:
-    """tail [-n N|-N] [-f] [FILE]: the last lines (standard input without a file)."""
-    n, files, follow = 10, [], False
-    it = iter(args)
-    for a in it:
-        if a == "-n":
-            value = next(it, "10")
-            n = int(value.lstrip("+-") or 10) if value.lstrip("+-").isdigit() else 10
-        elif re.fullmatch(r"-n?\d+", a):
-            n = int(a.lstrip("-n"))
-        elif a in ("-f", "-F"):
-            follow = True
-        elif not a.startswith("-"):
-            files.append(a)
-    text = (
-        "".join(proc.files.get(f) or "" for f in files)
-        if files
-        else proc.files.get("/dev/stdin", "")
-    )
-    lines = text.rstrip("\n").split("\n") if text.strip("\n") else []
-    for line in lines[-n:] if n else []:
-        yield ("out", line)
-    if follow:
-        yield ("sleep", FOREVER)
-    return 0
-
-
-def _sed(proc: Proc, args: list[str]) -> Program:
-    from .. import sed
-
-    def read(files: list[str]) -> tuple[str, str]:
-        if not files:
-            return proc.files.get("/dev/stdin", ""), ""
-        name = files[0]
-        if name in proc.files:
-            return proc.files[name], ""
-        return "", f"sed: {name}: No such file or directory\n"
-
-    out, err, status = sed.sed(args, read)
-    for line in out.splitlines():
-        yield ("out", line)
-    for line in err.splitlines():
-        yield ("err", line)
-    return status
-
-
 def _which(proc: Proc, args: list[str]) -> Program:
     """which NAME...: where each program of the image is; 1 if one is not there."""
     status = 0
@@ -693,28 +615,6 @@ def _httpd(proc: Proc, args: list[str]) -> Program:
     if foreground:
         yield ("sleep", FOREVER)
     return 0
-
-
-def _grep(proc: Proc, args: list[str]) -> Program:
-    from .. import grep
-
-    def read(files: list[str]) -> tuple[str, str]:
-        if not files:
-            return proc.files.get("/dev/stdin", ""), ""
-        text, err = "", ""
-        for name in files:
-            if name in proc.files:
-                text += proc.files[name]
-            else:
-                err += f"grep: {name}: No such file or directory\n"
-        return text, err
-
-    out, err, status = grep.grep(args, read)
-    for line in out.splitlines():
-        yield ("out", line)
-    for line in err.splitlines():
-        yield ("err", line)
-    return status
 
 
 def _sh(proc: Proc, args: list[str], name: str = "sh") -> Program:
@@ -832,32 +732,78 @@ def _read(proc: Proc, args: list[str]) -> Program:
     return 0
 
 
-def _head(proc: Proc, args: list[str]) -> Program:
-    n = 10
-    files = []
-    it = iter(args)
-    for a in it:
-        if a == "-n":
-            n = int(next(it, "10") or 10)
-        elif re.fullmatch(r"-n?\d+", a):
-            n = int(a.lstrip("-n"))
-        else:
-            files.append(a)
-    text = (
-        "".join(proc.files.get(f, "") for f in files) if files else proc.files.get("/dev/stdin", "")
-    )
-    for line in text.split("\n")[:n]:
-        if line:
-            yield ("out", line)
-    return 0
+# -- the text tools: the same as the student's shell runs (coreutils.py) ------------------
 
 
-COMMANDS = {
-    "echo": _echo,
-    "printf": _printf,
+class _ToolHost:
+    """A container's shell as the text tools see it: its files and its variables."""
+
+    def __init__(self, proc: Proc) -> None:
+        self.proc = proc
+        self.env = _Env(proc)
+        self.busybox = proc.shell == "ash"
+
+    @property
+    def files(self) -> dict[str, str]:
+        return self.proc.files
+
+    @property
+    def job(self) -> Job:
+        raise NotImplementedError("a container's tool waits by yielding, not on a job")
+
+    @property
+    def status(self) -> int:
+        return self.proc.status
+
+    def var(self, name: str) -> str | None:
+        return self.env.var(name)
+
+    def set_var(self, name: str, value: str) -> None:
+        self.env.set_var(name, value)
+
+    def substitute(self, script: str) -> str:
+        return self.env.substitute(script)
+
+    def execute(self, argv: list[str], io: shtools.IO) -> int:
+        raise NotImplementedError("xargs is not a container program here")
+
+
+def _tool(name: str) -> Callable[[Proc, list[str]], Program]:
+    """Run text tool `name` (coreutils.py) in a container: all of its standard input
+    at once, its output as the lines a container's output is made of. `tail -f` shows
+    the end and then waits, as the files never grow."""
+
+    def run(proc: Proc, args: list[str]) -> Program:
+        follow = name == "tail" and any(a in ("-f", "-F", "--follow") for a in args)
+        if follow:
+            args = [a for a in args if a not in ("-f", "-F", "--follow")]
+        chunks: list[tuple[str, str]] = []
+        stdin = proc.files.get("/dev/stdin")
+        io = shtools.IO(
+            stdin, lambda text: chunks.append(("out", text)), lambda t: chunks.append(("err", t))
+        )
+        host = _ToolHost(proc)
+        made = (shtools.FILTERS.get(name) or shtools.BUILTINS[name])(host, args, io)
+        if not isinstance(made, int):
+            if stdin:
+                made.feed(stdin)
+            made = made.close()
+        for stream in ("out", "err"):
+            text = "".join(t for s, t in chunks if s == stream)
+            for line in text.removesuffix("\n").split("\n") if text else []:
+                yield (stream, line)
+        if follow:
+            yield ("sleep", FOREVER)
+        return made
+
+    return run
+
+
+TEXT_TOOLS = "echo printf cat head tail grep sed wc sort uniq cut tr tee seq".split()
+
+COMMANDS: dict[str, Callable[[Proc, list[str]], Program]] = {
     "sleep": _sleep,
     "hostname": _hostname,
-    "cat": _cat,
     "ls": _ls,
     "env": _env,
     "printenv": _env,
@@ -866,13 +812,10 @@ COMMANDS = {
     "true": _true,
     "false": _false,
     "date": _date,
-    "tail": _tail,
     "test": _test,
     "[": _bracket,
     "sh": _sh,
     "exec": _exec,
-    "grep": _grep,
-    "sed": _sed,
     "which": _which,
     "httpd": _httpd,
     "bash": _bash,
@@ -887,8 +830,10 @@ COMMANDS = {
     "unset": _unset,
     "read": _read,
     ":": _true,
-    "head": _head,
 }
+
+
+COMMANDS.update((name, _tool(name)) for name in TEXT_TOOLS)
 
 
 def quote_argv(argv: list[str]) -> str:
