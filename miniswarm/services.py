@@ -154,16 +154,21 @@ class Plan:
     keep: dict[Slot, list[dict]]
 
 
+def by_slot(tasks: Iterable[dict]) -> dict[Slot, list[dict]]:
+    """Tasks grouped by slot, in the order they come."""
+    grouped: dict[Slot, list[dict]] = defaultdict(list)
+    for t in tasks:
+        grouped[slot_key(t)].append(t)
+    return grouped
+
+
 def slots(
     tasks: Iterable[dict], should_restart: Callable[[dict], bool]
 ) -> tuple[dict[Slot, list[dict]], dict[Slot, list[dict]]]:
     """A service's slots: (runnable ones, dead ones), each slot's tasks newest first. A
     slot whose last task stopped for good (its restart policy says so) stays runnable."""
-    by_slot: dict[Slot, list[dict]] = defaultdict(list)
-    for t in tasks:
-        by_slot[slot_key(t)].append(t)
     runnable, dead = {}, {}
-    for key, ts in by_slot.items():
+    for key, ts in by_slot(tasks).items():
         ts.sort(key=lambda t: t["CreatedAt"], reverse=True)
         live = [t for t in ts if taskstate.runnable(t)]
         if live:

@@ -201,7 +201,7 @@ class Orchestrator:
         slots_of: dict[str, dict[Any, list[dict]]] = {}
         for sid, key in emptied:
             if sid not in slots_of:
-                slots_of[sid] = _by_slot(tx.tasks_of_service(sid))
+                slots_of[sid] = services.by_slot(tx.tasks_of_service(sid))
             ts = slots_of[sid].get(key, [])
             if ts and not any(taskstate.runnable(t) for t in ts):
                 for t in ts:
@@ -215,7 +215,7 @@ class Orchestrator:
                 continue
             limit = services.history_limit(self.c.store.cluster, service)
             wanted = set(keys)
-            grouped = _by_slot(t for t in tx.tasks_of_service(sid) if slot_key(t) in wanted)
+            grouped = services.by_slot(t for t in tx.tasks_of_service(sid) if slot_key(t) in wanted)
             for ts in grouped.values():
                 for t in services.history_to_delete(ts, limit):
                     tx.delete("tasks", t["ID"])
@@ -233,13 +233,6 @@ def _matters(old: dict, new: dict) -> bool:
         or old.get("Description") != new.get("Description")
         or old["Status"]["State"] != new["Status"]["State"]
     )
-
-
-def _by_slot(tasks: Any) -> dict[Any, list[dict]]:
-    grouped: dict[Any, list[dict]] = defaultdict(list)
-    for t in tasks:
-        grouped[slot_key(t)].append(t)
-    return grouped
 
 
 class ConstraintEnforcer:
