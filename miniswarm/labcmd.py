@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING
 from tabulate import tabulate
 
 from .i18n import t
+from .shtools import IO, builtin, duration
 
 if TYPE_CHECKING:
     from .daemon import Daemon
+    from .hostshell import HostShell
     from .lab import Lab
-    from .shell import IO, Shell
 
 
 class LabError(Exception):
@@ -57,9 +58,7 @@ def _groups(lab: Lab, args: list[str]) -> list[list[str]]:
 
 
 def _seconds(value: str, verb: str = "sleep") -> float:
-    from .shell import _seconds as parse
-
-    seconds = parse(value)
+    seconds = duration(value)
     if seconds is None:
         raise LabError(t("lab.bad_seconds", verb=verb, value=value), f"lab.usage.{verb}")
     return seconds
@@ -191,7 +190,8 @@ def clock(seconds: float) -> str:
     return f"{s // 60:02d}:{s % 60:02d}"
 
 
-def lab_command(sh: Shell, args: list[str], io: IO) -> int:
+@builtin("lab")
+def lab_command(sh: HostShell, args: list[str], io: IO) -> int:
     """`lab ACTION ARGS...` typed in the shell."""
     if not args or args[0] in ("help", "-h", "--help"):
         io.out(t("lab.usage") + "\n")
@@ -246,7 +246,7 @@ def lab_command(sh: Shell, args: list[str], io: IO) -> int:
     return 1 if notes else 0
 
 
-def _sockets(sh: Shell, args: list[str]) -> str:
+def _sockets(sh: HostShell, args: list[str]) -> str:
     """`lab sockets [off]`: every host's Engine API on a socket, for the real docker CLI
     and docker-py, while the lab runs on the wall clock."""
     from .engineapi.server import Sockets, describe, runtime_directory
@@ -274,7 +274,7 @@ def _sockets(sh: Shell, args: list[str]) -> str:
     )
 
 
-def view(sh: Shell, which: str) -> str:
+def view(sh: HostShell, which: str) -> str:
     """`lab map` or `lab raft`: a snapshot of the view, as wide as the terminal (80 when
     the output is not one), coloured only on a terminal that shows colour."""
     import os
@@ -297,7 +297,7 @@ def view_text(
     return views.draw_map(views.cluster_picture(lab, fits), width, colour)
 
 
-def _rewind(sh: Shell, args: list[str]) -> str:
+def _rewind(sh: HostShell, args: list[str]) -> str:
     """lab rewind SECONDS: back to an earlier moment of this session (the REPL's)."""
     if len(args) != 1:
         raise LabError(t("lab.usage.rewind"))
@@ -312,7 +312,7 @@ def _rewind(sh: Shell, args: list[str]) -> str:
     return t("lab.rewound", clock=clock(back_at))
 
 
-def _save(sh: Shell, args: list[str]) -> str:
+def _save(sh: HostShell, args: list[str]) -> str:
     """lab save FILE: the lab as a machine keeps it when switched off, to go on later."""
     from .sessionfile import save
 
@@ -325,7 +325,7 @@ def _save(sh: Shell, args: list[str]) -> str:
     return t("lab.saved", file=args[0])
 
 
-def _export(sh: Shell, args: list[str]) -> str:
+def _export(sh: HostShell, args: list[str]) -> str:
     """lab export FILE: what was typed in this session, as a script for real machines."""
     from .checks import snapshot
     from .export import export_script
@@ -348,7 +348,7 @@ def _export(sh: Shell, args: list[str]) -> str:
     return t("lab.exported", file=args[0], count=script.count("\nssh "))
 
 
-def _watch(sh: Shell, args: list[str]) -> str:
+def _watch(sh: HostShell, args: list[str]) -> str:
     """lab watch map|raft|off: keep a view live above the prompt (a terminal's only)."""
     if len(args) != 1 or args[0] not in ("map", "raft", "off"):
         raise LabError(t("lab.usage.watch"))

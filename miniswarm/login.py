@@ -8,7 +8,7 @@ test's Shell) there is nothing to nest into, and ssh says so as ssh does.
 
 from __future__ import annotations
 
-from .shell import Shell
+from .hostshell import HostShell
 from .shtools import IO, ExitShell, builtin
 
 SSH_USAGE = """\
@@ -23,7 +23,7 @@ usage: ssh [-46AaCfGgKkMNnqsTtVvXxYy] [-B bind_interface] [-b bind_address]
 
 
 @builtin("ssh")
-def ssh(sh: Shell, args: list[str], io: IO) -> int:
+def ssh(sh: HostShell, args: list[str], io: IO) -> int:
     """ssh [-t] [USER@]HOST [COMMAND...]: log in to HOST, or run COMMAND there."""
     i = 0
     while i < len(args) and args[i].startswith("-"):
@@ -41,11 +41,7 @@ def ssh(sh: Shell, args: list[str], io: IO) -> int:
         io.err(f"ssh: connect to host {target} port 22: No route to host\n")
         return 255
     if command:
-        remote = Shell(sh.lab, host, tty=False, width=sh.width, height=sh.height, job=sh.job)
-        try:
-            return remote.run(" ".join(command), io.out, io.err).status
-        except ExitShell as exc:
-            return exc.status
+        return sh.elsewhere(host, " ".join(command), io.out, io.err)
     if sh.hooks is None:
         io.err("Pseudo-terminal will not be allocated because stdin is not a terminal.\n")
         return 1
@@ -54,7 +50,7 @@ def ssh(sh: Shell, args: list[str], io: IO) -> int:
 
 
 @builtin("exit", "logout")
-def exit_(sh: Shell, args: list[str], io: IO) -> int:
+def exit_(sh: HostShell, args: list[str], io: IO) -> int:
     if args and not args[0].lstrip("-").isdigit():
         io.err(f"-bash: exit: {args[0]}: numeric argument required\n")
         raise ExitShell(2)
@@ -62,7 +58,7 @@ def exit_(sh: Shell, args: list[str], io: IO) -> int:
 
 
 @builtin("history")
-def history(sh: Shell, args: list[str], io: IO) -> int:
+def history(sh: HostShell, args: list[str], io: IO) -> int:
     entries = sh.hooks.history if sh.hooks is not None else []
     if args[:1] == ["-c"]:
         entries.clear()

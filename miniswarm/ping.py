@@ -4,15 +4,15 @@ stopped host ("Destination Host Unreachable") or a partition (silence) for thems
 
 from __future__ import annotations
 
+from .hostshell import HostShell
 from .job import Interrupted
-from .shell import Shell
 from .shtools import IO, builtin
 
 UNREACHABLE_AFTER = 3  # packets before the kernel gives up on ARP and says so
 
 
 @builtin("ping")
-def ping(sh: Shell, args: list[str], io: IO) -> int:
+def ping(sh: HostShell, args: list[str], io: IO) -> int:
     """ping [-c COUNT] [-i INTERVAL] HOST: until COUNT packets, or Ctrl-C."""
     count: int | None = None
     interval = 1.0

@@ -22,12 +22,13 @@ tools of coreutils.py, curl.py and grep.py.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from . import shlang
+from .hostshell import Hooks
 from .i18n import t
 from .job import BrokenPipe, Interrupted, Job, Killed, Paused, TimedOut
-from .shtools import BUILTINS, FILTERS, IO, ExitShell, Filter, Writer, builtin
+from .shtools import BUILTINS, FILTERS, IO, ExitShell, Filter, Writer, builtin, duration
 
 if TYPE_CHECKING:
     from .cli.commands import Terminal
@@ -56,15 +57,6 @@ class Output:
     def text(self) -> str:
         """Standard output, then standard error (as transcripts record them)."""
         return self.stdout + self.stderr
-
-
-class Hooks(Protocol):
-    """What a terminal session gives the shells of its logins: `ssh HOST` nests a new
-    login in it, `history` lists what was typed."""
-
-    history: list[str]
-
-    def enter(self, host: str) -> None: ...
 
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -111,6 +103,14 @@ class Shell:
     @property
     def files(self) -> dict[str, str]:
         return self.lab.files[self.host]
+
+    def elsewhere(self, host: str, line: str, out: Writer, err: Writer) -> int:
+        """`ssh HOST COMMAND`: `line` in a new login on `host`, no terminal, this one's job."""
+        remote = Shell(self.lab, host, width=self.width, height=self.height, job=self.job)
+        try:
+            return remote.run(line, out, err).status
+        except ExitShell as exc:
+            return exc.status
 
     # -- shlang's Environment --------------------------------------------------------------
 
@@ -321,8 +321,6 @@ class Shell:
             return f.close()
         hint = NOT_HERE.get(name)
         if hint is not None:
-            from .i18n import t
-
             io.err(t(hint, name=name) + "\n")
             return 127
         io.err(f"-bash: {name}: command not found\n")
@@ -556,16 +554,6 @@ def _sudo(sh: Shell, args: list[str], io: IO) -> int:
     return sh.execute(args, io)
 
 
-def _seconds(text: str) -> float | None:
-    """sleep's and timeout's durations: 5, 2.5, 10s, 1m, 1h, 1d."""
-    import re
-
-    m = re.fullmatch(r"(\d+(?:\.\d*)?|\.\d+)([smhd]?)", text)
-    if not m:
-        return None
-    return float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
-
-
 @builtin("sleep")
 def _sleep(sh: Shell, args: list[str], io: IO) -> int:
     if not args:
@@ -573,7 +561,7 @@ def _sleep(sh: Shell, args: list[str], io: IO) -> int:
         return 1
     total = 0.0
     for a in args:
-        value = float("inf") if a == "infinity" else _seconds(a)
+        value = float("inf") if a == "infinity" else duration(a)
         if value is None:
             io.err(
                 f"sleep: invalid time interval '{a}'\nTry 'sleep --help' for more information.\n"
@@ -596,7 +584,7 @@ def _timeout(sh: Shell, args: list[str], io: IO) -> int:
     if len(args) < 2:
         io.err("timeout: missing operand\nTry 'timeout --help' for more information.\n")
         return 125
-    seconds = _seconds(args[0])
+    seconds = duration(args[0])
     if seconds is None:
         io.err(
             f"timeout: invalid time interval '{args[0]}'\n"
@@ -626,11 +614,11 @@ def _watch(sh: Shell, args: list[str], io: IO) -> int:
     while args and args[0].startswith("-"):
         flag = args.pop(0)
         if flag in ("-n", "--interval") and args:
-            value = _seconds(args.pop(0))
+            value = duration(args.pop(0))
         elif flag.startswith("-n") and len(flag) > 2:
-            value = _seconds(flag[2:])
+            value = duration(flag[2:])
         elif flag.startswith("--interval="):
-            value = _seconds(flag.split("=", 1)[1])
+            value = duration(flag.split("=", 1)[1])
         elif flag in ("-t", "--no-title"):
             title = False
             continue
@@ -740,14 +728,27 @@ def _hostname(sh: Shell, args: list[str], io: IO) -> int:
     return 0
 
 
-@builtin("lab")
-def _lab(sh: Shell, args: list[str], io: IO) -> int:
-    from .labcmd import lab_command
-
-    return lab_command(sh, args, io)
+# The tutor's commands: the session's tutor answers them (tutor.py), a shell without one
+# has no such command.
+TUTOR_COMMANDS = ("lesson", "exercise", "hint", "show", "next", "back", "check")
 
 
-# The text tools, curl, the login commands and the tutor's register themselves here.
-from . import coreutils, curl, login, ping, tutor  # noqa: E402,F401
+def _tutor_builtin(name: str) -> None:
+    def run(sh: Shell, args: list[str], io: IO) -> int:
+        tutor = getattr(sh.hooks, "tutor", None)
+        if tutor is None:
+            io.err(f"-bash: {name}: command not found\n")
+            return 127
+        return tutor.command(name, args, io.out, io.err)
+
+    builtin(name)(run)
+
+
+for _name in TUTOR_COMMANDS:
+    _tutor_builtin(_name)
+
+
+# The text tools, curl, ping, the login commands and `lab` register themselves here.
+from . import coreutils, curl, labcmd, login, ping  # noqa: E402,F401
 
 __all__ = ["Shell", "Output", "IO", "ExitShell", "BUILTINS", "FILTERS"]

@@ -6,6 +6,7 @@ their standard streams as `IO` and the shell's files through `Tools`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -82,3 +83,11 @@ class Tools(shlang.Environment, Protocol):
     def job(self) -> Job: ...  # how it waits: `tail -f` waits for Ctrl-C
 
     def execute(self, argv: list[str], io: IO) -> int: ...  # xargs runs a command
+
+
+def duration(text: str) -> float | None:
+    """sleep's and timeout's durations: 5, 2.5, 10s, 1m, 1h, 1d."""
+    m = re.fullmatch(r"(\d+(?:\.\d*)?|\.\d+)([smhd]?)", text)
+    if not m:
+        return None
+    return float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]

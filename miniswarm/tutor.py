@@ -40,8 +40,8 @@ from .checks import Checker
 from .i18n import language, t
 from .labcmd import lab_action
 from .lesson import Exercise, Lesson, Step
-from .shell import Shell
-from .shtools import IO, ExitShell, builtin
+from .shell import TUTOR_COMMANDS, Shell
+from .shtools import ExitShell
 from .sim import ThreadDriver
 
 if TYPE_CHECKING:
@@ -49,7 +49,6 @@ if TYPE_CHECKING:
 
 Writer = Callable[[str], None]
 SETUP_SPEED = 40.0  # how much faster than real time a lab is set up at the REPL
-TUTOR_COMMANDS = ("lesson", "exercise", "hint", "show", "next", "back", "check")
 MANAGERS = ["manager1", "manager2", "manager3"]
 WORKERS = ["worker1", "worker2"]
 
@@ -704,21 +703,3 @@ def judge(exercise: Exercise, typed: list[list[Any]], lab: Lab) -> dict[str, Any
     ]
     status = "fail" if failures else "pass"
     return {"version": 2, "status": status, "message": None, "tests": tests}
-
-
-# -- the tutor's commands, in the student's shell ----------------------------------------------
-
-
-def _tutor_builtin(name: str) -> None:
-    def run(sh: Shell, args: list[str], io: IO) -> int:
-        tutor = getattr(sh.hooks, "tutor", None)
-        if tutor is None:  # a shell without an interactive session: no such command
-            io.err(f"-bash: {name}: command not found\n")
-            return 127
-        return tutor.command(name, args, io.out, io.err)
-
-    builtin(name)(run)
-
-
-for _name in TUTOR_COMMANDS:
-    _tutor_builtin(_name)

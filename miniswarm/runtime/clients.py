@@ -17,7 +17,8 @@ import fnmatch
 import hashlib
 import re
 
-from ..curl import REASONS
+from .. import curlargs
+from ..curlargs import REASONS
 from ..shlang import ShellSyntaxError, arith
 from .sh import COMMANDS, Interrupt, Proc, Program
 
@@ -144,11 +145,9 @@ def _wget(proc: Proc, args: list[str]) -> Program:
 def _curl(proc: Proc, args: list[str]) -> Program:
     """curl [-sSfi] [-m SECONDS] URL, read as the hosts' curl reads it (curl.py), from
     inside the container."""
-    from .. import curl
-
     try:
-        r = curl.parse(args)
-    except curl.CurlError as exc:
+        r = curlargs.parse(args)
+    except curlargs.CurlError as exc:
         for line in exc.text.rstrip("\n").split("\n"):
             if line:
                 yield ("err", line)
@@ -176,7 +175,7 @@ def _curl(proc: Proc, args: list[str]) -> Program:
     status, body = answer
     if r.fail and status >= 400:
         return (yield from error(22, f"The requested URL returned error: {status}"))
-    text = (curl.head(status, body) if r.include else "") + body
+    text = (curlargs.head(status, body) if r.include else "") + body
     for line in text.rstrip("\n").split("\n"):
         yield ("out", line)
     return 0

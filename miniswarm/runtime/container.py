@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import ids
-from . import images, programs, sh
+
+# clients registers the programs that talk to servers (wget, curl, mysql, redis-cli …)
+# among the shell's commands.
+from . import clients, images, programs, sh  # noqa: F401
 
 STOP_TIME = 1.1  # seconds a stopped server takes to exit (SIGTERM, then cleanup)
 START_TIME = 0.25  # from "starting" to the process running

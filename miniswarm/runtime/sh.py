@@ -838,7 +838,3 @@ COMMANDS.update((name, _tool(name)) for name in TEXT_TOOLS)
 
 def quote_argv(argv: list[str]) -> str:
     return " ".join(shlex.quote(a) for a in argv)
-
-
-# The programs that talk to servers register themselves (wget, curl, mysql, redis-cli …).
-from . import clients  # noqa: E402,F401
