@@ -10,15 +10,18 @@ tells it when its role changes, and the daemon acts on that.
 from __future__ import annotations
 
 from concurrent.futures import Future
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .manager.dispatcher import Assignments, SessionUpdate
 from .rpc import RpcError
 from .worker import Worker
 
 if TYPE_CHECKING:
-    from .daemon import Daemon
-    from .sim.kernel import Event
+    from .manager import Manager
+    from .mesh import Mesh
+    from .rpc import Rpc
+    from .runtime.container import Runtime
+    from .sim.kernel import Event, HostContext
 
 NODE_CERT = "swarm/certificates/swarm-node.crt"
 INITIAL_BACKOFF = 0.1
@@ -26,8 +29,35 @@ MAX_BACKOFF = 8.0
 REGISTER_TIMEOUT = 5.0
 
 
+class Node(Protocol):
+    """What an agent asks of its daemon (daemon.py): who the node is, the managers it
+    knows, its routing mesh and containers, and to act on the role it is given."""
+
+    ctx: HostContext
+    rpc: Rpc
+    mesh: Mesh
+    runtime: Runtime
+    manager: Manager | None
+
+    @property
+    def node_id(self) -> str: ...
+
+    @property
+    def advertise_addr(self) -> str: ...
+
+    def node_description(self) -> dict: ...
+
+    def remote_managers(self) -> list[tuple[str, str]]: ...
+
+    def set_remote_managers(self, managers: list[tuple[str, str]]) -> None: ...
+
+    def role_changed(self, role: str) -> None: ...
+
+    def check_ready(self) -> None: ...
+
+
 class Agent:
-    def __init__(self, daemon: Daemon) -> None:
+    def __init__(self, daemon: Node) -> None:
         self.d = daemon
         self.ctx = daemon.ctx
         self.session_id: str | None = None
@@ -38,6 +68,14 @@ class Agent:
         self.registered = False
         self._ready: list[Future] = []
         self.worker = Worker(self, daemon.runtime)
+
+    @property
+    def node_id(self) -> str:
+        return self.d.node_id
+
+    def call(self, to: str, method: str, body: Any, timeout: float) -> Future:
+        """A call to a manager (the worker's task reports go through it)."""
+        return self.d.rpc.call(to, method, body, timeout=timeout)
 
     def start(self) -> None:
         self._register()

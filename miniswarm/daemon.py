@@ -36,6 +36,7 @@ from .raftnode import Locked, Packet, Unreachable, edit_log
 from .rpc import Rpc, RpcError, chain, failed, mapped, resolved
 from .runtime.container import Runtime
 from .sim.kernel import HostContext, Process
+from .worker import TaskRunner
 
 SWARM_REQUEST_TIMEOUT = 20.0
 DISPATCHER_TIMEOUT = 5.0  # an agent's session and heartbeat calls (dispatcherRPCTimeout)
@@ -177,10 +178,10 @@ class Daemon(Process):
         self.error = ""
         self._remotes: list[tuple[str, str]] = list(self.state["managers"]) if self.state else []
         self._init_cluster: dict | None = None
-        self.proxy = RaftProxy(self)
+        self.proxy = RaftProxy(ctx, self.rpc, lambda: self.manager)
         self.proxy.handle("control", self._serve_control)
         self.runtime = Runtime(ctx, standins)
-        self.mesh = Mesh(self)
+        self.mesh = Mesh(ctx, self.rpc, self.runtime, lambda: self.state is not None, self._runners)
         self.runtime.http_get = self.mesh.get  # containers' requests leave through the mesh
         self.runtime.dns = self.mesh.lookup
         for method in ("register", "heartbeat", "update_task_status"):
@@ -221,12 +222,15 @@ class Daemon(Process):
             return f"active/{'manager' if self.manager is not None else 'worker'}"
         return status
 
+    def _runners(self) -> list[TaskRunner]:
+        return [] if self.agent is None else list(self.agent.worker.runners.values())
+
     def node_description(self) -> dict:
         return engine.node_description(self.ctx.name)
 
     def remote_managers(self) -> list[tuple[str, str]]:
         if self.manager is not None:
-            return self.manager_peers()
+            return self.manager.peers()
         return list(self._remotes)
 
     def set_remote_managers(self, managers: list[tuple[str, str]]) -> None:
@@ -234,12 +238,6 @@ class Daemon(Process):
         if self.state is not None and self.state["managers"] != self._remotes:
             self.state["managers"] = list(self._remotes)
             self._save()
-
-    def manager_peers(self) -> list[tuple[str, str]]:
-        """The managers, as (node ID, address:2377), in the order they joined."""
-        assert self.manager is not None
-        cfg = self.manager.raft.raft.config
-        return [(ids.node_of_member(m), f"{addr}:2377") for m, addr in cfg.addresses]
 
     def _save(self) -> None:
         self.ctx.disk.write("swarm/state", copy.deepcopy(self.state))
@@ -401,7 +399,7 @@ class Daemon(Process):
 
     def managers_changed(self) -> None:
         if self.manager is not None:
-            self._remotes = self.manager_peers()
+            self._remotes = self.manager.peers()
             from .manager.dispatcher import Dispatcher
 
             dispatcher = self.manager.controller(Dispatcher)

@@ -16,13 +16,17 @@ gives the tasks' addresses in any mode. Only the networks the container is on ar
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 from .rpc import RpcError, failed, plain_error, resolved
 
 if TYPE_CHECKING:
-    from .daemon import Daemon
+    from .rpc import Rpc
+    from .runtime.container import Runtime
+    from .sim.kernel import HostContext
+    from .worker import TaskRunner
 
 # Where ingress requests come from, as the backend sees them: the load balancer's address
 # on the ingress network (source NAT: the client's own address is lost, moby/moby#25526).
@@ -41,14 +45,25 @@ def refused() -> RpcError:
 
 
 class Mesh:
-    def __init__(self, daemon: Daemon) -> None:
-        self.d = daemon
+    def __init__(
+        self,
+        ctx: HostContext,
+        rpc: Rpc,
+        runtime: Runtime,
+        in_swarm: Callable[[], bool],
+        runners: Callable[[], list[TaskRunner]],
+    ) -> None:
+        self.ctx = ctx
+        self.rpc = rpc
+        self.runtime = runtime
+        self.in_swarm = in_swarm  # the node is in a swarm: its ingress answers
+        self.runners = runners  # the tasks this node's worker runs
         self.table: Table = {}
         self.discovery: Discovery = {}
         self.networks: dict[str, tuple[dict, str]] = {}  # swarm networks this node is on
         self._turn: dict[Any, int] = {}
-        daemon.rpc.serve("mesh.request", self._serve_request)
-        daemon.rpc.serve("mesh.backend", self._serve_backend)
+        rpc.serve("mesh.request", self._serve_request)
+        rpc.serve("mesh.backend", self._serve_backend)
 
     def lookup(self, on: list[str], name: str) -> list[str] | None:
         """What the embedded DNS server answers a container on the networks `on`: a
@@ -64,7 +79,7 @@ class Mesh:
             if vip is not None and not wants_tasks:
                 return [vip]
             addresses = [b[1] for b in backends]
-            self.d.ctx.rng.shuffle(addresses)  # the resolver's round robin
+            self.ctx.rng.shuffle(addresses)  # the resolver's round robin
             return addresses
         return None
 
@@ -105,20 +120,20 @@ class Mesh:
                 return failed(refused())
             if isinstance(route, tuple):
                 task_id, node = route
-                if node == self.d.ctx.address:
+                if node == self.ctx.address:
                     try:
                         return resolved(self.backend(task_id, port, path, client))
                     except RpcError as exc:
                         return failed(exc)
                 body = (task_id, port, path, client)
-                return self.d.rpc.call(node, "mesh.backend", body, timeout=timeout)
-        if address in (self.d.ctx.address, "127.0.0.1", "localhost"):
+                return self.rpc.call(node, "mesh.backend", body, timeout=timeout)
+        if address in (self.ctx.address, "127.0.0.1", "localhost"):
             try:
-                answer = self.request(port, path, self.d.ctx.address)
+                answer = self.request(port, path, self.ctx.address)
             except RpcError as exc:
                 return failed(exc)
             return answer if isinstance(answer, Future) else resolved(answer)
-        return self.d.rpc.call(address, "mesh.request", (port, path), timeout=timeout)
+        return self.rpc.call(address, "mesh.request", (port, path), timeout=timeout)
 
     def _serve_request(self, src: str, body: tuple[int, str]) -> Any:
         port, path = body
@@ -129,16 +144,16 @@ class Mesh:
         chain comes before docker's own), then host-mode bindings."""
         key = ("tcp", port)
         entry = self.table.get(key)
-        if entry is not None and self.d.state is not None:
+        if entry is not None and self.in_swarm():
             _, target, backends = entry
             if not backends:
                 raise refused()
             turn = self._turn.get(key, 0)
             self._turn[key] = turn + 1
             task_id, address = backends[turn % len(backends)]
-            if address == self.d.ctx.address:
+            if address == self.ctx.address:
                 return self.backend(task_id, target, path, INGRESS_SOURCE)
-            forwarded = self.d.rpc.call(
+            forwarded = self.rpc.call(
                 address, "mesh.backend", (task_id, target, path), timeout=FORWARD_TIMEOUT
             )
             answer: Future = Future()
@@ -153,7 +168,7 @@ class Mesh:
 
             forwarded.add_done_callback(done)
             return answer
-        for runner in self._runners():
+        for runner in self.runners():
             if runner.container is None or not runner.container.running:
                 continue  # a stopped task's binding went with its container
             for p in runner.host_ports():
@@ -167,20 +182,16 @@ class Mesh:
         return self.backend(task_id, target, path, client)
 
     def backend(self, task_id: str, target: int, path: str, client: str) -> tuple[int, str]:
-        for runner in self._runners():
+        for runner in self.runners():
             if runner.id == task_id:
                 return self._answer(runner.container, target, path, client)
         raise refused()
 
     def _answer(self, container: Any, port: int, path: str, client: str) -> tuple[int, str]:
-        answer = None if container is None else self.d.runtime.http(container, port, path, client)
+        answer = None if container is None else self.runtime.http(container, port, path, client)
         if answer is None:
             raise refused()
         return answer
-
-    def _runners(self) -> list:
-        agent = self.d.agent
-        return [] if agent is None else list(agent.worker.runners.values())
 
     def clear(self) -> None:
         """The node left the swarm: it forgets the mesh."""

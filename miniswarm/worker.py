@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import base64
 import posixpath
-from typing import TYPE_CHECKING, Any
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any, Protocol
 
 from . import shlang, taskstate
 from .gocompat import rfc3339nano
@@ -21,8 +22,7 @@ from .runtime import images
 from .runtime.container import START_TIME, Container, NoSuchImage, Runtime
 
 if TYPE_CHECKING:
-    from .agent import Agent
-    from .sim.kernel import Event
+    from .sim.kernel import Event, HostContext
 
 PREPARE_TIME = 0.2  # checking the image and creating the container
 # An image the registry does not have: the pull gives up after this long (the task is
@@ -196,8 +196,24 @@ class TaskRunner:
         return {r.get(f"{kind.capitalize()}ID", "") for r in refs}
 
 
+class Session(Protocol):
+    """The agent's session with the dispatcher (agent.py), as the worker reports through
+    it: whether it is up, to which manager, and a call to make there."""
+
+    ctx: HostContext
+    stopped: bool
+    registered: bool
+    session_id: str | None
+    manager_addr: str | None
+
+    @property
+    def node_id(self) -> str: ...
+
+    def call(self, to: str, method: str, body: Any, timeout: float) -> Future: ...
+
+
 class Worker:
-    def __init__(self, agent: Agent, runtime: Runtime) -> None:
+    def __init__(self, agent: Session, runtime: Runtime) -> None:
         self.agent = agent
         self.ctx = agent.ctx
         self.runtime = runtime
@@ -250,7 +266,7 @@ class Worker:
             args = list(given if given is not None else default)
             argv = entry + args
         labels = {
-            "com.docker.swarm.node.id": self.agent.d.node_id,
+            "com.docker.swarm.node.id": self.agent.node_id,
             "com.docker.swarm.service.id": task.get("ServiceID", ""),
             "com.docker.swarm.service.name": task.get("_service_name", ""),
             "com.docker.swarm.task": "",
@@ -335,11 +351,11 @@ class Worker:
         updates, self._pending = self._pending, {}
         self._sending = True
         body = {
-            "node_id": a.d.node_id,
+            "node_id": a.node_id,
             "session_id": a.session_id,
             "updates": list(updates.items()),
         }
-        fut = a.d.rpc.call(a.manager_addr, "dispatcher.update_task_status", body, timeout=5.0)
+        fut = a.call(a.manager_addr, "dispatcher.update_task_status", body, timeout=5.0)
 
         def sent(f) -> None:
             self._sending = False

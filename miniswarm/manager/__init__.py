@@ -10,7 +10,7 @@ applied every committed entry, and stop the moment it loses leadership.
 from __future__ import annotations
 
 from concurrent.futures import Future
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..ids import node_of_member
 from ..raft import Config, ConfigChangeRefused, Entry, LeadershipTransferring, ProposalRefused
@@ -21,10 +21,27 @@ from .store import Applied, Batch, Store, StoreError
 from .writer import Writer
 
 if TYPE_CHECKING:
-    from ..daemon import Daemon
+    from ..sim.kernel import HostContext
 
 LOST_LEADERSHIP = "raft: failed to process the request: node lost leader status"
 PROPOSAL_DROPPED = "raft proposal dropped"  # etcd's ErrProposalDropped
+
+
+class Host(Protocol):
+    """What a manager asks of the daemon it runs in (daemon.py): its host and node, and
+    to be told when this member leaves Raft, when the managers change, when it leads."""
+
+    @property
+    def ctx(self) -> HostContext: ...
+
+    @property
+    def node_id(self) -> str: ...
+
+    def removed_from_raft(self) -> None: ...
+
+    def managers_changed(self) -> None: ...
+
+    def leading_started(self) -> None: ...
 
 
 class StoreMachine:
@@ -55,7 +72,7 @@ class StoreMachine:
 class Manager:
     def __init__(
         self,
-        daemon: Daemon,
+        daemon: Host,
         *,
         member_id: str | None = None,
         bootstrap: Config | None = None,
@@ -94,6 +111,10 @@ class Manager:
     @property
     def node_id(self) -> str:
         return self.daemon.node_id
+
+    def peers(self) -> list[tuple[str, str]]:
+        """The managers, as (node ID, address:2377), in the order they joined."""
+        return [(node_of_member(m), f"{addr}:2377") for m, addr in self.raft.raft.config.addresses]
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -146,9 +167,9 @@ class Manager:
 
         self.leading = True
         self.controllers = [
-            Dispatcher(self),
-            RoleManager(self),
-            Allocator(self),
+            Dispatcher(self.context, self.ctx.send, self.peers),
+            RoleManager(self.context, self, self.control.node_certificate),
+            Allocator(self.context),
             Scheduling(self.context),
             Orchestrator(self.context),
             ConstraintEnforcer(self.context),

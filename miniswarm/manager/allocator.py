@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 
 from ..gocompat import rfc3339nano
 from . import networks
+from .context import ControllerContext
 from .store import Applied
 
 if TYPE_CHECKING:
-    from . import Manager
     from .writer import Tx
 
 DYNAMIC_PORTS = (30000, 32767)  # where a published port without a number comes from
@@ -21,32 +21,32 @@ NETWORK_DELETE_DELAY = (0.1, 0.3)  # seconds from a network's removal to its del
 
 
 class Allocator:
-    def __init__(self, manager: Manager) -> None:
-        self.m = manager
+    def __init__(self, c: ControllerContext) -> None:
+        self.c = c
         self._new: set[str] = set()
         self._scheduled = False
         self._running = False
 
     def start(self) -> None:
         self._running = True
-        self.m.store.watchers.append(self._watch)
+        self.c.store.watchers.append(self._watch)
         self._new.update(
-            t["ID"] for t in self.m.store.pending_tasks() if t["Status"]["State"] == "new"
+            t["ID"] for t in self.c.store.pending_tasks() if t["Status"]["State"] == "new"
         )
         self._kick()
 
     def stop(self) -> None:
         self._running = False
-        if self._watch in self.m.store.watchers:
-            self.m.store.watchers.remove(self._watch)
+        if self._watch in self.c.store.watchers:
+            self.c.store.watchers.remove(self._watch)
 
     def _watch(self, applied: Applied) -> None:
         for ch, _, new in applied.changes:
             if ch.kind == "tasks" and new is not None and new["Status"]["State"] == "new":
                 self._new.add(new["ID"])
             if ch.kind == "networks" and new is not None and new.get("_pending_delete"):
-                delay = self.m.ctx.rng.uniform(*NETWORK_DELETE_DELAY)
-                self.m.ctx.after(delay, self._delete_network, new["ID"])
+                delay = self.c.rng.uniform(*NETWORK_DELETE_DELAY)
+                self.c.clock.after(delay, self._delete_network, new["ID"])
         self._kick()
 
     def _delete_network(self, net_id: str) -> None:
@@ -58,19 +58,19 @@ class Allocator:
             if net is not None and net.get("_pending_delete"):
                 tx.delete("networks", net_id)
 
-        self.m.update(write)
+        self.c.update(write)
 
     def _kick(self) -> None:
         if self._new and not self._scheduled:
             self._scheduled = True
-            self.m.ctx.after(0.0, self._allocate)
+            self.c.clock.after(0.0, self._allocate)
 
     def _allocate(self) -> None:
         self._scheduled = False
         if not self._running or not self._new:
             return
         ids, self._new = self._new, set()
-        self.m.update(lambda tx: self._pending(tx, ids))
+        self.c.update(lambda tx: self._pending(tx, ids))
 
     @staticmethod
     def _pending(tx: Tx, ids: set[str]) -> None:

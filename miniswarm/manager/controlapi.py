@@ -52,6 +52,7 @@ def validate_cluster_spec(spec: dict) -> None:
 class ControlAPI(ServiceAPI, SecretAPI, NetworkAPI):
     def __init__(self, manager: Manager) -> None:
         self.m = manager
+        self.context = manager.context
         self.store = manager.store
 
     def handle(self, method: str, body: Any) -> Any:
@@ -279,7 +280,7 @@ class ControlAPI(ServiceAPI, SecretAPI, NetworkAPI):
                 "role": role,
                 "cluster_id": c["ID"],
                 "ca_cert": c["TLSInfo"]["TrustRoot"],
-                "managers": self.m.daemon.manager_peers(),
+                "managers": self.m.peers(),
                 "certificate": certificate,
             }
 

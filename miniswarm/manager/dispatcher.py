@@ -11,18 +11,18 @@ marking it down too.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .. import specs, taskstate
 from ..gocompat import rfc3339nano
 from ..rpc import RpcError
-from ..sim.kernel import Event
 from . import networks, secretapi
+from .context import ControllerContext, Timer
 from .store import Applied
 
 if TYPE_CHECKING:
-    from . import Manager
     from .writer import Tx
 
 GRACE = 3  # periods of silence before a node is down
@@ -78,15 +78,21 @@ STATUS_BATCH = 0.05  # seconds of task status reports written as one entry
 class Session:
     id: str
     addr: str
-    expiry: Event | None = None
+    expiry: Timer | None = None
 
 
 class Dispatcher:
-    def __init__(self, manager: Manager) -> None:
-        self.m = manager
-        self.ctx = manager.ctx
+    def __init__(
+        self,
+        c: ControllerContext,
+        send: Callable[[str, Any], None],
+        managers: Callable[[], list[tuple[str, str]]],
+    ) -> None:
+        self.c = c
+        self.send = send  # a message to a node's agent
+        self.managers = managers  # (node ID, address:2377) of each manager, as agents get them
         self.sessions: dict[str, Session] = {}
-        self._unknown_timers: dict[str, Event] = {}
+        self._unknown_timers: dict[str, Timer] = {}
         self._running = False
         self._dirty_nodes: set[str] = set()
         self._statuses: dict[str, tuple[str, dict]] = {}  # task -> (node, status)
@@ -96,7 +102,7 @@ class Dispatcher:
 
     @property
     def period(self) -> float:
-        c = self.m.store.cluster
+        c = self.c.store.cluster
         ns = c["Spec"]["Dispatcher"]["HeartbeatPeriod"] if c else 5_000_000_000
         return ns / 1e9
 
@@ -104,13 +110,13 @@ class Dispatcher:
         self._running = True
         self._mesh = self._mesh_table()
         self._discovery = self._discovery_table()
-        self.m.store.watchers.append(self._watch)
-        self.m.update(self._mark_unknown)
+        self.c.store.watchers.append(self._watch)
+        self.c.update(self._mark_unknown)
 
     def stop(self) -> None:
         self._running = False
-        if self._watch in self.m.store.watchers:
-            self.m.store.watchers.remove(self._watch)
+        if self._watch in self.c.store.watchers:
+            self.c.store.watchers.remove(self._watch)
         for s in self.sessions.values():
             if s.expiry is not None:
                 s.expiry.cancel()
@@ -133,7 +139,7 @@ class Dispatcher:
             }
             new["UpdatedAt"] = rfc3339nano(tx.now)
             tx.update("nodes", new)
-            self._unknown_timers[node["ID"]] = self.ctx.after(
+            self._unknown_timers[node["ID"]] = self.c.clock.after(
                 self._next_period() * GRACE_UNKNOWN, self._expire_unknown, node["ID"]
             )
 
@@ -146,7 +152,7 @@ class Dispatcher:
 
     def register(self, body: dict) -> dict:
         node_id = body["node_id"]
-        node = self.m.store.get("nodes", node_id)
+        node = self.c.store.get("nodes", node_id)
         if node is None:
             raise RpcError("NotFound", "node not found")
         old = self.sessions.get(node_id)
@@ -155,10 +161,10 @@ class Dispatcher:
         timer = self._unknown_timers.pop(node_id, None)
         if timer is not None:
             timer.cancel()
-        session = Session(f"{self.ctx.rng.getrandbits(64):016x}", body["addr"])
+        session = Session(f"{self.c.rng.getrandbits(64):016x}", body["addr"])
         self.sessions[node_id] = session
         period = self._next_period()
-        session.expiry = self.ctx.after(period * GRACE, self._expire, node_id, session.id)
+        session.expiry = self.c.clock.after(period * GRACE, self._expire, node_id, session.id)
         description = body.get("description") or {}
 
         def ready(tx: Tx) -> None:
@@ -169,7 +175,7 @@ class Dispatcher:
             new["Status"] = {"State": "ready", "Addr": body["addr"]}
             desc = copy.deepcopy(description)
             cluster = (
-                tx.get("clusters", self.m.store.cluster["ID"]) if self.m.store.cluster else None
+                tx.get("clusters", self.c.store.cluster["ID"]) if self.c.store.cluster else None
             )
             if cluster is not None:
                 desc["TLSInfo"] = {
@@ -180,12 +186,12 @@ class Dispatcher:
             new["UpdatedAt"] = rfc3339nano(tx.now)
             tx.update("nodes", new)
 
-        self.m.update(ready)
-        self.ctx.after(0.0, self.push_tasks, node_id)
+        self.c.update(ready)
+        self.c.clock.after(0.0, self.push_tasks, node_id)
         return {
             "session_id": session.id,
             "period": period,
-            "managers": self.m.daemon.manager_peers(),
+            "managers": self.managers(),
             "role": node.get("_role", node["Spec"]["Role"]),
         }
 
@@ -196,7 +202,9 @@ class Dispatcher:
         if session.expiry is not None:
             session.expiry.cancel()
         period = self._next_period()
-        session.expiry = self.ctx.after(period * GRACE, self._expire, body["node_id"], session.id)
+        session.expiry = self.c.clock.after(
+            period * GRACE, self._expire, body["node_id"], session.id
+        )
         self.push_tasks(body["node_id"])
         return {"period": period}
 
@@ -211,7 +219,7 @@ class Dispatcher:
             self._statuses[task_id] = (body["node_id"], status)
         if not self._flushing:
             self._flushing = True
-            self.ctx.after(STATUS_BATCH, self._flush_statuses)
+            self.c.clock.after(STATUS_BATCH, self._flush_statuses)
         return {}
 
     def _flush_statuses(self) -> None:
@@ -234,7 +242,7 @@ class Dispatcher:
                 new["UpdatedAt"] = rfc3339nano(tx.now)
                 tx.update("tasks", new)
 
-        self.m.update(write)
+        self.c.update(write)
 
     def push_tasks(self, node_id: str) -> None:
         session = self.sessions.get(node_id)
@@ -242,7 +250,7 @@ class Dispatcher:
             return
         tasks = tuple(
             t
-            for t in self.m.store.tasks_on_node(node_id)
+            for t in self.c.store.tasks_on_node(node_id)
             if taskstate.rank(t["Status"]["State"]) >= taskstate.rank("assigned")
         )
         message = Assignments(
@@ -253,12 +261,12 @@ class Dispatcher:
             self._networks(node_id, tasks),
             self._discovery,
         )
-        self.ctx.send(session.addr, message)
+        self.send(session.addr, message)
 
     def _networks(self, node_id: str, tasks: tuple) -> dict:
         """The swarm networks a node is on: ingress (its own address there), and those
         its live tasks are attached to."""
-        store = self.m.store
+        store = self.c.store
         node = store.get("nodes", node_id) or {}
         own = node.get("_attachments") or {}
         out: dict[str, tuple[dict, str]] = {}
@@ -277,7 +285,7 @@ class Dispatcher:
     def _discovery_table(self) -> dict:
         """Per overlay network, each service on it by name: its virtual IP (None in
         dnsrr mode) and its running tasks on that network (task, address, node)."""
-        store = self.m.store
+        store = self.c.store
         table: dict[str, dict[str, tuple]] = {}
         for service in store.all("services"):
             spec = service["Spec"]
@@ -312,14 +320,14 @@ class Dispatcher:
                 continue
             for kind in out:
                 for ref in secretapi.refs(t["Spec"], kind):
-                    obj = self.m.store.get(kind + "s", secretapi.ref_id(ref, kind))
+                    obj = self.c.store.get(kind + "s", secretapi.ref_id(ref, kind))
                     if obj is not None:
                         out[kind][obj["ID"]] = obj["Spec"].get("Data") or ""
         return out
 
     def _mesh_table(self) -> dict:
         """Every ingress-published port and the running tasks behind it, by node address."""
-        store = self.m.store
+        store = self.c.store
         table = {}
         for service in store.all("services"):
             ports = [p for p in specs.endpoint_ports(service) if p["PublishMode"] == "ingress"]
@@ -346,7 +354,7 @@ class Dispatcher:
             self.push_tasks(node_id)
 
     def _next_period(self) -> float:
-        return self.period + EPSILON * (2 * self.ctx.rng.random() - 1)
+        return self.period + EPSILON * (2 * self.c.rng.random() - 1)
 
     def _expire(self, node_id: str, session_id: str) -> None:
         session = self.sessions.get(node_id)
@@ -369,7 +377,7 @@ class Dispatcher:
             new["UpdatedAt"] = rfc3339nano(tx.now)
             tx.update("nodes", new)
 
-        self.m.update(down)
+        self.c.update(down)
 
     # -- telling agents --------------------------------------------------------------------------
 
@@ -398,19 +406,17 @@ class Dispatcher:
             ):
                 self.push(new["ID"])
         if dirty and self._dirty_nodes:
-            self.ctx.after(0.0, self._push_dirty)
+            self.c.clock.after(0.0, self._push_dirty)
 
     def push(self, node_id: str) -> None:
         session = self.sessions.get(node_id)
-        node = self.m.store.get("nodes", node_id)
+        node = self.c.store.get("nodes", node_id)
         if session is None or node is None:
             return
         role = node.get("_role", node["Spec"]["Role"])
-        self.ctx.send(
+        self.send(
             session.addr,
-            SessionUpdate(
-                node_id, role, self.m.daemon.manager_peers(), node.get("_certificate", "")
-            ),
+            SessionUpdate(node_id, role, self.managers(), node.get("_certificate", "")),
         )
 
     def push_all(self) -> None:

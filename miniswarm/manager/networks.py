@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Any
 from .. import ids, taskstate
 from ..gocompat import rfc3339nano
 from ..rpc import RpcError, plain_error
+from .context import ControllerContext
 from .lookup import resolve
 from .store import public
 
 if TYPE_CHECKING:
-    from . import Manager
     from .writer import Tx
 
 INGRESS = "ingress"
@@ -210,10 +210,10 @@ def view(net: dict) -> dict:
 
 
 class NetworkAPI:
-    m: Manager
+    context: ControllerContext
 
     def _networks(self) -> list[dict]:
-        return list(self.m.store.all("networks"))
+        return list(self.context.store.all("networks"))
 
     def _find_network(self, ref: str) -> dict:
         return resolve(self._networks(), ref, "network", lambda n: n["Spec"]["Name"])
@@ -239,7 +239,7 @@ class NetworkAPI:
             cidr = str(net)
             if gw is None:
                 gw = str(next(net.hosts()))
-        net_id = ids.new_id(self.m.ctx.rng)
+        net_id = ids.new_id(self.context.rng)
 
         def write(tx: Tx) -> dict:
             existing = list(tx.all("networks"))
@@ -280,7 +280,7 @@ class NetworkAPI:
             tx.create("networks", net)
             return {"ID": net_id}
 
-        return self.m.update(write)
+        return self.context.update(write)
 
     def do_network_list(self, body: dict) -> list[dict]:
         return [view(n) for n in self._networks()]
@@ -329,4 +329,4 @@ class NetworkAPI:
             marked["_pending_delete"] = True
             tx.update("networks", marked)
 
-        return self.m.update(write)
+        return self.context.update(write)

@@ -25,7 +25,9 @@ from typing import TYPE_CHECKING, Any
 from ..rpc import RpcError, chain, deadline_exceeded
 
 if TYPE_CHECKING:
-    from ..daemon import Daemon
+    from ..rpc import Rpc
+    from ..sim.kernel import HostContext
+    from . import Manager
 
 LEADER_POLL = 1.0  # LeaderConn's ticker
 NEW_LEADER_POLL = 0.5  # pollNewLeaderConn's ticker
@@ -42,11 +44,12 @@ _SELF = ""  # the leader is this manager
 
 
 class RaftProxy:
-    def __init__(self, daemon: Daemon) -> None:
-        self.d = daemon
-        self.ctx = daemon.ctx
+    def __init__(self, ctx: HostContext, rpc: Rpc, manager: Callable[[], Manager | None]) -> None:
+        self.ctx = ctx
+        self.rpc = rpc
+        self.manager = manager  # this host's manager now, if it is one
         self.handlers: dict[str, Handler] = {}
-        daemon.rpc.serve("proxied", self._serve)
+        rpc.serve("proxied", self._serve)
 
     def handle(self, method: str, handler: Handler) -> None:
         """`handler(body)`, run on the leader, returns the answer (or a Future of it)."""
@@ -64,7 +67,7 @@ class RaftProxy:
     def _leader(self) -> str | None:
         """_SELF when this manager leads, the leader's address, or None while there is
         no leader to talk to (none known, or not connected to it)."""
-        m = self.d.manager
+        m = self.manager()
         if m is None:
             return None
         if m.leading:
@@ -75,7 +78,7 @@ class RaftProxy:
         return m.raft.address_of(lead)
 
     def _leader_conn(self, deadline: float, out: Future, then: Callable[[str], None]) -> None:
-        m = self.d.manager
+        m = self.manager()
         if m is None:
             out.set_exception(RpcError("Unavailable", "node is not a manager"))
             return
@@ -91,7 +94,7 @@ class RaftProxy:
         def tick() -> None:
             if out.done():
                 return
-            if self.d.manager is None:  # it stopped while we waited
+            if self.manager() is None:  # it stopped while we waited
                 out.set_exception(RpcError("Unavailable", "transport is closing"))
                 return
             to = self._leader()
@@ -112,7 +115,7 @@ class RaftProxy:
         if to == _SELF:
             self._run(method, body, out)
             return
-        call = self.d.rpc.call(to, "proxied", (method, body), timeout=deadline - self.ctx.now())
+        call = self.rpc.call(to, "proxied", (method, body), timeout=deadline - self.ctx.now())
 
         def answered(f: Future) -> None:
             if out.done():
@@ -158,7 +161,7 @@ class RaftProxy:
         swarmkit allows); anyone else sends the caller looking for the leader again."""
         method, body = request
         out: Future = Future()
-        m = self.d.manager
+        m = self.manager()
         if m is None or not m.leading:
             out.set_exception(RpcError("Unavailable", "not the leader"))
         else:

@@ -9,64 +9,85 @@ longest — and only then becomes a worker, so that a worker is never a Raft mem
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Protocol
 
 from ..gocompat import rfc3339nano
+from .context import ControllerContext
 from .store import Applied
 
 if TYPE_CHECKING:
-    from ..sim.kernel import Repeating
-    from . import Manager
+    from ..raftnode import RaftNode
+    from .context import Timer
     from .writer import Tx
 
 RECONCILE_INTERVAL = 5.0  # swarmkit's roleReconcileInterval
 
 
+class Members(Protocol):
+    """The leader's Raft membership (the Manager): who is a member, and removing one."""
+
+    raft: RaftNode
+    leading: bool
+
+    @property
+    def member_id(self) -> str: ...
+
+    def member_of_node(self, node_id: str) -> str | None: ...
+
+    def remove_member(self, member: str) -> Future: ...
+
+
 class RoleManager:
-    def __init__(self, manager: Manager) -> None:
-        self.m = manager
+    def __init__(
+        self, c: ControllerContext, members: Members, certify: Callable[[str, str], str]
+    ) -> None:
+        self.c = c
+        self.members = members
+        self.certify = certify  # a node's certificate for a role, signed by the swarm's CA
         self._removing: set[str] = set()
-        self._timer: Repeating | None = None
+        self._timer: Timer | None = None
 
     def start(self) -> None:
-        self.m.store.watchers.append(self._watch)
-        self._timer = self.m.ctx.every(RECONCILE_INTERVAL, self.reconcile_all)
+        self.c.store.watchers.append(self._watch)
+        self._timer = self.c.clock.every(RECONCILE_INTERVAL, self.reconcile_all)
         self.reconcile_all()
 
     def stop(self) -> None:
-        if self._watch in self.m.store.watchers:
-            self.m.store.watchers.remove(self._watch)
+        if self._watch in self.c.store.watchers:
+            self.c.store.watchers.remove(self._watch)
         if self._timer is not None:
             self._timer.cancel()
 
     def _watch(self, applied: Applied) -> None:
         for ch, _, new in applied.changes:
             if ch.kind == "nodes" and new is not None:
-                self.m.ctx.after(0.0, self.reconcile, new["ID"])
+                self.c.clock.after(0.0, self.reconcile, new["ID"])
 
     def reconcile_all(self) -> None:
-        for node in list(self.m.store.all("nodes")):
+        for node in list(self.c.store.all("nodes")):
             self.reconcile(node["ID"])
 
     def reconcile(self, node_id: str) -> None:
-        if not self.m.leading:
+        if not self.members.leading:
             return
-        node = self.m.store.get("nodes", node_id)
+        node = self.c.store.get("nodes", node_id)
         if node is None:
             return
         desired, observed = node["Spec"]["Role"], node.get("_role")
-        member = self.m.member_of_node(node_id)
+        member = self.members.member_of_node(node_id)
         if desired == "manager" and observed != "manager":
             self._set_role(node_id, "manager")
         elif desired == "worker":
             if member is None:
                 if observed != "worker":
                     self._set_role(node_id, "worker")
-            elif member == self.m.member_id:
+            elif member == self.members.member_id:
                 self._hand_over()
             elif member not in self._removing:
                 self._removing.add(member)
-                fut = self.m.remove_member(member)
+                fut = self.members.remove_member(member)
                 fut.add_done_callback(lambda f: self._removed(member, node_id, f))
 
     def _removed(self, member: str, node_id: str, fut) -> None:
@@ -76,13 +97,13 @@ class RoleManager:
 
     def _hand_over(self) -> None:
         """Demoting the leader: give leadership to the member reachable the longest."""
-        raft = self.m.raft
+        raft = self.members.raft
         if raft.raft.lead_transferee is not None:
             return
         candidates = [
             (raft.active_since(m), m)
             for m in sorted(raft.raft.config.voters)
-            if m != self.m.member_id and raft.reachable(m)
+            if m != self.members.member_id and raft.reachable(m)
         ]
         if candidates:
             raft.transfer_leadership(min(candidates)[1])
@@ -94,8 +115,8 @@ class RoleManager:
                 return
             new = dict(node)
             new["_role"] = role
-            new["_certificate"] = self.m.control.node_certificate(node_id, role)  # renewed
+            new["_certificate"] = self.certify(node_id, role)  # renewed
             new["UpdatedAt"] = rfc3339nano(tx.now)
             tx.update("nodes", new)
 
-        self.m.update(write)
+        self.c.update(write)

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING
 from .. import ids
 from ..gocompat import rfc3339nano
 from ..rpc import RpcError, plain_error
+from .context import ControllerContext
 from .lookup import resolve
 from .store import public
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
-    from . import Manager
     from .writer import Tx
 
 NAME = re.compile(r"^[a-zA-Z0-9]+(?:[a-zA-Z0-9-_.]*[a-zA-Z0-9])?$")
@@ -42,13 +42,13 @@ def ref_id(ref: dict, kind: str) -> str:
 
 
 class SecretAPI:
-    m: Manager
+    context: ControllerContext
 
     def _table(self, kind: str) -> str:
         return kind + "s"
 
     def _find(self, kind: str, ref: str) -> dict:
-        objs = list(self.m.store.all(self._table(kind)))
+        objs = list(self.context.store.all(self._table(kind)))
         return resolve(objs, ref, kind, lambda o: o["Spec"]["Name"])
 
     def _view(self, kind: str, obj: dict) -> dict:
@@ -84,7 +84,7 @@ class SecretAPI:
                 "InvalidArgument",
                 f"{kind} data must be larger than 0 and less than {MAX_SIZE[kind]} bytes",
             )
-        obj_id = ids.new_id(self.m.ctx.rng)
+        obj_id = ids.new_id(self.context.rng)
 
         def write(tx: Tx) -> dict:
             if any(o["Spec"]["Name"] == name for o in tx.all(self._table(kind))):
@@ -100,7 +100,7 @@ class SecretAPI:
             )
             return {"ID": obj_id}
 
-        return self.m.update(write)
+        return self.context.update(write)
 
     def do_secret_create(self, body: dict) -> Future:
         return self._create("secret", body)
@@ -116,7 +116,7 @@ class SecretAPI:
             if key not in FILTERS:
                 raise plain_error("InvalidArgument", f"invalid filter '{key}'")
         out = []
-        for obj in self.m.store.all(self._table(kind)):
+        for obj in self.context.store.all(self._table(kind)):
             name, labels = obj["Spec"]["Name"], obj["Spec"].get("Labels") or {}
             if "id" in filters and not any(obj["ID"].startswith(v) for v in filters["id"]):
                 continue
@@ -163,7 +163,7 @@ class SecretAPI:
                 raise plain_error("NotFound", f"{kind} {body['ref']} not found")
             tx.delete(self._table(kind), obj["ID"])
 
-        return self.m.update(write)
+        return self.context.update(write)
 
     def do_secret_remove(self, body: dict) -> Future:
         return self._remove("secret", body)

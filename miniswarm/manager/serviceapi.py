@@ -13,11 +13,11 @@ from ..gocompat import rfc3339nano
 from ..rpc import RpcError, plain_error
 from . import networks
 from .allocator import DYNAMIC_PORTS
+from .context import ControllerContext
 from .lookup import resolve
 from .store import public
 
 if TYPE_CHECKING:
-    from . import Manager
     from .writer import Tx
 
 _DNS_COMPONENT = re.compile(r"^[a-zA-Z0-9](?:[-_]*[A-Za-z0-9]+)*$")
@@ -69,13 +69,13 @@ def validate(spec: dict) -> None:
 
 
 class ServiceAPI:
-    m: Manager
+    context: ControllerContext
 
     # -- lookups -----------------------------------------------------------------------------------
 
     def find_service(self, ref: str) -> dict:
         return resolve(
-            list(self.m.store.all("services")), ref, "service", lambda s: s["Spec"]["Name"]
+            list(self.context.store.all("services")), ref, "service", lambda s: s["Spec"]["Name"]
         )
 
     def service_view(self, service: dict, insert_defaults: bool = True) -> dict:
@@ -97,7 +97,7 @@ class ServiceAPI:
             if key not in SERVICE_FILTERS:
                 raise plain_error("InvalidArgument", f"invalid filter '{key}'")
         out = []
-        for s in self.m.store.all("services"):
+        for s in self.context.store.all("services"):
             if not _service_matches(s, filters):
                 continue
             view = self.service_view(s, insert_defaults=False)
@@ -110,7 +110,7 @@ class ServiceAPI:
         """Running and desired tasks (swarm's ListServiceStatuses): running counts what
         agents last reported running, whatever the node's state."""
         running = desired = 0
-        tasks = list(self.m.store.tasks_of_service(service["ID"]))
+        tasks = list(self.context.store.tasks_of_service(service["ID"]))
         for t in tasks:
             if t["Status"]["State"] == "running":
                 running += 1
@@ -125,10 +125,10 @@ class ServiceAPI:
     def do_service_create(self, body: dict) -> Future:
         spec = copy.deepcopy(body["spec"])
         if not spec.get("Name"):
-            spec["Name"] = names.random_name(self.m.ctx.rng)
+            spec["Name"] = names.random_name(self.context.rng)
         spec = specs.ordered(spec, specs.SERVICE_FIELDS)
         validate(spec)
-        service_id = ids.new_id(self.m.ctx.rng)
+        service_id = ids.new_id(self.context.rng)
 
         def write(tx: Tx) -> dict:
             networks.resolve_targets(tx, spec)
@@ -152,7 +152,7 @@ class ServiceAPI:
             tx.create("services", service)
             return {"ID": service_id}
 
-        return self.m.update(write)
+        return self.context.update(write)
 
     def _endpoint(self, tx: Tx, service_id: str, spec: dict, old: dict | None) -> dict:
         """Published ports, allocated cluster-wide (swarm's port allocator): a port taken
@@ -295,7 +295,7 @@ class ServiceAPI:
             tx.update("services", new)
             return {}
 
-        return self.m.update(write)
+        return self.context.update(write)
 
     # -- remove ------------------------------------------------------------------------------------
 
@@ -307,15 +307,17 @@ class ServiceAPI:
                 raise plain_error("NotFound", f"service {body['ref']} not found")
             tx.delete("services", service["ID"])
 
-        return self.m.update(write)
+        return self.context.update(write)
 
     # -- tasks ------------------------------------------------------------------------------------
 
     def up_to_date(self, task: dict) -> bool:
-        service = self.m.store.get("services", task.get("ServiceID", ""))
+        service = self.context.store.get("services", task.get("ServiceID", ""))
         if service is None:
             return False
-        node = self.m.store.get("nodes", task.get("NodeID", "")) if task.get("NodeID") else None
+        node = (
+            self.context.store.get("nodes", task.get("NodeID", "")) if task.get("NodeID") else None
+        )
         return not services.task_dirty(service, task, node) and taskstate.rank(
             task["DesiredState"]
         ) <= taskstate.rank("running")
