@@ -1,0 +1,167 @@
+"""The leader's node-facing controllers (`manager/dispatcher.py`, `allocator.py`,
+`rolemanager.py`) driven without a lab: a bare store, a clock moved by hand, writes that
+commit at once, and the agents' side recorded instead of sent."""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+from typing import Any
+
+import pytest
+from controllers import Leader, node, service, task
+
+from miniswarm.manager import networks
+from miniswarm.manager.allocator import NETWORK_DELETE_DELAY, Allocator
+from miniswarm.manager.dispatcher import DOWN_MESSAGE, GRACE, Assignments, Dispatcher
+from miniswarm.manager.rolemanager import RoleManager
+from miniswarm.rpc import RpcError
+
+PERIOD = 5.0  # the cluster's default heartbeat period, seconds
+MANAGERS = [("m1", "10.0.0.1:2377")]
+
+
+def dispatching() -> tuple[Leader, Dispatcher, list[tuple[str, Any]]]:
+    lead = Leader(seed=5)
+    lead.put("nodes", node("a"), node("b"))
+    sent: list[tuple[str, Any]] = []
+    d = Dispatcher(lead.context, lambda to, msg: sent.append((to, msg)), lambda: MANAGERS)
+    d.start()
+    lead.clock.advance(0.1)
+    return lead, d, sent
+
+
+def state(lead: Leader, node_id: str) -> str:
+    return lead.store.get("nodes", node_id)["Status"]["State"]
+
+
+def test_a_registered_node_is_ready_and_gets_its_assignments():
+    lead, d, sent = dispatching()
+    reply = d.register({"node_id": "a", "addr": "10.0.0.5"})
+    assert reply["managers"] == MANAGERS and reply["role"] == "worker"
+    assert abs(reply["period"] - PERIOD) <= 0.5  # the period, with its jitter
+    lead.clock.advance(0.1)
+    assert state(lead, "a") == "ready"
+    assert [(to, type(msg)) for to, msg in sent] == [("10.0.0.5", Assignments)]
+
+
+def test_a_new_leader_knows_no_node_until_it_registers():
+    lead, d, _ = dispatching()
+    assert {state(lead, n) for n in ("a", "b")} == {"unknown"}
+
+
+def test_a_node_that_stops_heartbeating_is_down_after_the_grace_periods():
+    lead, d, _ = dispatching()
+    d.register({"node_id": "a", "addr": "10.0.0.5"})
+    lead.clock.advance(PERIOD * GRACE - 2)
+    assert state(lead, "a") == "ready"
+    lead.clock.advance(4)
+    node_a = lead.store.get("nodes", "a")
+    assert node_a["Status"]["State"] == "down"
+    assert node_a["Status"]["Message"] == DOWN_MESSAGE
+
+
+def test_heartbeats_keep_a_node_ready():
+    lead, d, _ = dispatching()
+    session = d.register({"node_id": "a", "addr": "10.0.0.5"})["session_id"]
+    for _ in range(10):
+        lead.clock.advance(PERIOD)
+        d.heartbeat({"node_id": "a", "session_id": session})
+    assert state(lead, "a") == "ready"
+
+
+def test_a_heartbeat_of_an_old_session_is_refused():
+    lead, d, _ = dispatching()
+    old = d.register({"node_id": "a", "addr": "10.0.0.5"})["session_id"]
+    d.register({"node_id": "a", "addr": "10.0.0.5"})
+    with pytest.raises(RpcError, match="node not registered"):
+        d.heartbeat({"node_id": "a", "session_id": old})
+
+
+def test_a_node_the_store_does_not_know_cannot_register():
+    _, d, _ = dispatching()
+    with pytest.raises(RpcError, match="node not found"):
+        d.register({"node_id": "zz", "addr": "10.0.0.9"})
+
+
+def test_new_tasks_get_an_ingress_address_and_move_on_to_pending():
+    lead = Leader(seed=2)
+    lead.put("networks", networks.ingress_network(lead.rng, 0.0))
+    web = service("web", replicas=2)
+    t1 = task(web, "t1", slot=1, state="new")
+    t2 = task(web, "t2", slot=2, state="new")
+    t1["Endpoint"] = t2["Endpoint"] = {"Ports": [{"TargetPort": 80, "PublishedPort": 80}]}
+    lead.put("services", web)
+    lead.put("tasks", t1, t2)
+    Allocator(lead.context).start()
+    lead.clock.advance(0.1)
+    tasks = sorted(lead.tasks(), key=lambda t: t["ID"])
+    assert [t["Status"]["State"] for t in tasks] == ["pending", "pending"]
+    addresses = [t["NetworksAttachments"][0]["Addresses"][0] for t in tasks]
+    assert len(set(addresses)) == 2 and all(a.startswith("10.0.0.") for a in addresses)
+
+
+def test_a_removed_network_is_deleted_a_moment_later():
+    lead = Leader(seed=2)
+    net = networks.ingress_network(lead.rng, 0.0)
+    lead.put("networks", net)
+    Allocator(lead.context).start()
+    lead.set("networks", {**net, "_pending_delete": True})
+    lead.clock.advance(NETWORK_DELETE_DELAY[0] / 2)
+    assert lead.store.get("networks", net["ID"]) is not None
+    lead.clock.advance(NETWORK_DELETE_DELAY[1])
+    assert lead.store.get("networks", net["ID"]) is None
+
+
+class Members:
+    """A leader's Raft membership, as the role manager sees it: members by node."""
+
+    def __init__(self, lead: Leader, members: dict[str, str]) -> None:
+        self.raft: Any = None
+        self.leading = True
+        self.member_id = "m-a"
+        self.by_node = members
+        self.removed: list[str] = []
+        self.lead = lead
+
+    def member_of_node(self, node_id: str) -> str | None:
+        return self.by_node.get(node_id)
+
+    def remove_member(self, member: str) -> Future:
+        self.removed.append(member)
+        self.by_node = {n: m for n, m in self.by_node.items() if m != member}
+        done: Future = Future()
+        done.set_result(None)
+        return done
+
+
+def roles(members: dict[str, str]) -> tuple[Leader, Members]:
+    lead = Leader(seed=1)
+    lead.put(
+        "nodes",
+        {**node("a", role="manager"), "_role": "manager"},
+        {**node("b", role="manager"), "_role": "manager"},
+        {**node("c"), "_role": "worker"},
+    )
+    m = Members(lead, members)
+    RoleManager(lead.context, m, lambda node_id, role: f"cert {node_id} {role}").start()
+    return lead, m
+
+
+def observed(lead: Leader, node_id: str) -> tuple[str, str]:
+    n = lead.store.get("nodes", node_id)
+    return n["_role"], n.get("_certificate", "")
+
+
+def test_a_promoted_node_becomes_a_manager_with_a_new_certificate():
+    lead, _ = roles({"a": "m-a", "b": "m-b"})
+    lead.set("nodes", {**lead.store.get("nodes", "c"), "Spec": node("c", role="manager")["Spec"]})
+    lead.clock.advance(0.1)
+    assert observed(lead, "c") == ("manager", "cert c manager")
+
+
+def test_a_demoted_node_leaves_raft_before_it_becomes_a_worker():
+    lead, members = roles({"a": "m-a", "b": "m-b"})
+    lead.set("nodes", {**lead.store.get("nodes", "b"), "Spec": node("b")["Spec"]})
+    lead.clock.advance(0.1)
+    assert members.removed == ["m-b"]
+    assert observed(lead, "b") == ("worker", "cert b worker")
