@@ -1,11 +1,17 @@
-"""Raft figures, on SimDriver: throughput, failover time, memory.
+"""Raft figures, on SimDriver: throughput beside PySyncObj's, failover time, memory.
 
+    pip install -e '.[bench]'          # PySyncObj, the peer measured in the same run
     python benchmarks/raft_bench.py [--quick]
 
-- committed entries per second (wall clock) with 3 and 5 managers: clients pipeline
-  proposals to the leader in bursts of 1,000 (one burst per simulated millisecond), the
-  leader batches them into appends, and we time how long until the leader has
-  committed them all — every member persists, replicates and applies them on the way;
+- committed entries per second (wall clock) with 3 managers, at three sizes, and with 5:
+  clients pipeline proposals to the leader in bursts of 1,000 (one burst per simulated
+  millisecond), the leader batches them into appends, and we time from the first
+  proposal until every member has applied the last — each persists them (sealed, as
+  swarm encrypts its log at rest), replicates and applies them on the way;
+- PySyncObj (the most complete pure-Python Raft: loopback TCP, its own batching, no
+  encryption) doing the same in the same run: 3 nodes in this process, ticked by one
+  thread as SimDriver runs our three, a replicated counter, timed until every node has
+  applied the last command; and the ratio of the two;
 - time to a new leader after the leader crashes (simulated seconds), over 100 seeds;
 - memory taken by 100,000 log entries (the log in memory and on the simulated disk).
 
@@ -17,6 +23,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import socket
 import statistics
 import sys
 import time
@@ -26,12 +33,34 @@ from random import Random
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from miniswarm.raft import LEADER, Config, Raft, RaftStorage  # noqa: E402
-from miniswarm.raftnode import RaftProcess  # noqa: E402
+from miniswarm.raft import LEADER, Config, Entry, Raft, RaftStorage  # noqa: E402
+from miniswarm.raftnode import AppliedLog, RaftProcess  # noqa: E402
 from miniswarm.sim import SimDriver  # noqa: E402
 
 
-def cluster(n: int, seed: int) -> tuple[SimDriver, list[str]]:
+class Counter:
+    """The state machine of the throughput runs: a count of what was applied, as
+    PySyncObj's side counts (AppliedLog, which the tests use, keeps every command, and
+    its snapshots grow with the log)."""
+
+    def __init__(self) -> None:
+        self.last_index = 0
+        self.count = 0
+
+    def apply(self, entry: Entry) -> int:
+        self.last_index = entry.index
+        if entry.data is not None:
+            self.count += 1
+        return self.count
+
+    def snapshot(self) -> tuple[int, int]:
+        return self.last_index, self.count
+
+    def restore(self, data: tuple[int, int]) -> None:
+        self.last_index, self.count = data
+
+
+def cluster(n: int, seed: int, machine: type = AppliedLog) -> tuple[SimDriver, list[str]]:
     names = [f"manager{i + 1}" for i in range(n)]
     config = Config(
         frozenset(names), tuple((m, f"192.168.0.{100 + i}") for i, m in enumerate(names))
@@ -41,7 +70,7 @@ def cluster(n: int, seed: int) -> tuple[SimDriver, list[str]]:
         d.add_host(
             m,
             f"192.168.0.{100 + i}",
-            lambda ctx, m=m: RaftProcess(ctx, member_id=m, bootstrap=config),
+            lambda ctx, m=m: RaftProcess(ctx, member_id=m, bootstrap=config, log=machine()),
         )
     return d, names
 
@@ -54,26 +83,76 @@ def leader(d: SimDriver, names: list[str]) -> str | None:
 
 
 def throughput(n: int, entries: int, seed: int = 1) -> float:
-    d, names = cluster(n, seed)
+    """Entries per wall-clock second, from the first proposal until every member has
+    applied the last (with the log sealed on each member's disk, as swarm keeps it)."""
+    d, names = cluster(n, seed, Counter)
     d.wait_until(lambda: leader(d, names) is not None, 60)
     lead = leader(d, names)
-    node = d.process(lead).node
+    start_index = d.process(lead).node.raft.last_index
     burst = 1000
     payload = b"x" * 64
-    start_index = node.raft.last_index
+    logs = [d.process(m).log for m in names]
+    target = start_index + entries
     gc.collect()
     t0 = time.perf_counter()
     for _ in range(entries // burst):
         d.call(lead, lambda p: p.node.propose_many([payload] * burst))
         d.run_for(0.001)
-    target = start_index + entries
-    d.wait_until(lambda: node.raft.commit >= target, 60)
+    d.wait_until(lambda: all(log.last_index >= target for log in logs), 60)
     elapsed = time.perf_counter() - t0
-    assert node.raft.commit >= target, "not everything committed"
-    d.run_for(2.0)  # followers learn the last commit index at the next heartbeat
-    for m in names:
-        assert d.process(m).log.last_index >= target
+    assert all(log.last_index >= target for log in logs), "not everything applied"
     return entries / elapsed
+
+
+def pysyncobj_throughput(entries: int) -> float | None:
+    """PySyncObj's committed entries per second, 3 nodes on loopback TCP; None when it
+    is not installed."""
+    try:
+        from pysyncobj import SyncObj, SyncObjConf, replicated
+    except ImportError:
+        return None
+
+    class Count(SyncObj):
+        def __init__(self, me: str, others: list[str]) -> None:
+            conf = SyncObjConf(autoTick=False, appendEntriesUseBatch=True, commandsQueueSize=10**7)
+            super().__init__(me, others, conf)
+            self.count = 0
+
+        @replicated
+        def add(self, data: bytes) -> int:
+            self.count += 1
+            return self.count
+
+    ports = []
+    for _ in range(3):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            ports.append(s.getsockname()[1])
+    addrs = [f"127.0.0.1:{p}" for p in ports]
+    nodes = [Count(a, [o for o in addrs if o != a]) for a in addrs]
+    try:
+        deadline = time.monotonic() + 30
+        while not any(n._isLeader() for n in nodes):
+            for n in nodes:
+                n.doTick(0.001)
+            if time.monotonic() > deadline:
+                raise RuntimeError("PySyncObj elected no leader")
+        lead = next(n for n in nodes if n._isLeader())
+        payload = b"x" * 64
+        gc.collect()
+        t0 = time.perf_counter()
+        for _ in range(entries // 1000):
+            for _ in range(1000):
+                lead.add(payload)
+            for n in nodes:
+                n.doTick(0.0)
+        while min(n.count for n in nodes) < entries:
+            for n in nodes:
+                n.doTick(0.0)
+        return entries / (time.perf_counter() - t0)
+    finally:
+        for n in nodes:
+            n.destroy()
 
 
 def failover_once(seed: int) -> float:
@@ -124,13 +203,25 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smaller runs, rougher figures")
     args = ap.parse_args()
-    entries = 40_000 if args.quick else 200_000
+    sizes = (10_000, 40_000) if args.quick else (20_000, 100_000, 500_000)
     seeds = 20 if args.quick else 100
 
-    c3 = throughput(3, entries)
-    print(f"throughput, 3 managers: {c3:,.0f} committed entries/s ({entries:,} entries)")
-    c5 = throughput(5, entries)
-    print(f"throughput, 5 managers: {c5:,.0f} committed entries/s ({entries:,} entries)")
+    ours: dict[int, float] = {}
+    peer: dict[int, float | None] = {}
+    for entries in sizes:
+        ours[entries] = throughput(3, entries)
+        peer[entries] = pysyncobj_throughput(entries)
+        line = f"throughput, 3 managers, {entries:,} entries: {ours[entries]:,.0f} entries/s"
+        if peer[entries] is not None:
+            line += (
+                f"; PySyncObj {peer[entries]:,.0f} entries/s; "
+                f"ratio {ours[entries] / peer[entries]:.2f}x"
+            )
+        else:
+            line += "; PySyncObj not installed (pip install -e '.[bench]')"
+        print(line, flush=True)
+    c5 = throughput(5, sizes[1])
+    print(f"throughput, 5 managers, {sizes[1]:,} entries: {c5:,.0f} entries/s", flush=True)
     times = failover(seeds)
     print(
         f"failover after a leader crash, {seeds} seeds (simulated s): "
@@ -145,7 +236,8 @@ def main() -> None:
     print(
         json.dumps(
             {
-                "commits_per_s_3": round(c3),
+                "commits_per_s_3": {n: round(v) for n, v in ours.items()},
+                "pysyncobj_per_s_3": {n: v and round(v) for n, v in peer.items()},
                 "commits_per_s_5": round(c5),
                 "failover_p50_s": round(pct(times, 50), 2),
                 "failover_p99_s": round(pct(times, 99), 2),

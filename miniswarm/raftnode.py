@@ -7,6 +7,7 @@ proposals wait for their entries to commit (swarm's `ProposeValue`).
 
 from __future__ import annotations
 
+import pickle
 import random
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -163,7 +164,7 @@ class RaftNode:
             election_tick=election_tick,
             heartbeat_tick=heartbeat_tick,
         )
-        self._pending: dict[int, tuple[int, Future]] = {}
+        self._pending: dict[int, tuple[int, Waiter]] = {}  # index -> (term, who waits)
         self._learned: dict[str, str] = {}  # member -> address, from messages received
         self._book: dict[str, str] = {}
         self._book_config: Config | None = None
@@ -253,16 +254,16 @@ class RaftNode:
         self._flush()
         return fut
 
-    def propose_many(self, items: list[Any]) -> list[Future]:
-        """Several proposals in one go: they leave in the same messages."""
-        futs = []
+    def propose_many(self, items: list[Any]) -> Future:
+        """Several proposals in one go: they leave in the same messages, and one future
+        gives the results of applying them, in order, once the last has committed (it
+        fails if any of them is lost)."""
+        group = _Group(len(items))
         for data in items:
             index, term = self.raft.propose(data)
-            fut: Future = Future()
-            self._pending[index] = (term, fut)
-            futs.append(fut)
+            self._pending[index] = (term, group)
         self._flush()
-        return futs
+        return group.future
 
     def add_voter(self, member: str, address: str) -> Future:
         return self._config_change(self.raft.add_voter(member, address))
@@ -409,6 +410,42 @@ class RaftNode:
                 fut.set_exception(exc)
 
 
+class Waiter(Protocol):
+    """What waits for an entry to be applied: a Future, or a group's share of one."""
+
+    def done(self) -> bool: ...
+
+    def set_result(self, result: Any) -> None: ...
+
+    def set_exception(self, exc: BaseException) -> None: ...
+
+
+class _Group:
+    """The waiter of every entry of one `propose_many`: one future for all of them."""
+
+    __slots__ = ("future", "results", "left")
+
+    def __init__(self, n: int) -> None:
+        self.future: Future = Future()
+        self.results: list[Any] = []
+        self.left = n
+        if n == 0:
+            self.future.set_result([])
+
+    def done(self) -> bool:
+        return self.future.done()
+
+    def set_result(self, result: Any) -> None:
+        self.results.append(result)  # entries apply in index order
+        self.left -= 1
+        if self.left == 0 and not self.future.done():
+            self.future.set_result(self.results)
+
+    def set_exception(self, exc: BaseException) -> None:
+        if not self.future.done():
+            self.future.set_exception(exc)
+
+
 class AppliedLog:
     """A state machine that only remembers what it applied, in order: enough to check
     that every member applies the same commands at the same indexes."""
@@ -490,10 +527,19 @@ def unseal(sealed: RaftStorage, cipher: Cipher) -> RaftStorage:
     out = RaftStorage()
     out.hard_state = sealed.hard_state
     out.offset, out.offset_term = sealed.offset, sealed.offset_term
-    out.entries = [
-        Entry(e.term, e.index, None if e.data is None else cipher.open_object(e.data), e.config)
-        for e in sealed.entries
-    ]
+    opened: dict[int, list[Any]] = {}  # id(record) -> its commands, each record opened once
+
+    def command(data: Any) -> Any:
+        if data is None:
+            return None
+        if isinstance(data, SealedCommand):
+            commands = opened.get(id(data.record))
+            if commands is None:
+                commands = opened[id(data.record)] = cipher.open_object(data.record)
+            return commands[data.position]
+        return cipher.open_object(data)  # one command sealed alone (a log saved before)
+
+    out.entries = [Entry(e.term, e.index, command(e.data), e.config) for e in sealed.entries]
     snap = sealed.snapshot
     if snap is not None:
         out.snapshot = Snapshot(snap.index, snap.term, snap.config, cipher.open_object(snap.data))
@@ -530,20 +576,38 @@ def _whole(storage: RaftStorage) -> Ready:
     )
 
 
+@dataclass(slots=True)
+class SealedCommand:
+    """A command as it lies on the disk: its place in a record, the commands of one write
+    to the log pickled together and sealed once (as a write-ahead log writes a record).
+    The entries of a record share it; it goes when the last of them is compacted away."""
+
+    record: bytes
+    position: int
+
+
 def seal_ready(rd: Ready, cipher: Cipher) -> Ready:
-    """What `rd` asks to persist, with each command and the snapshot encrypted (index,
-    term and configuration stay clear, as swarm's MaybeEncryptedRecord leaves them)."""
+    """What `rd` asks to persist, with its commands sealed as one record and the snapshot
+    sealed (index, term and configuration stay clear, as swarm's MaybeEncryptedRecord
+    leaves them)."""
     snap = rd.snapshot
     if snap is not None:
         snap = Snapshot(snap.index, snap.term, snap.config, cipher.seal_object(snap.data))
+    commands = [e.data for e in rd.entries if e.data is not None]
+    entries = rd.entries
+    if commands:
+        record = cipher.seal(pickle.dumps(commands, protocol=pickle.HIGHEST_PROTOCOL))
+        entries = []
+        position = 0
+        for e in rd.entries:
+            if e.data is not None:
+                e = Entry(e.term, e.index, SealedCommand(record, position), e.config)
+                position += 1
+            entries.append(e)
     return Ready(
         hard_state=rd.hard_state,
         snapshot=snap,
         log_start=rd.log_start,
         entries_from=rd.entries_from,
-        entries=[_seal_entry(e, cipher) for e in rd.entries],
+        entries=entries,
     )
-
-
-def _seal_entry(e: Entry, cipher: Cipher) -> Entry:
-    return Entry(e.term, e.index, None if e.data is None else cipher.seal_object(e.data), e.config)

@@ -50,12 +50,11 @@ def test_three_hosts_elect_commit_1000_entries_survive_a_leader_crash_and_stop_c
         leader = leader_of(d)
 
         # 1,000 entries, proposed in batches as clients would pipeline them.
-        futures = []
-        for batch in range(10):
-            futures += d.call(
-                leader, lambda p, b=batch: p.node.propose_many([(b, k) for k in range(100)])
-            )
-        results = [d.wait(f, timeout=60) for f in futures]
+        futures = [
+            d.call(leader, lambda p, b=batch: p.node.propose_many([(b, k) for k in range(100)]))
+            for batch in range(10)
+        ]
+        results = [r for f in futures for r in d.wait(f, timeout=60)]
         assert len(set(results)) == 1000  # each at its own index
         assert d.wait_until(lambda: all(len(applied(d, n)) == 1000 for n in NAMES), 30)
         assert applied(d, NAMES[0]) == applied(d, NAMES[1]) == applied(d, NAMES[2])
