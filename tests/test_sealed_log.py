@@ -1,0 +1,59 @@
+"""A member's log as it lies on the disk (raftnode.seal_ready / unseal): each write's
+commands sealed as one record, index, term and configuration in the clear."""
+
+from __future__ import annotations
+
+import pickle
+from random import Random
+
+from miniswarm.encryption import Cipher, new_key
+from miniswarm.raft import Config, Entry, RaftStorage, Ready, Snapshot
+from miniswarm.raftnode import seal_ready, unseal
+
+
+def cipher() -> Cipher:
+    rng = Random(7)
+    return Cipher(new_key(rng), rng)
+
+
+def write(entries_from: int, *entries: Entry, **more) -> Ready:
+    return Ready(entries_from=entries_from, entries=list(entries), **more)
+
+
+def test_what_was_written_reads_back_after_a_suffix_is_replaced_and_the_log_compacted():
+    c = cipher()
+    sealed = RaftStorage()
+    noop = Entry(1, 1)
+    sealed.save(seal_ready(write(1, noop, Entry(1, 2, "a"), Entry(1, 3, {"b": 2})), c))
+    sealed.save(seal_ready(write(4, Entry(1, 4, "c"), Entry(1, 5, "lost")), c))
+    # a new leader's log wins from index 5 on; then everything up to 3 is compacted
+    sealed.save(seal_ready(write(5, Entry(2, 5, "d"), Entry(2, 6, config=Config())), c))
+    snap = Snapshot(3, 1, Config(), {"state": 3})
+    sealed.save(seal_ready(Ready(snapshot=snap, log_start=(3, 1)), c))
+    log = unseal(sealed, c)
+    assert [(e.term, e.index, e.data) for e in log.entries] == [
+        (1, 4, "c"),
+        (2, 5, "d"),
+        (2, 6, None),
+    ]
+    assert log.entries[-1].config == Config()
+    assert log.snapshot is not None and log.snapshot.data == {"state": 3}
+    assert sealed.term_at(5) == 2  # in the clear: the nemesis reads terms off the disk
+
+
+def test_no_command_lies_in_the_clear_and_each_write_is_sealed_once():
+    c = cipher()
+    sealed = RaftStorage()
+    secrets = [f"TopSecretPw{k}" for k in range(3)]
+    sealed.save(seal_ready(write(1, *(Entry(1, k + 1, s) for k, s in enumerate(secrets))), c))
+    on_disk = pickle.dumps(sealed)
+    assert not any(s.encode() in on_disk for s in secrets)
+    records = {id(e.data.record) for e in sealed.entries}
+    assert len(records) == 1
+
+
+def test_a_log_sealed_entry_by_entry_before_still_opens():
+    c = cipher()
+    old = RaftStorage()
+    old.save(write(1, Entry(1, 1, c.seal_object("x")), Entry(1, 2, c.seal_object("y"))))
+    assert [e.data for e in unseal(old, c).entries] == ["x", "y"]
