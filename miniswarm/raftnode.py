@@ -14,7 +14,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from .encryption import Cipher, new_key, unwrap, wrap
+from .encryption import Cipher, new_key, serialise, unwrap, wrap
 from .raft import (
     Config,
     Entry,
@@ -527,7 +527,7 @@ def unseal(sealed: RaftStorage, cipher: Cipher) -> RaftStorage:
     out = RaftStorage()
     out.hard_state = sealed.hard_state
     out.offset, out.offset_term = sealed.offset, sealed.offset_term
-    opened: dict[int, list[Any]] = {}  # id(record) -> its commands, each record opened once
+    opened: dict[int, list[bytes]] = {}  # id(record) -> its commands, each opened once
 
     def command(data: Any) -> Any:
         if data is None:
@@ -536,7 +536,8 @@ def unseal(sealed: RaftStorage, cipher: Cipher) -> RaftStorage:
             commands = opened.get(id(data.record))
             if commands is None:
                 commands = opened[id(data.record)] = cipher.open_object(data.record)
-            return commands[data.position]
+            # Only what this process sealed itself, with its own key, is ever unpickled.
+            return pickle.loads(commands[data.position])  # noqa: S301
         return cipher.open_object(data)  # one command sealed alone (a log saved before)
 
     out.entries = [Entry(e.term, e.index, command(e.data), e.config) for e in sealed.entries]
@@ -596,7 +597,9 @@ def seal_ready(rd: Ready, cipher: Cipher) -> Ready:
     commands = [e.data for e in rd.entries if e.data is not None]
     entries = rd.entries
     if commands:
-        record = cipher.seal(pickle.dumps(commands, protocol=pickle.HIGHEST_PROTOCOL))
+        # Each command pickled once for every member (serialise), the record sealed once.
+        pickled = [serialise(c) for c in commands]
+        record = cipher.seal(pickle.dumps(pickled, protocol=pickle.HIGHEST_PROTOCOL))
         entries = []
         position = 0
         for e in rd.entries:

@@ -12,6 +12,7 @@ patch below 20), a tag between releases may be taken for one; nothing else is in
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -35,21 +36,7 @@ class Repo:
 
     def lines(self) -> dict[tuple[int, ...], tuple[int, int]]:
         """{(major, minor): (first patch, last patch)}; a rough line has last -1."""
-        out: dict[tuple[int, ...], tuple[int, int]] = {}
-        for token in self.releases.split():
-            m = re.fullmatch(r"(\d+)\.(\d+)(?:-(\d+))?\.(\*|(\d+)(?:-(\d+))?)", token)
-            if not m:
-                raise ValueError(f"{self.name}: bad release {token!r}")
-            major, lo = int(m.group(1)), int(m.group(2))
-            hi = int(m.group(3)) if m.group(3) else lo
-            for minor in range(lo, hi + 1):
-                if m.group(4) == "*":
-                    out[(major, minor)] = (0, -1)
-                else:
-                    first = int(m.group(5))
-                    last = int(m.group(6)) if m.group(6) else first
-                    out[(major, minor)] = (first, last)
-        return out
+        return _lines(self.name, self.releases)
 
     def variant_ok(self, variant: str) -> bool:
         for v in self.variants.split():
@@ -87,6 +74,26 @@ class Repo:
         if last < 0:
             return tag if nums[2] < 20 else None
         return tag if first <= nums[2] <= last else None
+
+
+@functools.cache
+def _lines(name: str, releases: str) -> dict[tuple[int, ...], tuple[int, int]]:
+    """A release history read once (every container that starts asks for it)."""
+    out: dict[tuple[int, ...], tuple[int, int]] = {}
+    for token in releases.split():
+        m = re.fullmatch(r"(\d+)\.(\d+)(?:-(\d+))?\.(\*|(\d+)(?:-(\d+))?)", token)
+        if not m:
+            raise ValueError(f"{name}: bad release {token!r}")
+        major, lo = int(m.group(1)), int(m.group(2))
+        hi = int(m.group(3)) if m.group(3) else lo
+        for minor in range(lo, hi + 1):
+            if m.group(4) == "*":
+                out[(major, minor)] = (0, -1)
+            else:
+                first = int(m.group(5))
+                last = int(m.group(6)) if m.group(6) else first
+                out[(major, minor)] = (first, last)
+    return out
 
 
 def _releases(*lines: str) -> str:

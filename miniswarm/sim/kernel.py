@@ -18,6 +18,7 @@ from concurrent.futures import Future
 from random import Random
 from typing import Any
 
+from . import gcpolicy
 from .disk import Disk
 from .network import Network
 
@@ -182,6 +183,7 @@ class Kernel:
     """Hosts, the network and the event log; a driver supplies time and the event order."""
 
     def __init__(self, seed: int = 0, network: Network | None = None, record: bool = False):
+        gcpolicy.install()  # a big lab's long-lived objects, out of the collector's way
         self.seed = seed
         self.epoch = SIM_EPOCH
         self.network = network if network is not None else Network()
