@@ -20,8 +20,7 @@ class Cycle:
 def policy(monkeypatch):
     gcpolicy.install()
     gcpolicy.review()
-    monkeypatch.setattr(gcpolicy, "_FIRST_REVIEW", 10**12)  # no review unless asked
-    monkeypatch.setattr(gcpolicy, "_reviewed", 10**12)
+    monkeypatch.setattr(gcpolicy, "_next_review", 10**12)  # no review unless asked
     yield
     gcpolicy.review()
 
@@ -45,17 +44,20 @@ def test_a_review_finds_cyclic_garbage_among_frozen_objects(policy):
     assert gone() is None
 
 
-def test_once_the_frozen_objects_have_grown_enough_the_next_full_collection_reviews(
+def test_after_enough_freezes_everything_is_thawed_and_the_next_full_collection_reviews(
     policy, monkeypatch
 ):
-    monkeypatch.setattr(gcpolicy, "_FIRST_REVIEW", 1)
-    monkeypatch.setattr(gcpolicy, "_reviewed", 1)
+    monkeypatch.setattr(gcpolicy, "_freezes", 0)
+    monkeypatch.setattr(gcpolicy, "_next_review", 1)
     kept = Cycle()
-    gc.collect()  # frozen objects now far more than REVIEW_GROWTH x 1: thawed
+    gc.collect()  # kept survives and is frozen: one freeze
     gone = weakref.ref(kept)
     del kept
-    gc.collect()  # ... and this one looks at everything
+    gc.collect()  # frozen, not looked at; the freezes reached the count: all thawed
+    assert gone() is not None
+    gc.collect()  # this one looks at everything
     assert gone() is None
+    assert gcpolicy._next_review == gcpolicy.REVIEW_GROWTH  # the next review, further off
 
 
 def test_reference_counting_still_frees_what_is_frozen(policy):
