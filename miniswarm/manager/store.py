@@ -41,8 +41,12 @@ class Change:
     obj: dict | None = None
     id: str | None = None
     version: int | None = None
+    # The change owns `obj` (a transaction's own copy): a store stamps its Version in
+    # place and keeps it, and every manager's store shares it with the log that holds it.
+    owned: bool = False
 
     def __reduce__(self) -> tuple:  # pickled in every Raft entry: keep it quick
+        # A copy read back from the disk is nobody's to share: `owned` is not kept.
         return (Change, (self.action, self.kind, self.obj, self.id, self.version))
 
     @property
@@ -60,12 +64,12 @@ class Change:
         return self.obj
 
     @staticmethod
-    def create(kind: str, obj: dict) -> Change:
-        return Change("create", kind, obj)
+    def create(kind: str, obj: dict, owned: bool = False) -> Change:
+        return Change("create", kind, obj, owned=owned)
 
     @staticmethod
-    def update(kind: str, obj: dict, version: int | None = None) -> Change:
-        return Change("update", kind, obj, version=version)
+    def update(kind: str, obj: dict, version: int | None = None, owned: bool = False) -> Change:
+        return Change("update", kind, obj, version=version, owned=owned)
 
     @staticmethod
     def delete(kind: str, id: str) -> Change:
@@ -171,9 +175,14 @@ class Store:
                 applied.changes.append((ch, gone, None))
                 continue
             old = table.get(ch.target)
-            # Version right after ID, where the Engine API's structs have it.
-            obj = {"ID": None, "Version": None, **ch.body}
-            obj["Version"] = {"Index": index}
+            if ch.owned:  # stamped by the first manager to apply it, shared by the others
+                obj = ch.body
+                if obj["Version"] is None or obj["Version"]["Index"] != index:
+                    obj["Version"] = {"Index": index}
+            else:
+                # Version right after ID, where the Engine API's structs have it.
+                obj = {"ID": None, "Version": None, **ch.body}
+                obj["Version"] = {"Index": index}
             table[obj["ID"]] = obj
             if old is None or _index_key(ch.kind, old) != _index_key(ch.kind, obj):
                 if old is not None:

@@ -66,12 +66,14 @@ class Tx:
     def create(self, kind: str, obj: dict) -> dict:
         if self.get(kind, obj["ID"]) is not None:
             raise StoreError("AlreadyExists", "object already exists")
-        self.changes.append(Change.create(kind, obj))
+        obj = _own(obj)
+        self.changes.append(Change.create(kind, obj, owned=True))
         self._set((kind, obj["ID"]), obj)
         return obj
 
     def update(self, kind: str, obj: dict) -> dict:
-        self.changes.append(Change.update(kind, obj))
+        obj = _own(obj)
+        self.changes.append(Change.update(kind, obj, owned=True))
         self._set((kind, obj["ID"]), obj)
         return obj
 
@@ -96,6 +98,13 @@ class Tx:
                 del self._objs[key]
             else:
                 self._objs[key] = before
+
+
+def _own(obj: dict) -> dict:
+    """The change's own copy of what a write gives it (the writer may hold on to its
+    dict, or hand over one the store holds), Version right after ID where the Engine
+    API's structs have it; the store stamps that Version when the change commits."""
+    return {"ID": obj["ID"], "Version": obj.get("Version"), **obj}
 
 
 Write = Callable[[Tx], Any]
