@@ -2,15 +2,17 @@
 
     python benchmarks/scale_bench.py [--seed 0] [--quick]
 
-- `tasks30k_nodes1k`: 1,000 hosts (3 managers) form a swarm, then
-  `docker service create -d --replicas 30000 nginx`; the figure is the wall time from the
-  create until `docker service ls` shows 30000/30000 (every task Running), polled every
-  half simulated second as a student's `watch` would. The simulated time it took is
-  printed beside it.
-- `tasks95k_nodes2400`: the same with 2,400 hosts and 95,000 tasks (the swarm2k test).
-- `sched100k`: the scheduler alone placing 100,000 pending tasks on 100,000 ready nodes in
-  one pass, and the store applying the result — what swarmkit's
-  BenchmarkScheduler100kNodes100kTasks measures (29.2 s in moby/swarmkit#193).
+- `tasksN_nodesM`: M hosts (3 managers) form a swarm, then
+  `docker service create -d --replicas N nginx`; the figure is the wall time from the
+  create until `docker service ls` shows N/N (every task Running), polled every half
+  simulated second as a student's `watch` would, and `docker service ps` listing them.
+  The simulated time it took, the time forming the swarm took, and memory — per host
+  (after forming) and per task (the peak beyond that) — are printed beside it. Sizes:
+  1,000 tasks on 100 hosts, 10,000 on 1,000 and 30,000 on 1,000 (how the cost grows),
+  95,000 on 2,400 (the swarm2k test) and 100,000 on 4,700 (swarm3k).
+- `schedN`: the scheduler alone placing N pending tasks on N ready nodes in one pass, and
+  the store applying the result, at 1,000, 10,000 and 100,000 — the last is what
+  swarmkit's BenchmarkScheduler100kNodes100kTasks measures (29.2 s in moby/swarmkit#193).
 
 Each case runs in a child process so that its peak memory (max RSS) is its own.
 The last line is one JSON object with the figures.
@@ -38,11 +40,31 @@ from miniswarm.manager.writer import Tx  # noqa: E402
 
 CASES = {
     # name: (hosts, tasks); --quick shrinks them for a smoke run
+    "tasks1k_nodes100": (100, 1_000),
+    "tasks10k_nodes1k": (1000, 10_000),
     "tasks30k_nodes1k": (1000, 30_000),
     "tasks95k_nodes2400": (2400, 95_000),
+    "tasks100k_nodes4700": (4700, 100_000),
+    "sched1k": (1_000, 1_000),
+    "sched10k": (10_000, 10_000),
     "sched100k": (100_000, 100_000),
 }
-QUICK = {"tasks30k_nodes1k": (20, 300), "tasks95k_nodes2400": (30, 500), "sched100k": (500, 500)}
+QUICK = {
+    "tasks1k_nodes100": (10, 100),
+    "tasks10k_nodes1k": (20, 300),
+    "tasks30k_nodes1k": (30, 500),
+    "tasks95k_nodes2400": (30, 500),
+    "tasks100k_nodes4700": (40, 600),
+    "sched1k": (100, 100),
+    "sched10k": (300, 300),
+    "sched100k": (500, 500),
+}
+
+
+def rss_mb() -> float:
+    """This process's resident memory now."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize() / 2**20
 
 
 def hosts(n: int) -> list[tuple[str, str]]:
@@ -53,11 +75,13 @@ def hosts(n: int) -> list[tuple[str, str]]:
 
 
 def cluster_case(n_hosts: int, n_tasks: int, seed: int) -> dict:
+    base_rss = rss_mb()  # the interpreter and the code, before any host
     lab = Lab(hosts(n_hosts), seed=seed)
     wall0 = time.perf_counter()
     names = lab.names
     lab.form_swarm(names[:3], names[3:])
     form_wall = time.perf_counter() - wall0
+    formed_rss = rss_mb()
 
     def docker(*argv: str) -> str:
         r = lab.docker("manager1", list(argv))
@@ -76,6 +100,8 @@ def cluster_case(n_hosts: int, n_tasks: int, seed: int) -> dict:
         "s": time.perf_counter() - wall0,
         "sim_s": lab.now() - sim0,
         "form_wall_s": form_wall,
+        "formed_rss_mb": formed_rss,
+        "base_rss_mb": base_rss,
     }
 
 
@@ -124,7 +150,7 @@ def sched_case(n_nodes: int, n_tasks: int, seed: int) -> dict:
 
 def run_case(name: str, quick: bool, seed: int) -> dict:
     n, t = (QUICK if quick else CASES)[name]
-    figures = (sched_case if name == "sched100k" else cluster_case)(n, t, seed)
+    figures = (sched_case if name.startswith("sched") else cluster_case)(n, t, seed)
     figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return figures
 
@@ -150,17 +176,23 @@ def main() -> None:
         n, t = (QUICK if args.quick else CASES)[name]
         out[f"{name}_s"] = round(fig["s"], 2)
         peak = max(peak, fig["peak_rss_mb"])
-        if name == "sched100k":
+        if name.startswith("sched"):
             print(
                 f"scheduler alone, {t:,} tasks on {n:,} nodes: {fig['s']:.2f} s "
                 f"(of which {fig['setup_s']:.2f} s making them), peak {fig['peak_rss_mb']:.0f} MB"
             )
         else:
             out[f"{name}_sim_s"] = round(fig["sim_s"], 2)
+            out[f"{name}_form_s"] = round(fig["form_wall_s"], 2)
+            out[f"{name}_peak_mb"] = round(fig["peak_rss_mb"])
+            per_host = (fig["formed_rss_mb"] - fig["base_rss_mb"]) * 2**10 / n
+            per_task = (fig["peak_rss_mb"] - fig["formed_rss_mb"]) * 2**10 / t
             print(
                 f"{t:,} tasks on {n:,} hosts all Running: {fig['s']:.2f} s wall "
                 f"({fig['sim_s']:.2f} s simulated; forming the swarm took "
-                f"{fig['form_wall_s']:.2f} s wall), peak {fig['peak_rss_mb']:.0f} MB"
+                f"{fig['form_wall_s']:.2f} s wall), peak {fig['peak_rss_mb']:.0f} MB: "
+                f"{per_host:.0f} KB a host, {per_task:.1f} KB a task",
+                flush=True,
             )
     out["peak_rss_mb"] = round(peak)
     out["quick"] = args.quick

@@ -11,7 +11,7 @@ import pickle
 import random
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from .encryption import Cipher, new_key, serialise, unwrap, wrap
@@ -25,6 +25,7 @@ from .raft import (
     Ready,
     Snapshot,
     Status,
+    data_size,
 )
 from .sim.kernel import Event, HostContext, Process, Repeating
 
@@ -33,6 +34,9 @@ TICK_SECONDS = 1.0
 ELECTION_TICK = 10
 HEARTBEAT_TICK = 1
 SNAPSHOT_INTERVAL = 10_000
+# The log in memory is compacted once what was applied since weighs this much (~40,000
+# store changes), whatever the count of entries: the leader batches many writes into one.
+MEMORY_LOG_WEIGHT = 8 << 20
 LOG_ENTRIES_FOR_SLOW_FOLLOWERS = 500
 
 
@@ -170,6 +174,7 @@ class RaftNode:
         self._book_config: Config | None = None
         self._lead: str | None = None
         self._ticker: Event | Repeating | None = None
+        self._log_weight = 0  # what was applied since the log was last compacted in memory
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -364,22 +369,56 @@ class RaftNode:
         while raft.has_ready():
             rd = raft.ready()
             self.storage.save(rd)  # 1. persist (encrypted on the disk)
-            self.sealed.save(seal_ready(rd, self.cipher))
+            self.sealed.save(seal_ready(self._for_disk(rd), self.cipher))
             for m in rd.messages:  # 2. send
                 self._send(m)
             if rd.restore and rd.snapshot is not None:  # 3. apply
                 self.machine.restore(rd.snapshot.data)
             if rd.committed:
                 self._apply(rd.committed)
+                self._log_weight += sum(_weight(e.data) for e in rd.committed)
             if raft.lead != self._lead:
                 self._leader_changed(raft.lead)
-            if raft.applied - (raft.snapshot.index if raft.snapshot else 0) >= (
-                self.snapshot_interval
+            snapshot_index = raft.snapshot.index if raft.snapshot else 0
+            if (
+                raft.applied - snapshot_index >= self.snapshot_interval
+                or self._log_weight >= MEMORY_LOG_WEIGHT
             ):
-                raft.compact(raft.applied, self.machine.snapshot(), self.keep_entries)
+                raft.compact(raft.applied, self.machine.snapshot(), self._keep())
+                self._log_weight = 0
         if raft.removed and self.on_removed is not None:
             removed, self.on_removed = self.on_removed, None  # once
             self.ctx.after(0.0, removed)
+
+    def _keep(self) -> int:
+        """Entries kept behind a compaction, for slow followers: `keep_entries`, or fewer
+        when they weigh more than a quarter of the log's allowance."""
+        kept, weight = 0, 0
+        index = self.raft.applied
+        while kept < self.keep_entries and index > 0:
+            e = self.raft.entry(index)
+            if e is None:
+                break
+            weight += _weight(e.data)
+            if weight > MEMORY_LOG_WEIGHT // 4:
+                break
+            kept += 1
+            index -= 1
+        return kept
+
+    def _for_disk(self, rd: Ready) -> Ready:
+        """What of `rd` goes to the disk. The log in memory is compacted to a snapshot
+        whenever it has grown heavy (the state machine's snapshot shares its objects: it
+        costs little); the disk takes a snapshot, sealed whole, only every
+        `snapshot_interval` entries, and keeps the log since — as etcd's WAL keeps its
+        records between snapshots. A snapshot a leader sent is always written."""
+        snap = rd.snapshot
+        if snap is None or rd.restore:
+            return rd
+        on_disk = self.sealed.snapshot.index if self.sealed.snapshot else 0
+        if snap.index - on_disk >= self.snapshot_interval:
+            return rd
+        return replace(rd, snapshot=None, log_start=None)
 
     def _apply(self, entries: list[Entry]) -> None:
         apply, pending = self.machine.apply, self._pending
@@ -444,6 +483,13 @@ class _Group:
     def set_exception(self, exc: BaseException) -> None:
         if not self.future.done():
             self.future.set_exception(exc)
+
+
+def _weight(data: Any) -> int:
+    """What a command weighs in the log in memory: a store batch says (200 bytes a
+    change), anything else by its size on the wire."""
+    wire_size = getattr(data, "wire_size", None)
+    return wire_size() if wire_size is not None else data_size(data)
 
 
 class AppliedLog:
