@@ -64,3 +64,24 @@ def test_a_transaction_sees_its_own_changes_over_the_committed_state():
     assert sorted(t["ID"] for t in tx.tasks_of_service("s1")) == ["t2", "t3"]
     assert sorted(t["ID"] for t in tx.all("tasks")) == ["t2", "t3"]
     assert store.get("tasks", "t1") is not None  # nothing committed yet
+
+
+def test_the_store_counts_each_service_s_running_tasks_and_those_meant_to_run():
+    def meant(id: str, state: str, desired: str = "running") -> dict:
+        return {**task(id, "s", state), "DesiredState": desired}
+
+    store = store_with(meant("t1", "assigned"), meant("t2", "assigned"))
+    assert (store.running_tasks("s"), store.desired_running("s")) == (0, 2)
+    store.apply(2, Batch((Change.update("tasks", meant("t1", "running")),)))
+    assert (store.running_tasks("s"), store.desired_running("s")) == (1, 2)
+    assert [t["ID"] for t in store.tasks_of_service("s")] == ["t1", "t2"]  # kept its place
+    store.apply(
+        3,
+        Batch(
+            (
+                Change.update("tasks", meant("t1", "running", "shutdown")),
+                Change.delete("tasks", "t2"),
+            )
+        ),
+    )
+    assert (store.running_tasks("s"), store.desired_running("s")) == (1, 0)

@@ -128,7 +128,8 @@ class ControlAPI(ServiceAPI, SecretAPI, NetworkAPI):
         return view
 
     def find_node(self, ref: str) -> dict:
-        return resolve(list(self.store.all("nodes")), ref, "node", node_name)
+        by_id = self.store.get("nodes", ref)  # a full ID comes first, as in moby's lookup
+        return by_id or resolve(list(self.store.all("nodes")), ref, "node", node_name)
 
     def do_node_list(self, body: dict) -> list[dict]:
         filters: dict[str, list[str]] = body.get("filters") or {}

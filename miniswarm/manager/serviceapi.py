@@ -109,13 +109,10 @@ class ServiceAPI:
     def service_status(self, service: dict) -> dict:
         """Running and desired tasks (swarm's ListServiceStatuses): running counts what
         agents last reported running, whatever the node's state."""
-        running = desired = 0
-        tasks = list(self.context.store.tasks_of_service(service["ID"]))
-        for t in tasks:
-            if t["Status"]["State"] == "running":
-                running += 1
+        store = self.context.store
+        running = store.running_tasks(service["ID"])
         if specs.is_global(service["Spec"]):
-            desired = sum(1 for t in tasks if t["DesiredState"] == "running")
+            desired = store.desired_running(service["ID"])
         else:
             desired = specs.replicas(service["Spec"])
         return {"RunningTasks": running, "DesiredTasks": desired, "CompletedTasks": 0}

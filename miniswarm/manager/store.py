@@ -104,12 +104,17 @@ def _name_key(obj: dict) -> str:
 
 def _index_key(kind: str, obj: dict) -> tuple:
     """What the store's indexes hold of an object: most updates (a task's status) leave
-    it alone, and then the indexes are not touched."""
+    it alone, and then the indexes are not touched. For a task: its service, its node and
+    whether it waits to be placed (where it is indexed), then whether it runs and is
+    meant to (what it counts toward)."""
     if kind == "tasks":
+        state = obj["Status"]["State"]
         return (
             obj.get("ServiceID", ""),
             obj.get("NodeID"),
-            obj["Status"]["State"] in ("new", "pending"),
+            state in ("new", "pending"),
+            state == "running",
+            obj.get("DesiredState") == "running",
         )
     if kind in NAMED:
         return (_name_key(obj),)
@@ -131,6 +136,9 @@ class Store:
         self._tasks_by_service: dict[str, dict[str, None]] = {}
         self._tasks_by_node: dict[str, dict[str, None]] = {}
         self._unassigned: set[str] = set()  # tasks the scheduler has still to place
+        # per service: tasks running, and tasks meant to run (`service ls` counts them)
+        self._running: dict[str, int] = {}
+        self._desired_running: dict[str, int] = {}
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -151,6 +159,14 @@ class Store:
     def tasks_on_node(self, node_id: str) -> Iterator[dict]:
         tasks = self.tables["tasks"]
         return (tasks[t] for t in self._tasks_by_node.get(node_id, ()))
+
+    def running_tasks(self, service_id: str) -> int:
+        """How many of the service's tasks are running."""
+        return self._running.get(service_id, 0)
+
+    def desired_running(self, service_id: str) -> int:
+        """How many of the service's tasks are meant to run."""
+        return self._desired_running.get(service_id, 0)
 
     def pending_tasks(self) -> Iterator[dict]:
         """Tasks not yet assigned to a node (new or pending)."""
@@ -184,10 +200,16 @@ class Store:
                 obj = {"ID": None, "Version": None, **ch.body}
                 obj["Version"] = {"Index": index}
             table[obj["ID"]] = obj
-            if old is None or _index_key(ch.kind, old) != _index_key(ch.kind, obj):
-                if old is not None:
-                    self._unindex(ch.kind, old)
+            if old is None:
                 self._index(ch.kind, obj)
+            else:
+                old_key, new_key = _index_key(ch.kind, old), _index_key(ch.kind, obj)
+                if old_key[:3] != new_key[:3]:
+                    self._unindex(ch.kind, old)
+                    self._index(ch.kind, obj)
+                elif old_key != new_key:  # only the counts: the task keeps its place
+                    self._count(old, -1)
+                    self._count(obj, 1)
             applied.changes.append((ch, old, obj))
         self.index = index
         for watch in self.watchers:
@@ -237,6 +259,7 @@ class Store:
                 self._tasks_by_node.setdefault(obj["NodeID"], {})[obj["ID"]] = None
             if obj["Status"]["State"] in ("new", "pending"):
                 self._unassigned.add(obj["ID"])
+            self._count(obj, 1)
 
     def _unindex(self, kind: str, obj: dict) -> None:
         if kind in NAMED:
@@ -246,6 +269,14 @@ class Store:
             if obj.get("NodeID"):
                 self._tasks_by_node.get(obj["NodeID"], {}).pop(obj["ID"], None)
             self._unassigned.discard(obj["ID"])
+            self._count(obj, -1)
+
+    def _count(self, task: dict, n: int) -> None:
+        service = task.get("ServiceID", "")
+        if task["Status"]["State"] == "running":
+            self._running[service] = self._running.get(service, 0) + n
+        if task.get("DesiredState") == "running":
+            self._desired_running[service] = self._desired_running.get(service, 0) + n
 
     # -- snapshots --------------------------------------------------------------------------
 
