@@ -33,7 +33,7 @@ from .i18n import t
 from .job import Interrupted, Job
 from .lab import DEFAULT_HOSTS, Lab
 from .shell import ExitShell, Shell
-from .sim import PacedDriver
+from .sim import PacedDriver, gcpolicy
 
 if TYPE_CHECKING:
     from prompt_toolkit.input import Input
@@ -136,8 +136,11 @@ class Session:
         # How to make this lab again from the start (its seed, or the file it was loaded
         # from), for `lab rewind`; None for a lesson's or an exercise's lab.
         self.origin: Callable[[], Lab] | None = None
-        # How a lesson or exercise gets a lab of its own (like this one, from a seed).
-        self.make_lab: Callable[[int], Lab] = lambda seed: Lab(lab.hosts, seed=seed)
+        self._lab_gone = False  # a rewind threw the lab away during this line
+        # How a lesson or exercise gets a lab of its own (like this one, from a seed): it
+        # holds the hosts' list, not this lab, which must be freed once it is replaced.
+        hosts = lab.hosts
+        self.make_lab: Callable[[int], Lab] = lambda seed: Lab(hosts, seed=seed)
         self.tutor: Tutor | None = None  # lessons and exercises, at an interactive session
         self.watch = ""  # the view kept live above the prompt (`lab watch map|raft`)
         self.line: Typed | None = None  # the line running now
@@ -204,7 +207,11 @@ class Session:
         # A paced lab's time is this line's while it runs: nothing else steps it between
         # the command's own waits, so that the line does the same when replayed.
         with getattr(self.lab.kernel, "lock", nullcontext()):
-            return self._run(text, out, err)
+            status = self._run(text, out, err)
+        if self._lab_gone:  # `lab rewind` threw a lab away: free it, frozen objects and all
+            self._lab_gone = False
+            gcpolicy.review()
+        return status
 
     def _run(self, text: str, out: Writer, err: Writer) -> int | None:
         typed = None
@@ -283,6 +290,7 @@ class Session:
         self.pending = ""
         live = getattr(old.kernel, "realtime", False)
         old.close()
+        self._lab_gone = True
         if live:  # on the wall clock again, from the moment gone back to
             fresh.go_live()
         return fresh.now()

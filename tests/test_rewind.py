@@ -7,7 +7,9 @@ clock); the gaps while nobody types are run as the pump would run them."""
 
 from __future__ import annotations
 
+import gc
 import json
+import weakref
 
 from miniswarm.lab import Lab
 from miniswarm.repl import Session
@@ -113,3 +115,13 @@ def test_rewinding_goes_back_to_that_moment_and_goes_on_from_there():
 def test_a_lab_not_made_by_the_session_cannot_be_rewound():
     s = Session(Lab(seed=3))
     assert typed(s, "lab rewind 10").startswith("lab rewind: only in a lab this miniswarm")
+
+
+def test_the_lab_gone_back_from_is_freed():
+    s, _ = session()
+    typed(s, "docker swarm init --advertise-addr 192.168.0.100; lab sleep 5")
+    gone = weakref.ref(s.lab)
+    gc.collect()  # the lab has lived through a full collection: frozen
+    typed(s, "lab rewind 2")
+    assert gone() is None
+    s.lab.close()
