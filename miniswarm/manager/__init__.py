@@ -93,7 +93,7 @@ class Manager:
             kek=kek,
         )
         self._unlock_key = kek  # what wraps this manager's data key now (None: on disk)
-        self.store.watchers.append(self._keys)
+        self.store.watch(self._keys)
         self.writer = Writer(self.store, self.ctx, self.propose)
         self.context = ControllerContext(self.store, self.update, self.ctx, self.ctx.rng)
         self.ticks_without_leader = 0

@@ -29,7 +29,7 @@ class Allocator:
 
     def start(self) -> None:
         self._running = True
-        self.c.store.watchers.append(self._watch)
+        self.c.store.watch(self._watch)
         self._new.update(
             t["ID"] for t in self.c.store.pending_tasks() if t["Status"]["State"] == "new"
         )
@@ -37,8 +37,7 @@ class Allocator:
 
     def stop(self) -> None:
         self._running = False
-        if self._watch in self.c.store.watchers:
-            self.c.store.watchers.remove(self._watch)
+        self.c.store.unwatch(self._watch)
 
     def _watch(self, applied: Applied) -> None:
         for ch, _, new in applied.changes:

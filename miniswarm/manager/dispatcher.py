@@ -110,13 +110,12 @@ class Dispatcher:
         self._running = True
         self._mesh = self._mesh_table()
         self._discovery = self._discovery_table()
-        self.c.store.watchers.append(self._watch)
+        self.c.store.watch(self._watch)
         self.c.update(self._mark_unknown)
 
     def stop(self) -> None:
         self._running = False
-        if self._watch in self.c.store.watchers:
-            self.c.store.watchers.remove(self._watch)
+        self.c.store.unwatch(self._watch)
         for s in self.sessions.values():
             if s.expiry is not None:
                 s.expiry.cancel()

@@ -47,7 +47,7 @@ class Orchestrator:
         self.running = True
         self.restarts.start()
         store = self.c.store
-        store.watchers.append(self._watch)
+        store.watch(self._watch)
         self._services.update(s["ID"] for s in store.all("services"))
         for t in store.all("tasks"):
             if t["DesiredState"] == "ready":
@@ -68,8 +68,7 @@ class Orchestrator:
 
     def stop(self) -> None:
         self.running = False
-        if self._watch in self.c.store.watchers:
-            self.c.store.watchers.remove(self._watch)
+        self.c.store.unwatch(self._watch)
         self.restarts.stop()
         self.updates.stop()
         if self._reaper is not None:
@@ -242,11 +241,10 @@ class ConstraintEnforcer:
         self.c = c
 
     def start(self) -> None:
-        self.c.store.watchers.append(self._watch)
+        self.c.store.watch(self._watch)
 
     def stop(self) -> None:
-        if self._watch in self.c.store.watchers:
-            self.c.store.watchers.remove(self._watch)
+        self.c.store.unwatch(self._watch)
 
     def _watch(self, applied: Applied) -> None:
         changed = [

@@ -50,13 +50,12 @@ class RoleManager:
         self._timer: Timer | None = None
 
     def start(self) -> None:
-        self.c.store.watchers.append(self._watch)
+        self.c.store.watch(self._watch)
         self._timer = self.c.clock.every(RECONCILE_INTERVAL, self.reconcile_all)
         self.reconcile_all()
 
     def stop(self) -> None:
-        if self._watch in self.c.store.watchers:
-            self.c.store.watchers.remove(self._watch)
+        self.c.store.unwatch(self._watch)
         if self._timer is not None:
             self._timer.cancel()
 

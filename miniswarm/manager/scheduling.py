@@ -29,13 +29,12 @@ class Scheduling:
 
     def start(self) -> None:
         self._running = True
-        self.c.store.watchers.append(self._watch)
+        self.c.store.watch(self._watch)
         self._kick()
 
     def stop(self) -> None:
         self._running = False
-        if self._watch in self.c.store.watchers:
-            self.c.store.watchers.remove(self._watch)
+        self.c.store.unwatch(self._watch)
         if self._timer is not None:
             self._timer.cancel()
 

@@ -140,6 +140,15 @@ class Store:
         self._running: dict[str, int] = {}
         self._desired_running: dict[str, int] = {}
 
+    def watch(self, fn: Callable[[Applied], None]) -> None:
+        """Call `fn` with what each applied batch did (a controller, while it runs)."""
+        self.watchers.append(fn)
+
+    def unwatch(self, fn: Callable[[Applied], None]) -> None:
+        """Stop calling `fn` (nothing if it was not watching)."""
+        if fn in self.watchers:
+            self.watchers.remove(fn)
+
     # -- reading ----------------------------------------------------------------------------
 
     def get(self, kind: str, id: str) -> dict | None:
