@@ -19,6 +19,7 @@ import base64
 import binascii
 import pickle
 import threading
+import zlib
 from random import Random
 from typing import Any
 
@@ -59,28 +60,41 @@ class Cipher:
         return self.seal(serialise(obj))
 
     def open_object(self, sealed: bytes) -> Any:
-        # Only what this process sealed itself, with its own key, is ever unpickled.
-        return pickle.loads(self.open(sealed))  # noqa: S301
+        return deserialise(self.open(sealed))
 
 
 _recent: dict[int, tuple[Any, bytes]] = {}  # id(obj) -> (obj, its bytes)
 _lock = threading.Lock()
 _RECENT = 64
+_COMPRESS_FROM = 256  # bytes; below it zlib's header costs more than it saves
 
 
 def serialise(obj: Any) -> bytes:
     """pickle, done once per object: in the simulator every manager persists the very
-    same entry object, and each seals the same bytes with its own key."""
+    same entry object, and each seals the same bytes with its own key. Past a few hundred
+    bytes the pickle is compressed: the simulated disks are the process's memory, and a
+    swarm's records (tasks alike but for their IDs) shrink to a third."""
     with _lock:  # the REPL's hosts are threads
         hit = _recent.get(id(obj))
         if hit is not None and hit[0] is obj:
             return hit[1]
     data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    if len(data) > _COMPRESS_FROM:
+        data = zlib.compress(data, 1)
     with _lock:
         if len(_recent) >= _RECENT:
             _recent.pop(next(iter(_recent)))
         _recent[id(obj)] = (obj, data)
     return data
+
+
+def deserialise(data: bytes) -> Any:
+    """What `serialise` made, compressed or not (a pickle begins with its PROTO opcode,
+    0x80; zlib's stream with 0x78)."""
+    if data[:1] != b"\x80":
+        data = zlib.decompress(data)
+    # Only what this process serialised itself, sealed with its own key, is unpickled.
+    return pickle.loads(data)  # noqa: S301
 
 
 def wrap(kek: bytes, dek: bytes, rng: Random) -> bytes:

@@ -14,7 +14,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from .encryption import Cipher, new_key, serialise, unwrap, wrap
+from .encryption import Cipher, deserialise, new_key, serialise, unwrap, wrap
 from .raft import (
     Config,
     Entry,
@@ -582,8 +582,7 @@ def unseal(sealed: RaftStorage, cipher: Cipher) -> RaftStorage:
             commands = opened.get(id(data.record))
             if commands is None:
                 commands = opened[id(data.record)] = cipher.open_object(data.record)
-            # Only what this process sealed itself, with its own key, is ever unpickled.
-            return pickle.loads(commands[data.position])  # noqa: S301
+            return deserialise(commands[data.position])
         return cipher.open_object(data)  # one command sealed alone (a log saved before)
 
     out.entries = [Entry(e.term, e.index, command(e.data), e.config) for e in sealed.entries]

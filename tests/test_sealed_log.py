@@ -57,3 +57,19 @@ def test_a_log_sealed_entry_by_entry_before_still_opens():
     old = RaftStorage()
     old.save(write(1, Entry(1, 1, c.seal_object("x")), Entry(1, 2, c.seal_object("y"))))
     assert [e.data for e in unseal(old, c).entries] == ["x", "y"]
+
+
+def test_a_big_command_is_kept_compressed_and_reads_back_whole():
+    # A batch of tasks alike but for their IDs, as the orchestrator writes them.
+    batch = [
+        {"ID": f"task{k:05d}", "Spec": {"ContainerSpec": {"Image": "nginx"}}} for k in range(500)
+    ]
+    c = cipher()
+    sealed = RaftStorage()
+    sealed.save(seal_ready(write(1, Entry(1, 1, batch), Entry(1, 2, "small")), c))
+    record = sealed.entries[0].data.record
+    assert len(record) * 3 < len(pickle.dumps(batch)), "compressed before it was sealed"
+    assert [e.data for e in unseal(sealed, c).entries] == [batch, "small"]
+    snap = Snapshot(2, 1, Config(), batch)
+    sealed.save(seal_ready(Ready(snapshot=snap, log_start=(2, 1)), c))
+    assert unseal(sealed, c).snapshot.data == batch

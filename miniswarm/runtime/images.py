@@ -5,6 +5,7 @@ image: nginx:9.99")."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 
 from . import hub
@@ -317,6 +318,7 @@ def normalise(ref: str) -> str:
     return ref if ":" in last else ref + ":latest"
 
 
+@functools.lru_cache(maxsize=1024)  # the catalog is fixed; a swarm starts one image often
 def find(ref: str) -> Image | None:
     """The image `ref` names, as the Hub has it; None if the Hub has no such tag."""
     name, tag = split(ref)
