@@ -71,7 +71,7 @@ class Assignments:
         return size + sum(len(d) for kind in self.files.values() for d in kind.values())
 
 
-STATUS_BATCH = 0.05  # seconds of task status reports written as one entry
+STATUS_BATCH = 0.1  # swarmkit dispatcher's maxBatchInterval: status reports written as one entry
 
 
 @dataclass
