@@ -378,6 +378,9 @@ class Template:
         self.funcs = funcs
         self.name = name  # what errors call it (`docker version` names its template)
         self.missing = "default"
+        # A pipeline's commands, split once (by id of its token list, which the parsed
+        # template holds as long as it lives): a table runs each pipeline once a row.
+        self._commands: dict[int, list[list[Token]]] = {}
         try:
             self.nodes = _parse(src, funcs)
         except _ParseError as exc:
@@ -452,15 +455,15 @@ class Template:
                 self._run(b.body, v, scope, out)
 
     def _pipeline(self, tokens: list[Token], dot: Any, env: dict) -> Any:
-        commands: list[list[Token]] = [[]]
-        depth = 0
-        for tok in tokens:
-            if tok.kind == "pipe" and depth == 0:
-                commands.append([])
-                continue
-            depth += tok.kind == "lp"
-            depth -= tok.kind == "rp"
-            commands[-1].append(tok)
+        commands = self._commands.get(id(tokens))
+        if commands is None:
+            commands = self._commands[id(tokens)] = _split_commands(tokens)
+        if len(commands) == 1 and len(commands[0]) == 1 and commands[0][0].kind == "field":
+            tok = commands[0][0]  # `{{.Name}}`, most of what a table asks: no call at all
+            try:
+                return self._path(tok.text, dot, env)
+            except _ExecError as exc:
+                raise self._fail(_chain_pos(tok), tok.text, str(exc)) from None
         value: Any = _NOTHING
         for cmd in commands:
             value = self._command(cmd, dot, env, value)
@@ -583,6 +586,20 @@ class Template:
         if attr is _NOTHING:
             raise _ExecError(f"can't evaluate field {name} in type {_go_type(obj)}")
         return attr() if callable(attr) else attr
+
+
+def _split_commands(tokens: list[Token]) -> list[list[Token]]:
+    """A pipeline's commands: its tokens split at the `|`s outside parentheses."""
+    commands: list[list[Token]] = [[]]
+    depth = 0
+    for tok in tokens:
+        if tok.kind == "pipe" and depth == 0:
+            commands.append([])
+            continue
+        depth += tok.kind == "lp"
+        depth -= tok.kind == "rp"
+        commands[-1].append(tok)
+    return commands
 
 
 _NOTHING = object()

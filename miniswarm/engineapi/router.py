@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, unquote
 from .. import engine
 from ..daemonerror import DaemonError
 from ..rpc import resolved
+from . import encoding
 
 MIN_API_VERSION = engine.ENGINE_MIN_API_VERSION
 # The daemon is 20.10's (API 1.41, what /_ping tells a client to use); a newer client that
@@ -144,8 +145,9 @@ class Response:
             return self.body.decode(errors="replace")
 
 
-def json_response(value: Any, status: int = 200) -> Response:
-    return Response(status, json.dumps(value, separators=(",", ":")).encode() + b"\n")
+def json_response(value: Any, status: int = 200, store_objects: bool = False) -> Response:
+    """`store_objects`: the value is the store's objects (encoding.py keeps their JSON)."""
+    return Response(status, encoding.encode(value, store_objects) + b"\n")
 
 
 def error_response(message: str, status: int) -> Response:
@@ -159,15 +161,18 @@ def empty(status: int = 200) -> Response:
 # -- routing -----------------------------------------------------------------------------------
 
 Handler = Callable[..., Any]
-_ROUTES: list[tuple[str, re.Pattern, Handler, int]] = []
+_ROUTES: list[tuple[str, re.Pattern, Handler, int, bool]] = []
 _VERSIONED = re.compile(r"/v([0-9]+\.[0-9]+)(/.*)")
 
 
-def route(method: str, pattern: str, status: int = 200) -> Callable[[Handler], Handler]:
+def route(
+    method: str, pattern: str, status: int = 200, store_objects: bool = False
+) -> Callable[[Handler], Handler]:
     """A handler for METHOD PATTERN ({name} is one path segment, {name:.*} any rest).
     It is called on the host's loop with the daemon, the request and the path's parts,
     and answers a JSON value, a Response, or a Future of either; `status` is the status
-    of a value it answers."""
+    of a value it answers, `store_objects` says the value is the store's (never mutated)
+    objects, or lists of them, shallow-copied."""
     regex = re.sub(
         r"\{(\w+)(?::([^}]*))?\}",
         lambda m: f"(?P<{m.group(1)}>{m.group(2) or '[^/]+'})",
@@ -175,12 +180,13 @@ def route(method: str, pattern: str, status: int = 200) -> Callable[[Handler], H
     )
 
     def register(fn: Handler) -> Handler:
-        _ROUTES.append((method, re.compile(regex + "$"), fn, status))
+        _ROUTES.append((method, re.compile(regex + "$"), fn, status, store_objects))
         return fn
 
     return register
 
 
+@functools.lru_cache(maxsize=64)  # a few versions, asked on every request
 def _version_tuple(v: str) -> tuple[int, ...]:
     return tuple(int(p) for p in v.split("."))
 
@@ -209,7 +215,7 @@ def dispatch(daemon: Any, req: Request) -> Future:
                 )
             )
     allowed = False
-    for method, regex, handler, status in _ROUTES:
+    for method, regex, handler, status, store_objects in _ROUTES:
         found = regex.match(path)  # on the path as sent: a %2F stays inside its segment
         if found is None:
             continue
@@ -217,13 +223,13 @@ def dispatch(daemon: Any, req: Request) -> Future:
             allowed = True
             continue
         params = {k: unquote(v) for k, v in found.groupdict().items()}
-        return _answer(functools.partial(handler, daemon, req, **params), status)
+        return _answer(functools.partial(handler, daemon, req, **params), status, store_objects)
     if allowed:
         return resolved(error_response("method not allowed", 405))
     return resolved(error_response("page not found", 404))
 
 
-def _answer(call: Callable[[], Any], status: int) -> Future:
+def _answer(call: Callable[[], Any], status: int, store_objects: bool = False) -> Future:
     out: Future = Future()
 
     def finish(value: Any) -> None:
@@ -232,7 +238,7 @@ def _answer(call: Callable[[], Any], status: int) -> Future:
         elif value is None and status in (200, 204):
             out.set_result(empty(status))
         else:
-            out.set_result(json_response(value, status))
+            out.set_result(json_response(value, status, store_objects))
 
     def fail(exc: BaseException) -> None:
         if isinstance(exc, DaemonError):

@@ -109,12 +109,12 @@ def swarm_unlock(daemon: Any, req: Request) -> Any:
 # -- nodes and tasks ---------------------------------------------------------------------------
 
 
-@route("GET", "/nodes")
+@route("GET", "/nodes", store_objects=True)
 def nodes(daemon: Any, req: Request) -> Any:
     return cluster.nodes(daemon, req.filters())
 
 
-@route("GET", "/nodes/{ref}")
+@route("GET", "/nodes/{ref}", store_objects=True)
 def node(daemon: Any, req: Request, ref: str) -> Any:
     return cluster.call(daemon, "node.inspect", {"ref": ref})
 
@@ -130,12 +130,12 @@ def node_remove(daemon: Any, req: Request, ref: str) -> Any:
     return cluster.call(daemon, "node.remove", {"ref": ref, "force": req.flag("force")})
 
 
-@route("GET", "/tasks")
+@route("GET", "/tasks", store_objects=True)
 def tasks(daemon: Any, req: Request) -> Any:
     return cluster.tasks(daemon, req.filters())
 
 
-@route("GET", "/tasks/{ref}")
+@route("GET", "/tasks/{ref}", store_objects=True)
 def task(daemon: Any, req: Request, ref: str) -> Any:
     return cluster.task(daemon, ref)
 

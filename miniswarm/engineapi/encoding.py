@@ -1,0 +1,51 @@
+"""A response's JSON, as dockerd writes it (compact, one line), made quickly for lists.
+
+A list answer (`GET /nodes`, `/tasks`, `/services`) is mostly the store's own objects,
+shallow-copied: the same sub-objects, never mutated once committed, from one request
+to the next. So each item's JSON is kept, keyed by the identity of its values; an item
+whose values are all the very objects of a kept one is written from it. 1,000 nodes of
+~1.9 KB each: ~40 ms of encoding becomes a few. The kept items hold their values, so no
+key can name another object that took a dead one's place.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from typing import Any
+
+KEPT_ITEMS = 20_000  # items whose JSON is kept (a bigger list is encoded as it is)
+
+_encoder = json.JSONEncoder(separators=(",", ":"))
+_items: OrderedDict[tuple, tuple[tuple, str]] = OrderedDict()
+_lock = threading.Lock()  # the REPL's hosts and API sockets are threads
+
+
+def encode(value: Any, store_objects: bool = False) -> bytes:
+    """`value` as JSON, exactly as json.dumps(value, separators=(",", ":")) writes it.
+    `store_objects`: `value` is an object of the store, or a list of them, shallow-copied
+    (their JSON may be kept)."""
+    if store_objects and type(value) is list and 0 < len(value) <= KEPT_ITEMS:
+        return ("[" + ",".join(map(_item, value)) + "]").encode()
+    if store_objects:
+        return _item(value).encode()
+    return _encoder.encode(value).encode()
+
+
+def _item(item: Any) -> str:
+    if type(item) is not dict:
+        return _encoder.encode(item)
+    values = tuple(item.values())
+    key = (tuple(item), tuple(map(id, values)))
+    with _lock:
+        hit = _items.get(key)
+        if hit is not None and all(a is b for a, b in zip(hit[0], values, strict=True)):
+            _items.move_to_end(key)
+            return hit[1]
+    text = _encoder.encode(item)
+    with _lock:
+        _items[key] = (values, text)
+        while len(_items) > KEPT_ITEMS:
+            _items.popitem(last=False)
+    return text

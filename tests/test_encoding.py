@@ -1,0 +1,62 @@
+"""A response's JSON (engineapi/encoding.py): exactly what json.dumps writes, the store's
+objects' JSON kept by identity — and never served for an object that changed."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from miniswarm.engineapi import encoding
+from miniswarm.lab import Lab
+
+
+def dumps(value) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
+scalars = st.none() | st.booleans() | st.integers() | st.text(max_size=8)
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner),
+    max_leaves=12,
+)
+objects = st.dictionaries(st.text(max_size=6), values, max_size=6)
+
+
+@given(st.lists(objects, max_size=5))
+def test_a_list_of_objects_is_written_as_json_dumps_writes_it_twice_over(items):
+    assert encoding.encode(items, store_objects=True) == dumps(items)
+    # the second time from what was kept, the same bytes
+    assert encoding.encode([dict(x) for x in items], store_objects=True) == dumps(items)
+
+
+@given(values)
+def test_any_value_is_written_as_json_dumps_writes_it(value):
+    assert encoding.encode(value) == dumps(value)
+    assert encoding.encode(value, store_objects=True) == dumps(value)
+
+
+def test_a_new_object_in_the_same_place_is_written_anew():
+    status = {"State": "running"}
+    node = {"ID": "n1", "Status": status}
+    assert encoding.encode([dict(node)], store_objects=True) == dumps([node])
+    node["Status"] = {"State": "down"}  # the store replaces, never mutates: a new object
+    assert b'"down"' in encoding.encode([dict(node)], store_objects=True)
+
+
+def test_node_ls_shows_a_node_as_it_now_is():
+    lab = Lab(seed=3)
+    try:
+        lab.form_swarm(["manager1"], ["worker1", "worker2"])
+        fmt = ["--format", "{{.Hostname}} {{.Availability}}"]
+        before = lab.docker("manager1", ["node", "ls", *fmt]).out
+        assert "worker1 Active" in before
+        drain = ["node", "update", "--availability", "drain", "worker1"]
+        assert lab.docker("manager1", drain).status == 0
+        lab.sleep(1)
+        after = lab.docker("manager1", ["node", "ls", *fmt]).out
+        assert "worker1 Drain" in after and "worker2 Active" in after
+    finally:
+        lab.close()
