@@ -174,3 +174,9 @@ def test_formats_students_use(swarm):
 def test_fields_chain_on_a_parenthesized_pipeline():
     data = {"Secrets": [{"File": {"Name": "pw"}}]}
     assert Template("{{(index .Secrets 0).File.Name}}").execute(data) == "pw"
+
+
+def test_parenthesized_pipelines_stay_themselves_row_after_row():
+    t = Template('{{(print .A)}} {{(print .B | printf "%s!")}} {{(len .C)}}')
+    rows = [{"A": f"a{i}", "B": f"b{i}", "C": [1] * i} for i in range(4)]
+    assert [t.execute(r) for r in rows] == [f"a{i} b{i}! {i}" for i in range(4)]

@@ -454,10 +454,14 @@ class Template:
                     scope[b.decl[0]] = v
                 self._run(b.body, v, scope, out)
 
-    def _pipeline(self, tokens: list[Token], dot: Any, env: dict) -> Any:
-        commands = self._commands.get(id(tokens))
+    def _pipeline(self, tokens: list[Token], dot: Any, env: dict, held: bool = True) -> Any:
+        """`held`: `tokens` is the parsed template's own list (not a group's slice, made
+        anew each time, whose id a later slice may take), so its split can be kept."""
+        commands = self._commands.get(id(tokens)) if held else None
         if commands is None:
-            commands = self._commands[id(tokens)] = _split_commands(tokens)
+            commands = _split_commands(tokens)
+            if held:
+                self._commands[id(tokens)] = commands
         if len(commands) == 1 and len(commands[0]) == 1 and commands[0][0].kind == "field":
             tok = commands[0][0]  # `{{.Name}}`, most of what a table asks: no call at all
             try:
@@ -516,7 +520,7 @@ class Template:
                     depth += tokens[j].kind == "lp"
                     depth -= tokens[j].kind == "rp"
                     j += 1
-                value = self._pipeline(tokens[i + 1 : j - 1], dot, env)
+                value = self._pipeline(tokens[i + 1 : j - 1], dot, env, held=False)
                 chain = tokens[j] if j < len(tokens) else None
                 if chain and chain.kind == "field" and chain.pos == tokens[j - 1].pos + 1:
                     # `(index .Secrets 0).File.Mode`: fields of what the group gave
