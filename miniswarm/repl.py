@@ -206,7 +206,7 @@ class Session:
         self.pending = ""
         # A paced lab's time is this line's while it runs: nothing else steps it between
         # the command's own waits, so that the line does the same when replayed.
-        with getattr(self.lab.kernel, "lock", nullcontext()):
+        with getattr(self.lab.kernel, "command", nullcontext)():
             status = self._run(text, out, err)
         if self._lab_gone:  # `lab rewind` threw a lab away: free it, frozen objects and all
             self._lab_gone = False

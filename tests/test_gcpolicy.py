@@ -69,3 +69,61 @@ def test_reference_counting_still_frees_what_is_frozen(policy):
     gone = weakref.ref(kept)
     del kept
     assert gone() is None
+
+
+@pytest.fixture
+def live(policy, monkeypatch):
+    gcpolicy.interactive(True)
+    yield
+    gcpolicy.interactive(False)
+
+
+def test_a_live_lab_has_short_young_collections_and_the_old_threshold_after(policy):
+    gcpolicy.interactive(True)
+    assert gc.get_threshold()[0] == gcpolicy.INTERACTIVE_YOUNG
+    gcpolicy.interactive(True)  # a second live lab
+    gcpolicy.interactive(False)
+    assert gc.get_threshold()[0] == gcpolicy.INTERACTIVE_YOUNG  # one is still live
+    gcpolicy.interactive(False)
+    assert gc.get_threshold()[0] == gcpolicy.YOUNG
+
+
+def test_going_live_reviews_at_once(policy):
+    kept = Cycle()
+    gc.collect()  # frozen
+    gone = weakref.ref(kept)
+    del kept
+    gcpolicy.interactive(True)
+    try:
+        assert gone() is None
+    finally:
+        gcpolicy.interactive(False)
+
+
+def test_while_live_a_review_that_falls_due_waits_for_an_idle_moment(live, monkeypatch):
+    monkeypatch.setattr(gcpolicy, "_freezes", 0)
+    monkeypatch.setattr(gcpolicy, "_next_review", 1)
+    kept = Cycle()
+    gc.collect()  # one freeze
+    gone = weakref.ref(kept)
+    del kept
+    gc.collect()  # the review falls due, but nothing is thawed
+    gc.collect()
+    assert gone() is not None
+    assert gcpolicy.idle() is True  # the idle moment: the review runs
+    assert gone() is None
+    assert gcpolicy.idle() is False  # nothing due any more
+    assert gcpolicy._next_review == gcpolicy.REVIEW_GROWTH
+
+
+def test_a_review_still_due_when_the_last_live_lab_stops_runs_then(policy, monkeypatch):
+    gcpolicy.interactive(True)
+    monkeypatch.setattr(gcpolicy, "_freezes", 0)
+    monkeypatch.setattr(gcpolicy, "_next_review", 1)
+    kept = Cycle()
+    gc.collect()
+    gone = weakref.ref(kept)
+    del kept
+    gc.collect()  # due
+    gcpolicy.interactive(False)
+    assert gone() is None

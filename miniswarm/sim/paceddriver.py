@@ -16,14 +16,17 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
 from typing import Any
 
+from . import gcpolicy
 from .network import Network
 from .simdriver import SimDriver
 
 PUMP_EVERY = 0.02  # wall seconds between the pump's turns while nobody types
+IDLE_FOR = 1.0  # wall seconds since the last typed command: the collector may review
 
 
 class PacedDriver(SimDriver):
@@ -46,6 +49,7 @@ class PacedDriver(SimDriver):
         self._pump: threading.Thread | None = None
         self._running = False
         self.errors: list[BaseException] = []  # a bug in a process, kept (as ThreadDriver)
+        self._last_command = 0.0  # wall time a typed command last ended
 
     # -- the pace ---------------------------------------------------------------------------
 
@@ -132,27 +136,43 @@ class PacedDriver(SimDriver):
 
     # -- between commands -----------------------------------------------------------------
 
+    @contextmanager
+    def command(self) -> Iterator[None]:
+        """A typed command holds the lab while it runs (its time is the line's); when it
+        ended is kept, so that the collector's long pauses wait for a quiet moment."""
+        with self.lock:
+            try:
+                yield
+            finally:
+                self._last_command = self.clock()
+
     def start(self) -> PacedDriver:
         """Run what falls due while nobody types (the pump)."""
         if self._running:
             return self
         self.go_live()
+        gcpolicy.interactive(True)
         self._running = True
         self._pump = threading.Thread(target=self._pump_loop, name="lab-pump", daemon=True)
         self._pump.start()
         return self
 
     def stop(self, timeout: float = 5.0) -> None:
+        if not self._running:
+            return
         self._running = False
         if self._pump is not None:
             self._pump.join(timeout)
             self._pump = None
+        gcpolicy.interactive(False)
 
     def _pump_loop(self) -> None:
         while self._running:
             if self.lock.acquire(timeout=PUMP_EVERY):
                 try:
                     self.run_until(self.target())
+                    if self.clock() - self._last_command >= IDLE_FOR:
+                        gcpolicy.idle()
                 except BaseException as exc:  # a bug in a process: keep it, keep going
                     self.errors.append(exc)
                 finally:
