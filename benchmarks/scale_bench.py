@@ -138,6 +138,7 @@ def sched_case(n_nodes: int, n_tasks: int, seed: int) -> dict:
     made = time.perf_counter() - wall0
     # The scheduler runs on a leader; a pass needs only the store and randomness.
     scheduler = Scheduling(ControllerContext(store, None, None, rng))  # type: ignore[arg-type]
+    scheduler.take_stock()
     tx = Tx(store, 0.0)
     placed = scheduler.schedule(tx)
     store.apply(4, Batch(tuple(tx.changes)))

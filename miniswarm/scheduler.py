@@ -43,7 +43,8 @@ def _nodes(n: int) -> str:
 
 
 class NodeInfo:
-    """What the scheduler knows of a node: its tasks, by service, and what they reserve."""
+    """What the scheduler knows of a node: its tasks, by service, and what they reserve.
+    Kept up to date task by task (`add`, `remove`), as swarmkit's nodeSet is."""
 
     __slots__ = ("node", "by_service", "total", "cpu", "memory", "ports")
 
@@ -52,18 +53,48 @@ class NodeInfo:
         self.by_service: Counter[str] = Counter()
         self.total = 0
         res = (node.get("Description") or {}).get("Resources") or {}
-        self.cpu = res.get("NanoCPUs", 0)
+        self.cpu = res.get("NanoCPUs", 0)  # what is left of it
         self.memory = res.get("MemoryBytes", 0)
-        self.ports: set[tuple[str, int]] = set()
+        self.ports: Counter[tuple[str, int]] = Counter()  # host-mode ports taken
 
     def add(self, task: dict) -> None:
-        self.by_service[task.get("ServiceID", "")] += 1
-        self.total += 1
+        self._count(task, 1)
+
+    def remove(self, task: dict) -> None:
+        self._count(task, -1)
+
+    def _count(self, task: dict, n: int) -> None:
+        self.by_service[task.get("ServiceID", "")] += n
+        self.total += n
         res = (task["Spec"].get("Resources") or {}).get("Reservations") or {}
-        self.cpu -= res.get("NanoCPUs", 0)
-        self.memory -= res.get("MemoryBytes", 0)
+        self.cpu -= n * res.get("NanoCPUs", 0)
+        self.memory -= n * res.get("MemoryBytes", 0)
         for p in host_ports(task):
-            self.ports.add(p)
+            self.ports[p] += n
+            if not self.ports[p]:
+                del self.ports[p]
+
+    def copy(self, node: dict | None = None) -> NodeInfo:
+        """The same tasks; on `node` as it is now, if given (its resources anew)."""
+        info = NodeInfo(node if node is not None else self.node)
+        was = (self.node.get("Description") or {}).get("Resources") or {}
+        info.cpu += self.cpu - was.get("NanoCPUs", 0)
+        info.memory += self.memory - was.get("MemoryBytes", 0)
+        info.by_service = self.by_service.copy()
+        info.total = self.total
+        info.ports = self.ports.copy()
+        return info
+
+
+def counts(task: dict) -> bool:
+    """Whether a task assigned to a node counts there: not a preassigned task still
+    pending (global mode), nor one that has ended or is being shut down."""
+    state = task["Status"]["State"]
+    return (
+        taskstate.active(task)
+        and not taskstate.terminal(state)
+        and not taskstate.before(state, "assigned")
+    )
 
 
 def host_ports(task: dict) -> list[tuple[str, int]]:
@@ -153,13 +184,7 @@ def node_infos(
     for node in nodes:
         info = NodeInfo(node)
         for t in tasks_on(node["ID"]):
-            state = t["Status"]["State"]
-            # A preassigned task still pending (global mode) is not on its node yet.
-            if (
-                taskstate.active(t)
-                and not taskstate.terminal(state)
-                and not taskstate.before(state, "assigned")
-            ):
+            if counts(t):
                 info.add(t)
         infos[node["ID"]] = info
     return infos

@@ -523,8 +523,8 @@ def _why(d: Any, ref: str) -> str | None:
     here = infos.get(task.get("NodeID", ""))
     state = task["Status"]["State"]
     if here is not None and state not in ("pending", "new"):
-        here.by_service[task.get("ServiceID", "")] -= 1  # as it was before it came
-        here.total -= 1
+        if scheduler.counts(task):
+            here.remove(task)  # as it was before it came
         where = here.node["Description"].get("Hostname", "?")
         head = t("why.placed", name=name, id=task["ID"][:12], state=state, node=where)
     else:

@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 
 from miniswarm import scheduler
 from miniswarm.manager.scheduling import Scheduling
+from miniswarm.manager.store import Batch, Change
+from miniswarm.manager.writer import Tx
 
 
 def infos(*nodes: dict, tasks: tuple[dict, ...] = ()) -> dict[str, scheduler.NodeInfo]:
@@ -233,3 +235,93 @@ def test_the_controller_writes_why_a_task_waits_and_places_it_when_a_node_comes(
     lead.clock.advance(0.1)
     (t,) = lead.tasks()
     assert (t["Status"]["State"], t["NodeID"]) == ("assigned", "a")
+
+
+def signature(infos: dict[str, scheduler.NodeInfo]) -> list:
+    """What a pass reads of each node, in the order it reads them."""
+    return [
+        (id, i.node, +i.by_service, i.total, i.cpu, i.memory, +i.ports) for id, i in infos.items()
+    ]
+
+
+STATES = ("pending", "assigned", "running", "failed", "shutdown")
+changes = st.lists(
+    st.tuples(
+        st.sampled_from(("task", "task", "task", "node", "node-gone", "node-new")),
+        st.integers(0, 7),  # which task or node
+        st.sampled_from(("", "a", "b", "c", "d")),  # its node
+        st.sampled_from(STATES),
+        st.sampled_from(("running", "shutdown")),
+        st.integers(0, 2),  # reserved CPUs / node CPUs
+        st.booleans(),  # a host-mode port / drained
+    ),
+    max_size=30,
+)
+
+
+def mutate(lead: Leader, services: list[dict], change: tuple, tx=None) -> None:
+    """One random change, committed (or written in `tx`)."""
+    kind, n, node_id, state, desired, cpus, flag = change
+    write = tx.update if tx is not None else lead.set
+    if kind == "task":
+        tid = f"t{n}"
+        exists = tx.get("tasks", tid) if tx is not None else lead.store.get("tasks", tid)
+        if exists is None:
+            t = task(services[flag], tid, node_id=node_id, state=state, desired=desired)
+            if flag:  # lb's tasks publish port 80 in host mode
+                t["Endpoint"] = {"Ports": [{"Protocol": "tcp", "PublishedPort": 80,
+                                            "PublishMode": "host"}]}  # fmt: skip
+            tx.create("tasks", t) if tx is not None else lead.put("tasks", t)
+        elif state == "failed" and desired == "shutdown":
+            tx.delete("tasks", tid) if tx is not None else lead.store.apply(
+                lead.store.index + 1,
+                Batch((Change.delete("tasks", tid),)),
+            )
+        else:
+            write("tasks", {**exists, "NodeID": node_id, "DesiredState": desired,
+                            "Status": {**exists["Status"], "State": state}})  # fmt: skip
+    else:
+        nid = "abcd"[n % 4]
+        exists = tx.get("nodes", nid) if tx is not None else lead.store.get("nodes", nid)
+        if kind == "node-gone" and exists is not None:
+            tx.delete("nodes", nid) if tx is not None else lead.store.apply(
+                lead.store.index + 1, Batch((Change.delete("nodes", nid),))
+            )
+        elif exists is None:
+            new = node(nid, cpus=cpus + 1)
+            tx.create("nodes", new) if tx is not None else lead.put("nodes", new)
+        else:
+            write("nodes", node(nid, cpus=cpus + 1, availability="drain" if flag else "active"))
+
+
+@given(changes, changes)
+@settings(max_examples=150, deadline=None)
+def test_what_the_controller_keeps_of_each_node_is_what_a_pass_would_count_afresh(
+    committed, in_write
+):
+    lead = Leader()
+    lead.put("nodes", node("a"), node("b"))
+    services = [
+        service("web", replicas=3, Resources={"Reservations": {"NanoCPUs": 10**9}}),
+        service("lb", replicas=3),
+    ]
+    lead.put("services", *services)
+    ctl = Scheduling(lead.context)
+    ctl.start()
+    for change in committed:
+        mutate(lead, services, change)
+    store = lead.store
+    assert signature(ctl._infos) == signature(
+        scheduler.node_infos(store.all("nodes"), store.tasks_on_node)
+    )
+    # A pass in a write that made changes of its own sees them too.
+    tx = Tx(store, 0.0)
+    for change in in_write:
+        mutate(lead, services, change, tx)
+    afresh = scheduler.node_infos(
+        tx.all("nodes"),
+        lambda n: (
+            tx.get("tasks", t["ID"]) for t in store.tasks_on_node(n) if tx.get("tasks", t["ID"])
+        ),
+    )
+    assert signature(ctl._infos_in(tx)) == signature(afresh)

@@ -4,6 +4,10 @@ It watches the store for what can change a placement (a node, a task waiting), r
 pass 50 ms after the last change and at least once a second while changes keep coming
 (swarm's commitDebounceGap and maxLatency), feeds `scheduler.schedule` the nodes and
 the tasks waiting as this write sees them, and writes its decisions as one batch.
+
+What each node carries is kept from one pass to the next, changed as the store's
+changes are applied (swarmkit's nodeSet, kept by the scheduler's event loop): a pass
+costs what is waiting and the nodes, not every task in the swarm.
 """
 
 from __future__ import annotations
@@ -26,11 +30,20 @@ class Scheduling:
         self._timer: Timer | None = None
         self._first_change: float | None = None
         self._running = False
+        # Each node and what counts on it, as committed (the store's order of nodes).
+        self._infos: dict[str, scheduler.NodeInfo] = {}
 
     def start(self) -> None:
         self._running = True
+        self.take_stock()
         self.c.store.watch(self._watch)
         self._kick()
+
+    def take_stock(self) -> None:
+        """What each node carries, counted afresh from the store (a new leader's
+        scheduler does it once: swarmkit's buildNodeSet)."""
+        store = self.c.store
+        self._infos = scheduler.node_infos(store.all("nodes"), store.tasks_on_node)
 
     def stop(self) -> None:
         self._running = False
@@ -39,12 +52,34 @@ class Scheduling:
             self._timer.cancel()
 
     def _watch(self, applied: Applied) -> None:
-        for ch, _, new in applied.changes:
-            if ch.kind == "nodes" or (
-                ch.kind == "tasks" and (new is None or new["Status"]["State"] == "pending")
-            ):
-                self._kick()
-                return
+        kick = False
+        infos = self._infos
+        fresh: set[str] = set()  # nodes new to the controller: counted afresh, below
+        for ch, old, new in applied.changes:
+            if ch.kind == "tasks":
+                for t, count in ((old, scheduler.NodeInfo.remove), (new, scheduler.NodeInfo.add)):
+                    if t is None:
+                        continue
+                    node_id = t.get("NodeID")
+                    if node_id in infos and node_id not in fresh and scheduler.counts(t):
+                        count(infos[node_id], t)
+                kick = kick or new is None or new["Status"]["State"] == "pending"
+            elif ch.kind == "nodes":
+                kick = True
+                if new is None:
+                    infos.pop(ch.target, None)
+                    fresh.discard(ch.target)
+                elif ch.target in infos and ch.target not in fresh:
+                    infos[ch.target] = infos[ch.target].copy(new)
+                else:
+                    fresh.add(ch.target)
+                    infos[ch.target] = scheduler.NodeInfo(new)
+        for node_id in fresh:  # whatever the store already had on it counts
+            for t in self.c.store.tasks_on_node(node_id):
+                if scheduler.counts(t):
+                    infos[node_id].add(t)
+        if kick:
+            self._kick()
 
     def _kick(self) -> None:
         """Run a pass DEBOUNCE after the last change, or MAX_LATENCY after the first."""
@@ -69,13 +104,41 @@ class Scheduling:
             if t["Status"]["State"] == "pending" and taskstate.runnable(t)
         )
 
+    def _infos_in(self, tx: Tx) -> dict[str, scheduler.NodeInfo]:
+        """The nodes as this write sees them (a copy the pass may fill): what is kept,
+        with the changes of the writes before it in the batch. A changed node comes
+        last, as the transaction lists it; a task counts where the store has it."""
+        store = self.c.store
+        nodes = tx.changed("nodes")
+        infos = {id: info.copy() for id, info in self._infos.items() if id not in nodes}
+        fresh = set()
+        for id, node in nodes.items():
+            kept = self._infos.get(id)
+            if node is not None and kept is not None:
+                infos[id] = kept.copy(node)
+            elif node is not None:
+                fresh.add(id)
+                infos[id] = info = scheduler.NodeInfo(node)
+                for t in store.tasks_on_node(id):
+                    now = tx.get("tasks", t["ID"])  # as this write sees it (None: deleted)
+                    if now is not None and scheduler.counts(now):
+                        info.add(now)
+        for id, task in tx.changed("tasks").items():
+            committed = store.get("tasks", id)
+            if committed is None or committed.get("NodeID") in fresh:
+                continue  # on no node yet, or counted above
+            here = infos.get(committed.get("NodeID", ""))
+            if here is None:
+                continue
+            if scheduler.counts(committed):
+                here.remove(committed)
+            if task is not None and scheduler.counts(task):
+                here.add(task)
+        return infos
+
     def schedule(self, tx: Tx) -> int:
         """One pass, written in `tx`; returns how many tasks were placed."""
-        store = self.c.store
-        infos = scheduler.node_infos(
-            tx.all("nodes"),
-            lambda node_id: (tx.get("tasks", t["ID"]) or t for t in store.tasks_on_node(node_id)),
-        )
+        infos = self._infos_in(tx)
         pending = []
         for t in self._pending():
             now = tx.get("tasks", t["ID"])

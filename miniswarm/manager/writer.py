@@ -40,8 +40,12 @@ class Tx:
             return self._objs[key]
         return self.store.get(kind, id)
 
+    def changed(self, kind: str) -> dict[str, dict | None]:
+        """The objects of a kind this transaction has changed so far (None: deleted)."""
+        return {id: obj for (k, id), obj in self._objs.items() if k == kind}
+
     def all(self, kind: str) -> Iterable[dict]:
-        changed = {id: obj for (k, id), obj in self._objs.items() if k == kind}
+        changed = self.changed(kind)
         for obj in self.store.all(kind):
             if obj["ID"] not in changed:
                 yield obj
