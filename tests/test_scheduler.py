@@ -204,6 +204,22 @@ def test_the_controller_places_new_tasks_50_ms_after_the_last_change():
     assert lead.writes == 1  # the whole pass is one batch
 
 
+def test_a_task_that_becomes_pending_gets_a_pass():
+    lead = Leader()
+    web = service("web")
+    lead.put("nodes", node("a"))
+    lead.put("services", web)
+    lead.put("tasks", *pending(web, 1, state="new"))
+    Scheduling(lead.context).start()
+    lead.clock.advance(0.1)
+    (t,) = lead.tasks()
+    assert t["Status"]["State"] == "new"  # not yet allocated: not the scheduler's
+    lead.set("tasks", {**t, "Status": {**t["Status"], "State": "pending"}})  # the allocator's
+    lead.clock.advance(0.06)
+    (t,) = lead.tasks()
+    assert (t["Status"]["State"], t["NodeID"]) == ("assigned", "a")
+
+
 def test_the_controller_runs_a_pass_within_a_second_while_changes_keep_coming():
     lead = Leader()
     web = service("web", replicas=1)

@@ -24,6 +24,19 @@ DEBOUNCE = 0.05
 MAX_LATENCY = 1.0
 
 
+def _same_load(old: dict | None, new: dict | None) -> bool:
+    """Whether a task's change leaves what its node carries as it was."""
+    return (
+        old is not None
+        and new is not None
+        and old.get("NodeID") == new.get("NodeID")
+        and old["Spec"] is new["Spec"]
+        and old.get("Endpoint") is new.get("Endpoint")
+        and old.get("ServiceID") == new.get("ServiceID")
+        and scheduler.counts(old) == scheduler.counts(new)
+    )
+
+
 class Scheduling:
     def __init__(self, c: ControllerContext) -> None:
         self.c = c
@@ -57,13 +70,15 @@ class Scheduling:
         fresh: set[str] = set()  # nodes new to the controller: counted afresh, below
         for ch, old, new in applied.changes:
             if ch.kind == "tasks":
+                kick = kick or new is None or new["Status"]["State"] == "pending"
+                if _same_load(old, new):
+                    continue  # a status report, mostly: the node carries what it did
                 for t, count in ((old, scheduler.NodeInfo.remove), (new, scheduler.NodeInfo.add)):
                     if t is None:
                         continue
                     node_id = t.get("NodeID")
                     if node_id in infos and node_id not in fresh and scheduler.counts(t):
                         count(infos[node_id], t)
-                kick = kick or new is None or new["Status"]["State"] == "pending"
             elif ch.kind == "nodes":
                 kick = True
                 if new is None:

@@ -192,34 +192,40 @@ class Store:
         """Apply a committed batch (all of it, or none: StoreError says why)."""
         self._check(batch)
         applied = Applied(index)
-        for ch in batch.changes:
-            table = self.tables[ch.kind]
+        done = applied.changes.append
+        tables = self.tables
+        for ch in batch.changes:  # (every manager applies every change: kept lean)
+            kind = ch.kind
+            table = tables[kind]
             if ch.action == "delete":
                 gone = table.pop(ch.target)
-                self._unindex(ch.kind, gone)
-                applied.changes.append((ch, gone, None))
+                self._unindex(kind, gone)
+                done((ch, gone, None))
                 continue
-            old = table.get(ch.target)
             if ch.owned:  # stamped by the first manager to apply it, shared by the others
-                obj = ch.body
-                if obj["Version"] is None or obj["Version"]["Index"] != index:
+                obj = ch.obj
+                assert obj is not None
+                version = obj["Version"]
+                if version is None or version["Index"] != index:
                     obj["Version"] = {"Index": index}
             else:
                 # Version right after ID, where the Engine API's structs have it.
                 obj = {"ID": None, "Version": None, **ch.body}
                 obj["Version"] = {"Index": index}
-            table[obj["ID"]] = obj
+            id = obj["ID"]
+            old = table.get(id)
+            table[id] = obj
             if old is None:
-                self._index(ch.kind, obj)
-            else:
-                old_key, new_key = _index_key(ch.kind, old), _index_key(ch.kind, obj)
+                self._index(kind, obj)
+            elif kind == "tasks" or kind in NAMED:
+                old_key, new_key = _index_key(kind, old), _index_key(kind, obj)
                 if old_key[:3] != new_key[:3]:
-                    self._unindex(ch.kind, old)
-                    self._index(ch.kind, obj)
+                    self._unindex(kind, old)
+                    self._index(kind, obj)
                 elif old_key != new_key:  # only the counts: the task keeps its place
                     self._count(old, -1)
                     self._count(obj, 1)
-            applied.changes.append((ch, old, obj))
+            done((ch, old, obj))
         self.index = index
         for watch in self.watchers:
             watch(applied)
