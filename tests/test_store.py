@@ -3,6 +3,7 @@ write that fails inside a batch leaves no trace in it."""
 
 import pytest
 
+from miniswarm.manager.networks import addresses_in_use
 from miniswarm.manager.store import Batch, Change, Store, StoreError
 from miniswarm.manager.writer import Tx
 
@@ -85,3 +86,37 @@ def test_the_store_counts_each_service_s_running_tasks_and_those_meant_to_run():
         ),
     )
     assert (store.running_tasks("s"), store.desired_running("s")) == (1, 0)
+
+
+def test_the_store_knows_each_node_s_own_address_on_a_network_as_it_changes():
+    s = Store()
+    a = {"ID": "a", "_attachments": {"ingress": "10.0.0.2/24"}}
+    b = {"ID": "b"}
+    s.apply(1, Batch((Change.create("nodes", a), Change.create("nodes", b))))
+    assert s.node_addresses("ingress") == {"a": "10.0.0.2/24"}
+    s.apply(
+        2, Batch((Change.update("nodes", {"ID": "b", "_attachments": {"ingress": "10.0.0.3/24"}}),))
+    )
+    s.apply(
+        3, Batch((Change.update("nodes", {"ID": "a", "_attachments": {"ingress": "10.0.0.4/24"}}),))
+    )
+    assert s.node_addresses("ingress") == {"a": "10.0.0.4/24", "b": "10.0.0.3/24"}
+    s.apply(4, Batch((Change.delete("nodes", "b"),)))
+    assert s.node_addresses("ingress") == {"a": "10.0.0.4/24"}
+    again = Store()
+    again.restore(s.snapshot())
+    assert again.node_addresses("ingress") == {"a": "10.0.0.4/24"}
+    assert again.node_addresses("other") == {}
+
+
+def test_addresses_in_use_on_a_network_see_the_write_s_own_nodes():
+    s = Store()
+    nodes = [
+        {"ID": n, "_attachments": {"ingress": f"10.0.0.{i + 2}/24"}} for i, n in enumerate("abc")
+    ]
+    s.apply(1, Batch(tuple(Change.create("nodes", n) for n in nodes)))
+    tx = Tx(s, 0.0)
+    tx.delete("nodes", "a")
+    tx.update("nodes", {"ID": "b", "_attachments": {"ingress": "10.0.0.9/24"}})
+    tx.create("nodes", {"ID": "d", "_attachments": {"ingress": "10.0.0.7/24"}})
+    assert addresses_in_use(tx, "ingress") == {"10.0.0.9/24", "10.0.0.4/24", "10.0.0.7/24"}

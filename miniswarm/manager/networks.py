@@ -12,6 +12,7 @@ deletes it a moment later, as swarmkit's does.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from concurrent.futures import Future
@@ -111,12 +112,19 @@ def free_subnet(taken: set[str]) -> str:
 
 def first_free(cidr: str, used: set[str], gw: str) -> str | None:
     """The first address of `cidr` that is neither the gateway nor used, as "a.b.c.d/n"."""
-    net = ipaddress.ip_network(cidr)
     taken = {u.split("/")[0] for u in used} | {gw}
-    for host in net.hosts():
-        if str(host) not in taken:
+    net = ipaddress.ip_network(cidr)
+    hosts = _hosts(cidr) if net.num_addresses <= 1 << 16 else map(str, net.hosts())
+    for host in hosts:
+        if host not in taken:
             return f"{host}/{net.prefixlen}"
     return None
+
+
+@functools.lru_cache(maxsize=16)
+def _hosts(cidr: str) -> tuple[str, ...]:
+    """A subnet's host addresses, written out once (every join looks through ingress's)."""
+    return tuple(map(str, ipaddress.ip_network(cidr).hosts()))
 
 
 def service_networks(spec: dict) -> list[str]:
@@ -130,9 +138,11 @@ def service_networks(spec: dict) -> list[str]:
 def addresses_in_use(tx: Tx, net_id: str) -> set[str]:
     """The addresses a network has given: nodes' (ingress), services' virtual IPs, and
     live tasks'."""
-    used: set[str] = set()
-    for node in tx.all("nodes"):
-        address = (node.get("_attachments") or {}).get(net_id)
+    changed = tx.changed("nodes")
+    kept = tx.store.node_addresses(net_id)  # indexed: a join does not walk every node
+    used = {address for node_id, address in kept.items() if node_id not in changed and address}
+    for node in changed.values():
+        address = (node.get("_attachments") or {}).get(net_id) if node is not None else None
         if address:
             used.add(address)
     for service in tx.all("services"):

@@ -118,6 +118,8 @@ def _index_key(kind: str, obj: dict) -> tuple:
         )
     if kind in NAMED:
         return (_name_key(obj),)
+    if kind == "nodes":
+        return (obj.get("_attachments"),)
     return ()
 
 
@@ -136,6 +138,8 @@ class Store:
         self._tasks_by_service: dict[str, dict[str, None]] = {}
         self._tasks_by_node: dict[str, dict[str, None]] = {}
         self._unassigned: set[str] = set()  # tasks the scheduler has still to place
+        # network ID -> {node ID: the node's own address on it} (ingress, given at a join)
+        self._node_addresses: dict[str, dict[str, str]] = {}
         # per service: tasks running, and tasks meant to run (`service ls` counts them)
         self._running: dict[str, int] = {}
         self._desired_running: dict[str, int] = {}
@@ -168,6 +172,10 @@ class Store:
     def tasks_on_node(self, node_id: str) -> Iterator[dict]:
         tasks = self.tables["tasks"]
         return (tasks[t] for t in self._tasks_by_node.get(node_id, ()))
+
+    def node_addresses(self, net_id: str) -> dict[str, str]:
+        """The nodes' own addresses on a network (ingress): node ID -> address."""
+        return self._node_addresses.get(net_id, {})
 
     def running_tasks(self, service_id: str) -> int:
         """How many of the service's tasks are running."""
@@ -217,7 +225,7 @@ class Store:
             table[id] = obj
             if old is None:
                 self._index(kind, obj)
-            elif kind == "tasks" or kind in NAMED:
+            elif kind == "tasks" or kind == "nodes" or kind in NAMED:
                 old_key, new_key = _index_key(kind, old), _index_key(kind, obj)
                 if old_key[:3] != new_key[:3]:
                     self._unindex(kind, old)
@@ -268,6 +276,9 @@ class Store:
     def _index(self, kind: str, obj: dict) -> None:
         if kind in NAMED:
             self._names[kind][_name_key(obj)] = obj["ID"]
+        elif kind == "nodes":
+            for net_id, address in (obj.get("_attachments") or {}).items():
+                self._node_addresses.setdefault(net_id, {})[obj["ID"]] = address
         elif kind == "tasks":
             self._tasks_by_service.setdefault(obj.get("ServiceID", ""), {})[obj["ID"]] = None
             if obj.get("NodeID"):
@@ -279,6 +290,9 @@ class Store:
     def _unindex(self, kind: str, obj: dict) -> None:
         if kind in NAMED:
             self._names[kind].pop(_name_key(obj), None)
+        elif kind == "nodes":
+            for net_id in obj.get("_attachments") or {}:
+                self._node_addresses.get(net_id, {}).pop(obj["ID"], None)
         elif kind == "tasks":
             self._tasks_by_service.get(obj.get("ServiceID", ""), {}).pop(obj["ID"], None)
             if obj.get("NodeID"):
