@@ -19,6 +19,7 @@ import base64
 import binascii
 import pickle
 import threading
+import weakref
 import zlib
 from random import Random
 from typing import Any
@@ -63,7 +64,9 @@ class Cipher:
         return deserialise(self.open(sealed))
 
 
-_recent: dict[int, tuple[Any, bytes]] = {}  # id(obj) -> (obj, its bytes)
+# id(obj) -> (a weak reference to it, its bytes): the cache must not keep an entry alive
+# (64 recent batches once held every version of every task of a 30,000-task service).
+_recent: dict[int, tuple[weakref.ref, bytes]] = {}
 _lock = threading.Lock()
 _RECENT = 64
 _COMPRESS_FROM = 256  # bytes; below it zlib's header costs more than it saves
@@ -71,20 +74,25 @@ _COMPRESS_FROM = 256  # bytes; below it zlib's header costs more than it saves
 
 def serialise(obj: Any) -> bytes:
     """pickle, done once per object: in the simulator every manager persists the very
-    same entry object, and each seals the same bytes with its own key. Past a few hundred
-    bytes the pickle is compressed: the simulated disks are the process's memory, and a
-    swarm's records (tasks alike but for their IDs) shrink to a third."""
+    same entry object, and each seals the same bytes with its own key (an object that
+    cannot be referred to weakly — a snapshot's tuple — is pickled each time). Past a
+    few hundred bytes the pickle is compressed: the simulated disks are the process's
+    memory, and a swarm's records (tasks alike but for their IDs) shrink to a third."""
     with _lock:  # the REPL's hosts are threads
         hit = _recent.get(id(obj))
-        if hit is not None and hit[0] is obj:
+        if hit is not None and hit[0]() is obj:
             return hit[1]
     data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
     if len(data) > _COMPRESS_FROM:
         data = zlib.compress(data, 1)
+    try:
+        ref = weakref.ref(obj)
+    except TypeError:
+        return data
     with _lock:
         if len(_recent) >= _RECENT:
             _recent.pop(next(iter(_recent)))
-        _recent[id(obj)] = (obj, data)
+        _recent[id(obj)] = (ref, data)
     return data
 
 

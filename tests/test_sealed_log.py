@@ -3,10 +3,14 @@ commands sealed as one record, index, term and configuration in the clear."""
 
 from __future__ import annotations
 
+import gc
 import pickle
+import weakref
 from random import Random
 
+from miniswarm import encryption
 from miniswarm.encryption import Cipher, new_key
+from miniswarm.manager.store import Batch, Change
 from miniswarm.raft import Config, Entry, RaftStorage, Ready, Snapshot
 from miniswarm.raftnode import seal_ready, unseal
 
@@ -73,3 +77,21 @@ def test_a_big_command_is_kept_compressed_and_reads_back_whole():
     snap = Snapshot(2, 1, Config(), batch)
     sealed.save(seal_ready(Ready(snapshot=snap, log_start=(2, 1)), c))
     assert unseal(sealed, c).snapshot.data == batch
+
+
+def test_each_command_is_pickled_once_for_every_manager_and_not_kept_alive_by_that(
+    monkeypatch,
+):
+    dumps = []
+    real = pickle.dumps
+    monkeypatch.setattr(
+        encryption.pickle, "dumps", lambda *a, **k: dumps.append(1) or real(*a, **k)
+    )
+    batch = Batch(tuple(Change.create("tasks", {"ID": f"t{i}", "Spec": {}}) for i in range(50)))
+    once = encryption.serialise(batch)
+    assert encryption.serialise(batch) is once  # the second manager's: the same bytes
+    assert len(dumps) == 1
+    gone = weakref.ref(batch)
+    del batch
+    gc.collect()
+    assert gone() is None  # the log let go of it: the cache does not hold it

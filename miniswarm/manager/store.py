@@ -76,7 +76,7 @@ class Change:
         return Change("delete", kind, id=id)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)  # (encryption.serialise's cache)
 class Batch:
     """What one Raft entry carries: changes applied together, or refused together."""
 
@@ -202,6 +202,7 @@ class Store:
         applied = Applied(index)
         done = applied.changes.append
         tables = self.tables
+        version = {"Index": index}  # one for all the entry writes: a Version is never changed
         for ch in batch.changes:  # (every manager applies every change: kept lean)
             kind = ch.kind
             table = tables[kind]
@@ -213,13 +214,13 @@ class Store:
             if ch.owned:  # stamped by the first manager to apply it, shared by the others
                 obj = ch.obj
                 assert obj is not None
-                version = obj["Version"]
-                if version is None or version["Index"] != index:
-                    obj["Version"] = {"Index": index}
+                stamped = obj["Version"]
+                if stamped is None or stamped["Index"] != index:
+                    obj["Version"] = version
             else:
                 # Version right after ID, where the Engine API's structs have it.
                 obj = {"ID": None, "Version": None, **ch.body}
-                obj["Version"] = {"Index": index}
+                obj["Version"] = version
             id = obj["ID"]
             old = table.get(id)
             table[id] = obj
