@@ -9,11 +9,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from miniswarm.engineapi import encoding
+from miniswarm.engineapi.router import Response
 from miniswarm.lab import Lab
 
 
 def dumps(value) -> bytes:
-    return json.dumps(value, separators=(",", ":")).encode()
+    return json.dumps(value, separators=(",", ":")).encode() + b"\n"
 
 
 scalars = st.none() | st.booleans() | st.integers() | st.text(max_size=8)
@@ -60,3 +61,9 @@ def test_node_ls_shows_a_node_as_it_now_is():
         assert "worker1 Drain" in after and "worker2 Active" in after
     finally:
         lab.close()
+
+
+def test_the_client_reads_a_response_once_and_lets_go_of_its_bytes():
+    answer = Response(200, encoding.encode([{"ID": "a"}], store_objects=True))
+    assert answer.take_json() == [{"ID": "a"}]
+    assert answer.body == b""  # not held beside what it was read into

@@ -88,13 +88,13 @@ class Client:
         return result
 
     def get(self, path: str, **query: Any) -> Any:
-        return self.request("GET", path, query).json()
+        return self.request("GET", path, query).take_json()
 
     def post(self, path: str, body: Any = None, **query: Any) -> Any:
-        return self.request("POST", path, query, body).json()
+        return self.request("POST", path, query, body).take_json()
 
     def delete(self, path: str, **query: Any) -> Any:
-        return self.request("DELETE", path, query).json()
+        return self.request("DELETE", path, query).take_json()
 
     # -- what the Go client library does around a request -----------------------------------
 

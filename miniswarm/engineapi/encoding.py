@@ -23,14 +23,15 @@ _lock = threading.Lock()  # the REPL's hosts and API sockets are threads
 
 
 def encode(value: Any, store_objects: bool = False) -> bytes:
-    """`value` as JSON, exactly as json.dumps(value, separators=(",", ":")) writes it.
-    `store_objects`: `value` is an object of the store, or a list of them, shallow-copied
-    (their JSON may be kept)."""
+    """`value` as dockerd's encoder writes it: json.dumps(value, separators=(",", ":"))
+    and a newline (Go's json.Encoder), copied into bytes once (100,000 tasks are 80 MB
+    of it). `store_objects`: `value` is an object of the store, or a list of them,
+    shallow-copied (their JSON may be kept)."""
     if store_objects and type(value) is list and 0 < len(value) <= KEPT_ITEMS:
-        return ("[" + ",".join(map(_item, value)) + "]").encode()
+        return ("[" + ",".join(map(_item, value)) + "]\n").encode()
     if store_objects:
-        return _item(value).encode()
-    return _encoder.encode(value).encode()
+        return (_item(value) + "\n").encode()
+    return (_encoder.encode(value) + "\n").encode()
 
 
 def _item(item: Any) -> str:

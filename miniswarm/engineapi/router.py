@@ -134,6 +134,12 @@ class Response:
     def json(self) -> Any:
         return json.loads(self.body) if self.body else None
 
+    def take_json(self) -> Any:
+        """The body read as JSON and let go of, as the Go client decodes a response from
+        its stream: a long list's bytes are not held beside what they are read into."""
+        text, self.body = self.body.decode(), b""
+        return json.loads(text) if text else None
+
     @property
     def error(self) -> str | None:
         """The daemon's message, if this is an error."""
@@ -147,7 +153,7 @@ class Response:
 
 def json_response(value: Any, status: int = 200, store_objects: bool = False) -> Response:
     """`store_objects`: the value is the store's objects (encoding.py keeps their JSON)."""
-    return Response(status, encoding.encode(value, store_objects) + b"\n")
+    return Response(status, encoding.encode(value, store_objects))
 
 
 def error_response(message: str, status: int) -> Response:
