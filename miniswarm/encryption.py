@@ -85,14 +85,21 @@ def serialise(obj: Any) -> bytes:
     data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
     if len(data) > _COMPRESS_FROM:
         data = zlib.compress(data, 1)
+    key = id(obj)
+
+    def gone(ref: weakref.ref) -> None:  # its bytes go with it
+        with _lock:
+            if _recent.get(key, (None,))[0] is ref:
+                del _recent[key]
+
     try:
-        ref = weakref.ref(obj)
+        ref = weakref.ref(obj, gone)
     except TypeError:
         return data
     with _lock:
         if len(_recent) >= _RECENT:
             _recent.pop(next(iter(_recent)))
-        _recent[id(obj)] = (ref, data)
+        _recent[key] = (ref, data)
     return data
 
 

@@ -95,3 +95,4 @@ def test_each_command_is_pickled_once_for_every_manager_and_not_kept_alive_by_th
     del batch
     gc.collect()
     assert gone() is None  # the log let go of it: the cache does not hold it
+    assert all(ref() is not None for ref, _ in encryption._recent.values())  # nor its bytes
