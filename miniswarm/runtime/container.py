@@ -10,6 +10,7 @@ tmpfs.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -272,7 +273,7 @@ class Runtime:
             c.mounts,
             self.ctx.wallclock,
             c.meta,
-            has=lambda program: self._has(c, program),
+            has=functools.partial(self._has, c),
             shell=c.spec.shell,
             server=c.server,
             cwd=c.spec.workdir,
@@ -298,9 +299,17 @@ class Runtime:
         c.server["image"] = c.image
         self._save(c)
         proc = self._proc(c, c.env)
-        proc.log = lambda stream, line: c.logs.append((self.ctx.wallclock(), stream, line))
+        proc.log = functools.partial(self._log, c)
         c._gen = programs.program(proc, c.spec, list(c.argv))
         self._step(c)
+
+    def _log(self, c: Container, stream: str, line: str) -> None:
+        """A line of its main process's output, stamped (lines printed at one instant,
+        as a server's start-up lines are, share one time object)."""
+        now = self.ctx.wallclock()
+        if c.logs and c.logs[-1][0] == now:
+            now = c.logs[-1][0]
+        c.logs.append((now, stream, line))
 
     def _step(self, c: Container, value: Any = None) -> None:
         """Run the main process until it waits or ends."""
@@ -309,7 +318,7 @@ class Runtime:
             return
 
         def output(kind: str, text: str) -> None:
-            c.logs.append((self.ctx.wallclock(), "stdout" if kind == "out" else "stderr", text))
+            self._log(c, "stdout" if kind == "out" else "stderr", text)
 
         def wait(seconds: float) -> None:
             c._timer = self.ctx.after(seconds, self._step, c)
