@@ -10,7 +10,6 @@ tmpfs.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -86,10 +85,27 @@ class Container:
     on_exit: Callable[[Container], None] | None = None
     _gen: Any = None
     _timer: Any = None
+    # Its runtime's: the host's clock, and whether images carry busybox's programs too.
+    clock: Callable[[], float] = lambda: 0.0
+    standins: bool = False
 
     @property
     def running(self) -> bool:
         return self.state == "running"
+
+    def has(self, program: str) -> bool:
+        """Whether its image has `program` (on the PATH)."""
+        if self.standins and self.spec.base != "scratch":
+            return self.spec.has(program) or program.rsplit("/", 1)[-1] in images.BASES["busybox"]
+        return self.spec.has(program)
+
+    def log(self, stream: str, line: str) -> None:
+        """A line of its main process's output, stamped (lines printed at one instant,
+        as a server's start-up lines are, share one time object)."""
+        now = self.clock()
+        if self.logs and self.logs[-1][0] == now:
+            now = self.logs[-1][0]
+        self.logs.append((now, stream, line))
 
 
 @dataclass
@@ -113,6 +129,7 @@ class Runtime:
     def __init__(self, ctx, standins: bool = False) -> None:
         self.ctx = ctx
         self.standins = standins  # images carry busybox's programs too (the recordings')
+        self._clock = ctx.wallclock  # one for all its containers
         self.containers: dict[str, Container] = {}
         self.address = ctx.address
         self.execs: dict[str, Exec] = {}
@@ -189,6 +206,8 @@ class Runtime:
                 logs=r["logs"],
                 address=r["address"],
                 networks=dict(r.get("networks") or {}),
+                clock=self._clock,
+                standins=self.standins,
             )
             self._add(c)
             self._save(c)
@@ -251,6 +270,8 @@ class Runtime:
             address=own,
             meta=dict(meta or {}),
             networks=dict(networks or {}),
+            clock=self._clock,
+            standins=self.standins,
         )
         self._add(c)
         self._save(c)
@@ -271,9 +292,9 @@ class Runtime:
             c.hostname,
             c.files,
             c.mounts,
-            self.ctx.wallclock,
+            self._clock,
             c.meta,
-            has=functools.partial(self._has, c),
+            has=c.has,
             shell=c.spec.shell,
             server=c.server,
             cwd=c.spec.workdir,
@@ -285,11 +306,6 @@ class Runtime:
             proc.lookup = lambda name: dns(list(c.networks), name)
         return proc
 
-    def _has(self, c: Container, program: str) -> bool:
-        if self.standins and c.spec.base != "scratch":
-            return c.spec.has(program) or program.rsplit("/", 1)[-1] in images.BASES["busybox"]
-        return c.spec.has(program)
-
     def start(self, c: Container) -> None:
         if c.running:
             return
@@ -299,17 +315,9 @@ class Runtime:
         c.server["image"] = c.image
         self._save(c)
         proc = self._proc(c, c.env)
-        proc.log = functools.partial(self._log, c)
+        proc.log = c.log
         c._gen = programs.program(proc, c.spec, list(c.argv))
         self._step(c)
-
-    def _log(self, c: Container, stream: str, line: str) -> None:
-        """A line of its main process's output, stamped (lines printed at one instant,
-        as a server's start-up lines are, share one time object)."""
-        now = self.ctx.wallclock()
-        if c.logs and c.logs[-1][0] == now:
-            now = c.logs[-1][0]
-        c.logs.append((now, stream, line))
 
     def _step(self, c: Container, value: Any = None) -> None:
         """Run the main process until it waits or ends."""
@@ -318,7 +326,7 @@ class Runtime:
             return
 
         def output(kind: str, text: str) -> None:
-            self._log(c, "stdout" if kind == "out" else "stderr", text)
+            c.log("stdout" if kind == "out" else "stderr", text)
 
         def wait(seconds: float) -> None:
             c._timer = self.ctx.after(seconds, self._step, c)
@@ -461,7 +469,7 @@ class Runtime:
         what is piped into it (`echo ls | docker exec -i C sh`)."""
         c = e.container
         name = e.argv[0] if e.argv else ""
-        if not self._has(c, name):
+        if not c.has(name):
             e.exit_code = 127
             raise ExecNotFound(name)
         proc = self._proc(c, dict(c.env))
