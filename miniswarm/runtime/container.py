@@ -42,7 +42,7 @@ def _record(saved: Any) -> dict:
     if isinstance(saved, dict):
         return saved
     config, logs = saved
-    return {**deserialise(config), "logs": logs}  # (compressed, by a build of a day)
+    return {**deserialise(config), "logs": logs}  # (a pickle, compressed or not)
 
 
 class NoSuchImage(Exception):
