@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -67,3 +68,19 @@ def test_the_client_reads_a_response_once_and_lets_go_of_its_bytes():
     answer = Response(200, encoding.encode([{"ID": "a"}], store_objects=True))
     assert answer.take_json() == [{"ID": "a"}]
     assert answer.body == b""  # not held beside what it was read into
+
+
+@given(st.lists(values, max_size=6), st.sampled_from(["", " ", "\n", " \t\r\n "]))
+def test_a_list_read_item_by_item_is_what_json_reads(items, space):
+    compact = json.dumps(items, separators=(",", ":"))
+    spaced = json.dumps(items, separators=(space + "," + space, ":" + space))
+    for body in (compact, f"{space}[{space}{spaced[1:-1]}{space}]{space}\n"):
+        seen: list = []
+        assert Response(200, body.encode()).take_items(seen.append) == [None] * len(items)
+        assert seen == json.loads(body) == items
+
+
+@pytest.mark.parametrize("body", ["{}", "[1,", "[1 2]", "[1,]", "", "[", "[1]x"])
+def test_what_is_not_a_json_list_is_refused_as_json_refuses_it(body):
+    with pytest.raises(ValueError):
+        Response(200, body.encode()).take_items(lambda item: item)

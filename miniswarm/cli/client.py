@@ -11,6 +11,7 @@ client does, the first request pings the daemon and settles the API version.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -89,6 +90,10 @@ class Client:
 
     def get(self, path: str, **query: Any) -> Any:
         return self.request("GET", path, query).take_json()
+
+    def get_items(self, path: str, keep: Callable[[Any], Any], **query: Any) -> list[Any]:
+        """GET a list, keeping `keep(item)` of each item as it is read."""
+        return self.request("GET", path, query).take_items(keep)
 
     def post(self, path: str, body: Any = None, **query: Any) -> Any:
         return self.request("POST", path, query, body).take_json()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
@@ -134,6 +134,14 @@ class Response:
     def json(self) -> Any:
         return json.loads(self.body) if self.body else None
 
+    def take_items(self, keep: Callable[[Any], Any]) -> list[Any]:
+        """A JSON list's items, each read and given to `keep` one at a time (what it
+        returns is kept): a client that needs a few fields of 100,000 tasks never holds
+        them all whole, as a Go client decoding into its own structs does not. The body
+        is let go of, as `take_json` does."""
+        text, self.body = self.body.decode(), b""
+        return [keep(item) for item in _json_items(text)]
+
     def take_json(self) -> Any:
         """The body read as JSON and let go of, as the Go client decodes a response from
         its stream: a long list's bytes are not held beside what they are read into."""
@@ -149,6 +157,30 @@ class Response:
             return str(self.json()["message"])
         except (ValueError, KeyError, TypeError):
             return self.body.decode(errors="replace")
+
+
+_decoder = json.JSONDecoder()
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _json_items(text: str) -> Iterator[Any]:
+    """The items of the JSON list `text`, read one at a time (ValueError as json's)."""
+    i = _SPACE.match(text, 0).end()  # type: ignore[union-attr]
+    if text[i : i + 1] != "[":
+        raise ValueError(f"expected a JSON list at {i}")
+    i = _SPACE.match(text, i + 1).end()  # type: ignore[union-attr]
+    sep = text[i : i + 1]
+    while sep != "]":
+        item, i = _decoder.raw_decode(text, i)
+        yield item
+        i = _SPACE.match(text, i).end()  # type: ignore[union-attr]
+        sep = text[i : i + 1]
+        if sep == ",":
+            i = _SPACE.match(text, i + 1).end()  # type: ignore[union-attr]
+        elif sep != "]":
+            raise ValueError(f"expected ',' or ']' at {i}")
+    if _SPACE.match(text, i + 1).end() != len(text):  # type: ignore[union-attr]
+        raise ValueError(f"extra data at {i + 1}")
 
 
 def json_response(value: Any, status: int = 200, store_objects: bool = False) -> Response:

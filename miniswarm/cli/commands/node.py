@@ -13,7 +13,7 @@ from ..template import Template
 from . import CommandError, Context, command, for_each
 from .inspect import inspect_options, show
 from .rows import format_rows, parse_filters
-from .tasks import print_tasks, task_filters
+from .tasks import list_tasks, print_tasks, task_filters
 
 # -- node ls ----------------------------------------------------------------------------------
 
@@ -305,7 +305,7 @@ def node_ps(inv: Invocation, ctx: Context) -> int:
             node = ctx.client.get(f"/nodes/{seg(ref)}")
             filters = task_filters(inv, ctx)
             filters["node"] = [node["ID"]]
-            tasks += ctx.client.get("/tasks", filters=filters)
+            tasks += list_tasks(ctx, filters)
         except DaemonError as exc:
             errors.append(f"Error response from daemon: {exc.message}")
     if tasks or not errors:

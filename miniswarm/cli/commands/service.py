@@ -20,7 +20,7 @@ from . import CommandError, Context, command, for_each
 from .inspect import inspect_options, show
 from .progress import watch
 from .rows import format_rows, parse_filters
-from .tasks import print_tasks, strip_digest, task_filters
+from .tasks import list_tasks, print_tasks, strip_digest, task_filters
 
 SECOND = 1_000_000_000
 
@@ -523,7 +523,7 @@ def service_ps(inv: Invocation, ctx: Context) -> int:
             continue
         if service["ID"] not in ids:  # one filter of every service named: each task once
             ids.append(service["ID"])
-    tasks = ctx.client.get("/tasks", filters=dict(filters, service=ids)) if ids else []
+    tasks = list_tasks(ctx, dict(filters, service=ids)) if ids else []
     if missing and not tasks and len(missing) == len(inv.args):
         raise CommandError("\n".join(f"no such service: {r}" for r in missing))
     print_tasks(ctx, inv, tasks)

@@ -35,6 +35,26 @@ def task_filters(inv: Invocation, ctx) -> dict[str, list[str]]:
     return filters
 
 
+def list_tasks(ctx: Context, filters: dict[str, list[str]]) -> list[dict]:
+    """GET /tasks, keeping of each task what the table reads (the Go CLI decodes into
+    swarm.Task structs; a whole decoded dict each would be 3 KB a task)."""
+    return ctx.client.get_items("/tasks", _as_listed, filters=filters)
+
+
+def _as_listed(task: dict) -> dict:
+    """What `print_tasks` and a TaskRow read of a task."""
+    kept = {k: task[k] for k in ("ID", "ServiceID", "Slot", "NodeID", "CreatedAt") if k in task}
+    kept["DesiredState"] = task.get("DesiredState", "")
+    status = task.get("Status") or {}
+    kept["Status"] = {k: status[k] for k in _STATUS if k in status}
+    image = ((task.get("Spec") or {}).get("ContainerSpec") or {}).get("Image", "")
+    kept["Spec"] = {"ContainerSpec": {"Image": image}}
+    return kept
+
+
+_STATUS = ("Timestamp", "State", "Err", "PortStatus")
+
+
 def strip_digest(image: str) -> str:
     return image.split("@", 1)[0]
 
