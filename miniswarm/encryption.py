@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import pickle
 import threading
 import weakref
 import zlib
+from collections.abc import Callable
 from random import Random
 from typing import Any
 
@@ -64,38 +66,55 @@ class Cipher:
         return deserialise(self.open(sealed))
 
 
-# id(obj) -> (a weak reference to it, its bytes): the cache must not keep an entry alive
-# (64 recent batches once held every version of every task of a 30,000-task service).
-_recent: dict[int, tuple[weakref.ref, bytes]] = {}
+# id(obj) -> (a reference to it, its bytes). A big object is referred to weakly: the
+# cache must not keep an entry alive (64 recent batches once held every version of every
+# task of a 30,000-task service); a small one that cannot be (bytes) is simply held.
+_recent: dict[int, tuple[Callable[[], Any], bytes]] = {}
 _lock = threading.Lock()
 _RECENT = 64
+_HOLD_AT_MOST = 4096  # bytes pickled: what cannot be referred to weakly is held if small
 _COMPRESS_FROM = 256  # bytes; below it zlib's header costs more than it saves
+
+
+class _Held:
+    """A strong reference with a weak reference's call."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: Any) -> None:
+        self.obj = obj
+
+    def __call__(self) -> Any:
+        return self.obj
+
+
+def _gone(key: int, ref: weakref.ref) -> None:
+    """An object the cache referred to weakly is gone: its bytes go with it."""
+    with _lock:
+        if _recent.get(key, (None,))[0] is ref:
+            del _recent[key]
 
 
 def serialise(obj: Any) -> bytes:
     """pickle, done once per object: in the simulator every manager persists the very
-    same entry object, and each seals the same bytes with its own key (an object that
-    cannot be referred to weakly — a snapshot's tuple — is pickled each time). Past a
-    few hundred bytes the pickle is compressed: the simulated disks are the process's
-    memory, and a swarm's records (tasks alike but for their IDs) shrink to a third."""
+    same entry object, and each seals the same bytes with its own key. Past a few hundred
+    bytes the pickle is compressed: the simulated disks are the process's memory, and a
+    swarm's records (tasks alike but for their IDs) shrink to a third."""
+    key = id(obj)
     with _lock:  # the REPL's hosts are threads
-        hit = _recent.get(id(obj))
+        hit = _recent.get(key)
         if hit is not None and hit[0]() is obj:
             return hit[1]
     data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
     if len(data) > _COMPRESS_FROM:
         data = zlib.compress(data, 1)
-    key = id(obj)
-
-    def gone(ref: weakref.ref) -> None:  # its bytes go with it
-        with _lock:
-            if _recent.get(key, (None,))[0] is ref:
-                del _recent[key]
-
-    try:
-        ref = weakref.ref(obj, gone)
-    except TypeError:
-        return data
+    ref: Callable[[], Any]
+    if type(obj).__weakrefoffset__:  # (a Batch)
+        ref = weakref.ref(obj, functools.partial(_gone, key))
+    elif len(data) <= _HOLD_AT_MOST:
+        ref = _Held(obj)
+    else:
+        return data  # a snapshot's tables, say: pickled by each manager
     with _lock:
         if len(_recent) >= _RECENT:
             _recent.pop(next(iter(_recent)))

@@ -96,3 +96,14 @@ def test_each_command_is_pickled_once_for_every_manager_and_not_kept_alive_by_th
     gc.collect()
     assert gone() is None  # the log let go of it: the cache does not hold it
     assert all(ref() is not None for ref, _ in encryption._recent.values())  # nor its bytes
+
+
+def test_a_small_command_that_cannot_be_referred_to_weakly_is_still_pickled_once(monkeypatch):
+    dumps = []
+    real = pickle.dumps
+    monkeypatch.setattr(
+        encryption.pickle, "dumps", lambda *a, **k: dumps.append(1) or real(*a, **k)
+    )
+    command = bytes(64)  # raft_bench's commands: bytes cannot be referred to weakly
+    assert encryption.serialise(command) is encryption.serialise(command)
+    assert len(dumps) == 1
