@@ -109,7 +109,7 @@ def serialise(obj: Any) -> bytes:
     if len(data) > _COMPRESS_FROM:
         data = zlib.compress(data, 1)
     ref: Callable[[], Any]
-    if type(obj).__weakrefoffset__:  # (a Batch)
+    if type(obj).__weakrefoffset__:  # its type can be referred to weakly (a Batch)
         ref = weakref.ref(obj, functools.partial(_gone, key))
     elif len(data) <= _HOLD_AT_MOST:
         ref = _Held(obj)

@@ -89,7 +89,7 @@ class Scheduling:
                 else:
                     fresh.add(ch.target)
                     infos[ch.target] = scheduler.NodeInfo(new)
-        for node_id in fresh:  # whatever the store already had on it counts
+        for node_id in sorted(fresh):  # whatever the store already had on it counts
             for t in self.c.store.tasks_on_node(node_id):
                 if scheduler.counts(t):
                     infos[node_id].add(t)
