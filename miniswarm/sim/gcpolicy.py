@@ -17,7 +17,7 @@ The youngest objects are collected every 10,000 allocations rather than 700. Tog
 
 A lab on the wall clock (the REPL's, once live) wants short pauses more than throughput:
 a review there is a pause of a third of a second at 30,000 tasks, felt as a stuck key or
-a slow command. So `interactive()` reviews once as the lab goes live, puts the youngest
+a slow command. So `interactive(True)` reviews once as the lab goes live, puts the youngest
 objects' threshold back to CPython's, and from then on a review that falls due waits for
 an idle moment (`idle()`, which the pump calls when nobody has typed a command lately).
 
@@ -41,7 +41,7 @@ _freezes = 0
 _next_review = _FIRST_REVIEW
 _installed = False
 _interactive = False
-_live = [0]  # labs live on the wall clock now
+_live = 0  # labs live on the wall clock now
 _review_due = False  # interactive: a review fell due, for the next idle moment
 
 
@@ -85,10 +85,10 @@ def interactive(on: bool) -> None:
     """A lab goes live on the wall clock (on) or stops (off; they nest). Going live,
     review now, before anyone types; while any lab is live, short young collections, and
     reviews only at idle moments."""
-    global _interactive
+    global _interactive, _live
     install()
-    _live[0] += 1 if on else -1
-    _interactive = _live[0] > 0
+    _live += 1 if on else -1
+    _interactive = _live > 0
     gc.set_threshold(INTERACTIVE_YOUNG if _interactive else YOUNG, *gc.get_threshold()[1:])
     if on or _review_due:
         review()
