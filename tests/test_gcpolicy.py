@@ -80,12 +80,12 @@ def live(policy, monkeypatch):
 
 def test_a_live_lab_has_short_young_collections_and_the_old_threshold_after(policy):
     gcpolicy.interactive(True)
-    assert gc.get_threshold()[0] == gcpolicy.INTERACTIVE_YOUNG
+    assert gc.get_threshold()[:2] == gcpolicy.INTERACTIVE
     gcpolicy.interactive(True)  # a second live lab
     gcpolicy.interactive(False)
-    assert gc.get_threshold()[0] == gcpolicy.INTERACTIVE_YOUNG  # one is still live
+    assert gc.get_threshold()[:2] == gcpolicy.INTERACTIVE  # one is still live
     gcpolicy.interactive(False)
-    assert gc.get_threshold()[0] == gcpolicy.YOUNG
+    assert gc.get_threshold()[:2] == (gcpolicy.YOUNG, gcpolicy.MIDDLE)
 
 
 def test_going_live_reviews_at_once(policy):
