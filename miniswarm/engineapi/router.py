@@ -139,14 +139,17 @@ class Response:
         returns is kept): a client that needs a few fields of 100,000 tasks never holds
         them all whole, as a Go client decoding into its own structs does not. The body
         is let go of, as `take_json` does."""
-        text, self.body = self.body.decode(), b""
-        return [keep(item) for item in _json_items(text)]
+        return [keep(item) for item in _json_items(self._take_text())]
 
     def take_json(self) -> Any:
         """The body read as JSON and let go of, as the Go client decodes a response from
         its stream: a long list's bytes are not held beside what they are read into."""
-        text, self.body = self.body.decode(), b""
+        text = self._take_text()
         return json.loads(text) if text else None
+
+    def _take_text(self) -> str:
+        text, self.body = self.body.decode(), b""
+        return text
 
     @property
     def error(self) -> str | None:
