@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from miniswarm.engineapi import encoding
-from miniswarm.engineapi.router import Response
+from miniswarm.engineapi.router import Response, json_response
 from miniswarm.lab import Lab
 
 
@@ -84,3 +84,26 @@ def test_a_list_read_item_by_item_is_what_json_reads(items, space):
 def test_what_is_not_a_json_list_is_refused_as_json_refuses_it(body):
     with pytest.raises(ValueError):
         Response(200, body.encode()).take_items(lambda item: item)
+
+
+@pytest.mark.parametrize("count", [0, 1, 255, 256, 257, 600, encoding.KEPT_ITEMS + 1])
+def test_a_listed_answer_is_written_and_read_as_its_whole_json_would_be(count):
+    items = [{"ID": f"t{i}", "Status": {"State": "running"}, "Slot": i} for i in range(count)]
+    whole = dumps(items)
+    assert b"".join(Response(200, listed=items).chunks()) == whole
+    assert Response(200, listed=items).body == whole
+    assert Response(200, listed=items).take_json() == json.loads(whole)
+    kept = Response(200, listed=items).take_items(lambda task: task["Status"]["State"])
+    assert kept == ["running"] * count
+
+
+def test_a_long_list_is_written_in_pieces_never_whole():
+    items = [{"ID": f"t{i}"} for i in range(1000)]
+    sizes = [len(chunk) for chunk in Response(200, listed=items).chunks()]
+    assert sum(sizes) == len(dumps(items)) and max(sizes) < len(dumps(items)) // 3
+
+
+def test_a_list_of_the_stores_objects_is_answered_as_it_is_read():
+    response = json_response([{"ID": "a"}], store_objects=True)
+    assert response.listed == [{"ID": "a"}]  # not encoded on the daemon's loop
+    assert json_response([{"ID": "a"}]).listed is None

@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from itertools import islice
 from typing import Any
 
 KEPT_ITEMS = 20_000  # items whose JSON is kept (a bigger list is encoded as it is)
@@ -27,11 +29,26 @@ def encode(value: Any, store_objects: bool = False) -> bytes:
     and a newline (Go's json.Encoder), copied into bytes once (100,000 tasks are 80 MB
     of it). `store_objects`: `value` is an object of the store, or a list of them,
     shallow-copied (their JSON may be kept)."""
-    if store_objects and type(value) is list and 0 < len(value) <= KEPT_ITEMS:
-        return ("[" + ",".join(map(_item, value)) + "]\n").encode()
+    if store_objects and type(value) is list:
+        return "".join(pieces(value)).encode()
     if store_objects:
         return (_item(value) + "\n").encode()
     return (_encoder.encode(value) + "\n").encode()
+
+
+def items(value: list) -> Iterator[str]:
+    """The JSON of each of a list of the store's objects, written as it is asked for."""
+    return map(_item if len(value) <= KEPT_ITEMS else _encoder.encode, value)
+
+
+def pieces(value: list, per: int = 256) -> Iterator[str]:
+    """The list's JSON (and the newline) in pieces of `per` items, as a server writes a
+    long answer: never the whole of 100,000 tasks' JSON in memory at once."""
+    texts = items(value)
+    yield "["
+    for start in range(0, len(value), per):
+        yield ("," if start else "") + ",".join(islice(texts, per))
+    yield "]\n"
 
 
 def _item(item: Any) -> str:

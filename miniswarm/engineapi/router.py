@@ -123,13 +123,47 @@ class Request:
         return go_type.decode(self.json_object())
 
 
-@dataclass
 class Response:
-    status: int = 200
-    body: bytes = b""
-    content_type: str = JSON
-    headers: dict[str, str] = field(default_factory=dict)
-    stream: Any = None  # streams.LogStream or streams.ExecStream: the body goes on
+    """A daemon's answer. A list of the store's objects (`listed`) is written as it is
+    read — by the client item by item, by the socket a piece at a time — so 100,000
+    tasks are never one JSON text in memory, as dockerd's encoder writes them to the
+    connection as it goes; `body` writes it whole for whoever asks."""
+
+    def __init__(
+        self,
+        status: int = 200,
+        body: bytes = b"",
+        content_type: str = JSON,
+        headers: dict[str, str] | None = None,
+        stream: Any = None,
+        listed: list | None = None,
+    ) -> None:
+        self.status = status
+        self._body = body
+        self.content_type = content_type
+        self.headers = headers if headers is not None else {}
+        self.stream = stream  # streams.LogStream or streams.ExecStream: the body goes on
+        self.listed = listed
+
+    def __repr__(self) -> str:
+        return f"Response({self.status}, {self.content_type}, listed={self.listed is not None})"
+
+    @property
+    def body(self) -> bytes:
+        if self.listed is not None:
+            self._body, self.listed = b"".join(self.chunks()), None
+        return self._body
+
+    @body.setter
+    def body(self, data: bytes) -> None:
+        self._body, self.listed = data, None
+
+    def chunks(self) -> Iterator[bytes]:
+        """The body as it is written: a listed answer some hundred items at a time."""
+        if self.listed is None:
+            yield self._body
+        else:
+            yield from (piece.encode() for piece in encoding.pieces(self.listed))
 
     def json(self) -> Any:
         return json.loads(self.body) if self.body else None
@@ -139,16 +173,21 @@ class Response:
         returns is kept): a client that needs a few fields of 100,000 tasks never holds
         them all whole, as a Go client decoding into its own structs does not. The body
         is let go of, as `take_json` does."""
+        listed, self.listed = self.listed, None
+        if listed is not None:
+            return [keep(json.loads(text)) for text in encoding.items(listed)]
         return [keep(item) for item in _json_items(self._take_text())]
 
     def take_json(self) -> Any:
         """The body read as JSON and let go of, as the Go client decodes a response from
         its stream: a long list's bytes are not held beside what they are read into."""
+        if self.listed is not None:
+            return self.take_items(lambda item: item)
         text = self._take_text()
         return json.loads(text) if text else None
 
     def _take_text(self) -> str:
-        text, self.body = self.body.decode(), b""
+        text, self.body = self._body.decode(), b""
         return text
 
     @property
@@ -188,6 +227,8 @@ def _json_items(text: str) -> Iterator[Any]:
 
 def json_response(value: Any, status: int = 200, store_objects: bool = False) -> Response:
     """`store_objects`: the value is the store's objects (encoding.py keeps their JSON)."""
+    if store_objects and type(value) is list:
+        return Response(status, listed=value)
     return Response(status, encoding.encode(value, store_objects))
 
 

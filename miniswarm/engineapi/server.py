@@ -254,6 +254,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, resp: Response) -> None:
         no_body = self.command == "HEAD" or resp.status in (204, 304)
+        if resp.listed is not None and not no_body:
+            # A long list goes out as it is written, chunked, as Go's server sends what
+            # outgrows its buffer.
+            self._head(resp, {"Transfer-Encoding": "chunked"})
+            for data in resp.chunks():
+                self._chunk(data)
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+            return
         extra = {} if resp.status == 204 else {"Content-Length": str(len(resp.body))}
         self._head(resp, extra)
         if not no_body:
