@@ -13,6 +13,7 @@ it fails on the data — and the commands put docker's words in front.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -553,15 +554,8 @@ class Template:
         return out
 
     def _path(self, text: str, dot: Any, env: dict) -> Any:
-        if text == ".":
-            return dot
-        if text.startswith("$"):
-            var, _, rest = text.partition(".")
-            value = env.get(var)
-            parts = rest.split(".") if rest else []
-        else:
-            value = dot
-            parts = text[1:].split(".")
+        var, parts = _path_parts(text)
+        value = dot if var is None else env.get(var)
         parent = ""
         for p in parts:
             value = self._field(value, p, parent)
@@ -569,16 +563,17 @@ class Template:
         return value
 
     def _field(self, obj: Any, name: str, parent: str) -> Any:
-        if hasattr(obj, "go_field"):  # a typed value (gotypes)
+        kind = _KINDS.get(type(obj)) or _kind(type(obj))
+        if kind == "typed":  # a typed value (gotypes)
             try:
                 return obj.go_field(name)
             except GoFieldError as exc:
                 raise _ExecError(str(exc)) from None
-        if isinstance(obj, GoStruct):
+        if kind == "struct":
             if name not in obj:
                 raise _ExecError(f"can't evaluate field {name} in type {obj.go_type}")
             return obj[name]
-        if isinstance(obj, dict):
+        if kind == "map":
             if name not in obj and self.missing == "error" and parent not in MAP_FIELDS:
                 raise _ExecError(f"map has no entry for key {go_json(name)}")
             return obj.get(name)
@@ -590,6 +585,32 @@ class Template:
         if attr is _NOTHING:
             raise _ExecError(f"can't evaluate field {name} in type {_go_type(obj)}")
         return attr() if callable(attr) else attr
+
+
+@functools.lru_cache(maxsize=1024)
+def _path_parts(text: str) -> tuple[str | None, tuple[str, ...]]:
+    """`.A.B` as (None, ("A", "B")), `$x.A` as ("$x", ("A",)), `.` as (None, ())."""
+    if text == ".":
+        return None, ()
+    if text.startswith("$"):
+        var, _, rest = text.partition(".")
+        return var, tuple(rest.split(".")) if rest else ()
+    return None, tuple(text[1:].split("."))
+
+
+_KINDS: dict[type, str] = {}  # how a field is read of a value of each type, found once
+
+
+def _kind(cls: type) -> str:
+    """A typed value (gotypes), a Go struct, a map, or an object with methods (a row)."""
+    kind = (
+        "typed" if hasattr(cls, "go_field")
+        else "struct" if issubclass(cls, GoStruct)
+        else "map" if issubclass(cls, dict)
+        else "object"
+    )  # fmt: skip
+    _KINDS[cls] = kind
+    return kind
 
 
 def _split_commands(tokens: list[Token]) -> list[list[Token]]:
