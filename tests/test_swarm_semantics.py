@@ -9,6 +9,7 @@ import pytest
 from labshell import ok, sh, swarm_lab
 
 from miniswarm.gocompat import parse_rfc3339
+from miniswarm.runtime.container import _record
 
 
 @pytest.fixture
@@ -124,6 +125,28 @@ def test_a_hosts_containers_outlive_its_crash_as_exited_ones_until_reaped(lab):
         ok(lab, "docker service update -d --force w")
         lab.sleep(25)
     assert name not in ok(lab, "docker ps -a --format '{{.Names}}'", "worker1").split()
+
+
+def test_what_a_container_wrote_outlives_a_crash_and_its_secrets_do_not(lab):
+    # Its writable layer is on the disk as dockerd keeps it; tmpfs is memory.
+    ok(lab, "printf hunter2 | docker secret create pw -")
+    on_worker1 = "--constraint node.hostname==worker1"
+    ok(lab, f"docker service create -d --name s --secret pw {on_worker1} nginx")
+    ok(lab, f"docker service create -d --name plain {on_worker1} nginx")
+    lab.sleep(5)
+    name = ok(lab, "docker ps -q --filter name=plain", "worker1").strip()
+    ok(lab, f"docker exec {name} sh -c 'echo kept > /data'", "worker1")
+    lab.stop("worker1")
+    lab.sleep(2)
+    lab.start("worker1")
+    lab.sleep(1)
+    disk = lab.kernel.host("worker1").disk
+    records = {key: _record(disk.read(key)) for key in disk.keys() if key.startswith("containers/")}
+    assert "hunter2" not in repr(records)
+    crashed = [r for r in records.values() if r["exit_code"] == 255]
+    assert len(crashed) == 2 and all(r["state"] == "exited" for r in crashed)
+    (plain,) = [r for r in crashed if r["name"].startswith("plain.")]
+    assert plain["files"]["/data"] == "kept\n"
 
 
 def test_promotion_completes_after_the_command_and_a_demote_before_then_fails(lab):
