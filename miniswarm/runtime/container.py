@@ -10,8 +10,9 @@ tmpfs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from .. import ids
@@ -68,6 +69,38 @@ class ExecNotFound(Exception):
         )
 
 
+class Log:
+    """A container's output as dockerd's json.log keeps it, read as (time, stream, line).
+    The lines printed at one instant on one stream (a server's start-up lines) are held
+    as one run of their time and stream: thousands of containers hold their lines, not a
+    tuple each."""
+
+    __slots__ = ("_runs", "_lines")
+
+    def __init__(self, entries: Iterable[tuple[float, str, str]] = ()) -> None:
+        self._runs: list[tuple[float, str, int]] = []  # (time, stream, how many lines)
+        self._lines: list[str] = []
+        for entry in entries:
+            self.append(*entry)
+
+    def append(self, time: float, stream: str, line: str) -> None:
+        runs = self._runs
+        if runs and runs[-1][0] == time and runs[-1][1] == stream:
+            runs[-1] = (runs[-1][0], stream, runs[-1][2] + 1)
+        else:
+            runs.append((time, stream, 1))
+        self._lines.append(line)
+
+    def __iter__(self) -> Iterator[tuple[float, str, str]]:
+        lines = iter(self._lines)
+        for time, stream, count in self._runs:
+            for line in islice(lines, count):
+                yield time, stream, line
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+
 @dataclass(slots=True)  # a host may hold thousands: no __dict__ each
 class Container:
     id: str
@@ -85,7 +118,7 @@ class Container:
     started: float = 0.0
     finished: float = 0.0
     exit_code: int = 0
-    logs: list[tuple[float, str, str]] = field(default_factory=list)  # (time, stream, line)
+    logs: Log = field(default_factory=Log)
     address: str = ""  # on the network its requests come in by
     networks: dict[str, str] = field(default_factory=dict)  # swarm network ID -> its address
     meta: dict = field(default_factory=dict)  # path -> (mode, uid, gid, mtime), for ls -l
@@ -109,12 +142,8 @@ class Container:
         return self.spec.has(program)
 
     def log(self, stream: str, line: str) -> None:
-        """A line of its main process's output, stamped (lines printed at one instant,
-        as a server's start-up lines are, share one time object)."""
-        now = self.clock()
-        if self.logs and self.logs[-1][0] == now:
-            now = self.logs[-1][0]
-        self.logs.append((now, stream, line))
+        """A line of its main process's output, stamped."""
+        self.logs.append(self.clock(), stream, line)
 
 
 @dataclass
@@ -201,7 +230,7 @@ class Runtime:
                 started=r["started"],
                 finished=now if was_running else r["finished"],
                 exit_code=255 if was_running else r["exit_code"],
-                logs=r["logs"],
+                logs=r["logs"] if isinstance(r["logs"], Log) else Log(r["logs"]),
                 address=r["address"],
                 networks=dict(r.get("networks") or {}),
                 clock=self._clock,
@@ -327,7 +356,10 @@ class Runtime:
             c.log("stdout" if kind == "out" else "stderr", text)
 
         def wait(seconds: float) -> None:
-            c._timer = self.ctx.after(seconds, self._step, c)
+            if seconds == sh.FOREVER:  # a server: nothing will wake it, so it is let go
+                c._gen = None  # of, with all it held but what it serves with
+            else:
+                c._timer = self.ctx.after(seconds, self._step, c)
 
         def read(prompt: tuple[str, bool]) -> bool:
             return False  # no standard input: the end of it at once
@@ -369,8 +401,7 @@ class Runtime:
                     port, handler = v
                     c.listeners[port] = handler
                 elif kind == "sleep":
-                    if v != sh.FOREVER:
-                        wait(max(v, 0.001))
+                    wait(v if v == sh.FOREVER else max(v, 0.001))
                     return
                 elif kind == "read":
                     if read(v):
@@ -509,7 +540,8 @@ class Runtime:
             e.output.append((kind, text + ("\r\n" if e.tty else "\n")))
 
         def wait(seconds: float) -> None:
-            e._timer = self.ctx.after(seconds, self._exec_step, e, None)
+            if seconds != sh.FOREVER:  # (forever: until Ctrl-C is thrown in)
+                e._timer = self.ctx.after(seconds, self._exec_step, e, None)
 
         def read(prompt: tuple[str, bool]) -> bool:
             e.waiting = prompt
