@@ -107,3 +107,10 @@ def test_a_list_of_the_stores_objects_is_answered_as_it_is_read():
     response = json_response([{"ID": "a"}], store_objects=True)
     assert response.listed == [{"ID": "a"}]  # not encoded on the daemon's loop
     assert json_response([{"ID": "a"}]).listed is None
+
+
+def test_what_a_client_keeps_of_a_listed_item_is_what_it_would_keep_of_its_json():
+    items = [{"ID": "a", "Ports": (80, 443), "Spec": {"Env": ["X=1"]}}]
+    kept = Response(200, listed=items).take_items(lambda t: {"ID": t["ID"], "P": t["Ports"]})
+    assert kept == [{"ID": "a", "P": [80, 443]}]  # a JSON array, a list as the wire gives it
+    assert Response(200, listed=items).take_json()[0]["Ports"] == [80, 443]

@@ -41,6 +41,11 @@ def items(value: list) -> Iterator[str]:
     return map(_item if len(value) <= KEPT_ITEMS else _encoder.encode, value)
 
 
+def through_json(value: Any) -> Any:
+    """`value` as a client reads it back from its JSON."""
+    return json.loads(_encoder.encode(value))
+
+
 def pieces(value: list, per: int = 256) -> Iterator[str]:
     """The list's JSON (and the newline) in pieces of `per` items, as a server writes a
     long answer: never the whole of 100,000 tasks' JSON in memory at once."""
