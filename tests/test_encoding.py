@@ -90,27 +90,36 @@ def test_what_is_not_a_json_list_is_refused_as_json_refuses_it(body):
 def test_a_listed_answer_is_written_and_read_as_its_whole_json_would_be(count):
     items = [{"ID": f"t{i}", "Status": {"State": "running"}, "Slot": i} for i in range(count)]
     whole = dumps(items)
-    assert b"".join(Response(200, listed=items).chunks()) == whole
-    assert Response(200, listed=items).body == whole
-    assert Response(200, listed=items).take_json() == json.loads(whole)
-    kept = Response(200, listed=items).take_items(lambda task: task["Status"]["State"])
+    assert b"".join(Response(200, objects=items).chunks()) == whole
+    assert Response(200, objects=items).body == whole
+    assert Response(200, objects=items).take_json() == json.loads(whole)
+    kept = Response(200, objects=items).take_items(lambda task: task["Status"]["State"])
     assert kept == ["running"] * count
 
 
 def test_a_long_list_is_written_in_pieces_never_whole():
     items = [{"ID": f"t{i}"} for i in range(1000)]
-    sizes = [len(chunk) for chunk in Response(200, listed=items).chunks()]
+    sizes = [len(chunk) for chunk in Response(200, objects=items).chunks()]
     assert sum(sizes) == len(dumps(items)) and max(sizes) < len(dumps(items)) // 3
 
 
 def test_a_list_of_the_stores_objects_is_answered_as_it_is_read():
     response = json_response([{"ID": "a"}], store_objects=True)
-    assert response.listed == [{"ID": "a"}]  # not encoded on the daemon's loop
-    assert json_response([{"ID": "a"}]).listed is None
+    assert response.objects == [{"ID": "a"}]  # not encoded on the daemon's loop
+    assert json_response([{"ID": "a"}]).objects is None
 
 
 def test_what_a_client_keeps_of_a_listed_item_is_what_it_would_keep_of_its_json():
     items = [{"ID": "a", "Ports": (80, 443), "Spec": {"Env": ["X=1"]}}]
-    kept = Response(200, listed=items).take_items(lambda t: {"ID": t["ID"], "P": t["Ports"]})
+    kept = Response(200, objects=items).take_items(lambda t: {"ID": t["ID"], "P": t["Ports"]})
     assert kept == [{"ID": "a", "P": [80, 443]}]  # a JSON array, a list as the wire gives it
-    assert Response(200, listed=items).take_json()[0]["Ports"] == [80, 443]
+    assert Response(200, objects=items).take_json()[0]["Ports"] == [80, 443]
+
+
+def test_one_object_of_the_stores_is_read_whole_or_picked_as_its_json_would_be():
+    node = {"ID": "n1", "Spec": {"Name": ""}, "Description": {"Hostname": "worker1"}}
+    assert json_response(node, store_objects=True).body == dumps(node)
+    assert json_response(node, store_objects=True).take_json() == node
+    picked = json_response(node, store_objects=True).take_one(lambda n: n["Description"])
+    assert picked == {"Hostname": "worker1"}
+    assert Response(200, dumps(node)).take_one(lambda n: n["ID"]) == "n1"  # from bytes too

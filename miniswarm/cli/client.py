@@ -95,6 +95,10 @@ class Client:
         """GET a list, keeping `keep(item)` of each item as it is read."""
         return self.request("GET", path, query).take_items(keep)
 
+    def get_one(self, path: str, keep: Callable[[Any], Any], **query: Any) -> Any:
+        """GET an object, keeping `keep(object)` of it."""
+        return self.request("GET", path, query).take_one(keep)
+
     def post(self, path: str, body: Any = None, **query: Any) -> Any:
         return self.request("POST", path, query, body).take_json()
 

@@ -124,10 +124,11 @@ class Request:
 
 
 class Response:
-    """A daemon's answer. A list of the store's objects (`listed`) is written as it is
-    read — by the client item by item, by the socket a piece at a time — so 100,000
-    tasks are never one JSON text in memory, as dockerd's encoder writes them to the
-    connection as it goes; `body` writes it whole for whoever asks."""
+    """A daemon's answer. The store's objects it answers (`objects`: a list of them, or
+    one) are written as they are read — by the client item by item, by the socket a
+    piece at a time — so 100,000 tasks are never one JSON text in memory, as dockerd's
+    encoder writes them to the connection as it goes; `body` writes them whole for
+    whoever asks."""
 
     def __init__(
         self,
@@ -136,34 +137,36 @@ class Response:
         content_type: str = JSON,
         headers: dict[str, str] | None = None,
         stream: Any = None,
-        listed: list | None = None,
+        objects: Any = None,
     ) -> None:
         self.status = status
         self._body = body
         self.content_type = content_type
         self.headers = headers if headers is not None else {}
         self.stream = stream  # streams.LogStream or streams.ExecStream: the body goes on
-        self.listed = listed
+        self.objects = objects
 
     def __repr__(self) -> str:
-        return f"Response({self.status}, {self.content_type}, listed={self.listed is not None})"
+        return f"Response({self.status}, {self.content_type}, objects={self.objects is not None})"
 
     @property
     def body(self) -> bytes:
-        if self.listed is not None:
-            self._body, self.listed = b"".join(self.chunks()), None
+        if self.objects is not None:
+            self._body, self.objects = b"".join(self.chunks()), None
         return self._body
 
     @body.setter
     def body(self, data: bytes) -> None:
-        self._body, self.listed = data, None
+        self._body, self.objects = data, None
 
     def chunks(self) -> Iterator[bytes]:
-        """The body as it is written: a listed answer some hundred items at a time."""
-        if self.listed is None:
+        """The body as it is written: a list of objects some hundred items at a time."""
+        if self.objects is None:
             yield self._body
+        elif type(self.objects) is list:
+            yield from (piece.encode() for piece in encoding.pieces(self.objects))
         else:
-            yield from (piece.encode() for piece in encoding.pieces(self.listed))
+            yield encoding.encode(self.objects, store_objects=True)
 
     def json(self) -> Any:
         return json.loads(self.body) if self.body else None
@@ -174,24 +177,37 @@ class Response:
         them all whole, as a Go client decoding into its own structs does not. `keep`
         picks fields out of an item and changes nothing. The body is let go of, as
         `take_json` does."""
-        listed, self.listed = self.listed, None
-        if listed is not None:
+        objects, self.objects = self.objects, None
+        if type(objects) is list:
             # In process the items are the store's own objects: what `keep` picks out of
             # them (a projection) is read back through JSON, as if picked out of the JSON,
             # and the rest is neither written nor read. A thousand at a time, so that
             # they share their keys as one JSON text's objects do.
             kept: list[Any] = []
-            for start in range(0, len(listed), 1000):
-                kept += encoding.through_json([keep(item) for item in listed[start : start + 1000]])
+            for start in range(0, len(objects), 1000):
+                picked = [keep(item) for item in objects[start : start + 1000]]
+                kept += encoding.through_json(picked)
             return kept
+        self.objects = objects
         return [keep(item) for item in _json_items(self._take_text())]
+
+    def take_one(self, keep: Callable[[Any], Any]) -> Any:
+        """What `keep` picks out of the one object answered (as `take_items` does of
+        each of a list's)."""
+        objects, self.objects = self.objects, None
+        if objects is not None and type(objects) is not list:
+            return encoding.through_json(keep(objects))
+        self.objects = objects
+        return keep(self.take_json())
 
     def take_json(self) -> Any:
         """The body read as JSON and let go of, as the Go client decodes a response from
         its stream: a long list's bytes are not held beside what they are read into."""
-        listed, self.listed = self.listed, None
-        if listed is not None:
-            return [json.loads(text) for text in encoding.items(listed)]
+        objects, self.objects = self.objects, None
+        if type(objects) is list:
+            return [json.loads(text) for text in encoding.items(objects)]
+        if objects is not None:
+            return json.loads(next(encoding.items([objects])))
         text = self._take_text()
         return json.loads(text) if text else None
 
@@ -236,8 +252,8 @@ def _json_items(text: str) -> Iterator[Any]:
 
 def json_response(value: Any, status: int = 200, store_objects: bool = False) -> Response:
     """`store_objects`: the value is the store's objects (encoding.py keeps their JSON)."""
-    if store_objects and type(value) is list:
-        return Response(status, listed=value)
+    if store_objects and type(value) in (list, dict):
+        return Response(status, objects=value)
     return Response(status, encoding.encode(value, store_objects))
 
 

@@ -254,7 +254,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, resp: Response) -> None:
         no_body = self.command == "HEAD" or resp.status in (204, 304)
-        if resp.listed is not None and not no_body:
+        if type(resp.objects) is list and not no_body:
             # A long list goes out as it is written, chunked, as Go's server sends what
             # outgrows its buffer.
             self._head(resp, {"Transfer-Encoding": "chunked"})

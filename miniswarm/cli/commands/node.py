@@ -82,9 +82,25 @@ class NodeRow:
         }
 
 
+def _as_listed(node: dict) -> dict:
+    """What `node ls` and a NodeRow read of a node (the Go CLI decodes into swarm.Node;
+    a whole node decoded is ~8 KB of objects, its TLS certificates and plugins)."""
+    description = node.get("Description") or {}
+    kept: dict = {"ID": node["ID"], "Status": {"State": node["Status"]["State"]}}
+    kept["Spec"] = {"Availability": node["Spec"]["Availability"]}
+    kept["Description"] = {
+        "Hostname": description.get("Hostname", ""),
+        "Engine": {"EngineVersion": (description.get("Engine") or {}).get("EngineVersion", "")},
+    }
+    if node.get("ManagerStatus"):
+        kept["ManagerStatus"] = node["ManagerStatus"]
+    return kept
+
+
 @command("docker node ls")
 def node_ls(inv: Invocation, ctx: Context) -> int:
-    nodes = ctx.client.get("/nodes", filters=parse_filters(inv.values("filter")))
+    filters = parse_filters(inv.values("filter"))
+    nodes = ctx.client.get_items("/nodes", _as_listed, filters=filters)
     nodes.sort(key=lambda n: natural_key(n.get("Description", {}).get("Hostname", "")))
     if inv.get("quiet"):
         for n in nodes:

@@ -55,6 +55,11 @@ def _as_listed(task: dict) -> dict:
 _STATUS = ("Timestamp", "State", "Err", "PortStatus")
 
 
+def _node_name(node: dict) -> str:
+    """What docker's IDResolver makes of a node: its name, else its hostname."""
+    return node["Spec"].get("Name") or node["Description"]["Hostname"]
+
+
 def strip_digest(image: str) -> str:
     return image.split("@", 1)[0]
 
@@ -129,8 +134,7 @@ def print_tasks(ctx: Context, inv: Invocation, tasks: list[dict]) -> None:
             return nid
         if nid not in nodes:
             try:
-                node = client.get(f"/nodes/{nid}")
-                nodes[nid] = node["Spec"].get("Name") or node["Description"]["Hostname"]
+                nodes[nid] = client.get_one(f"/nodes/{nid}", _node_name)
             except DaemonError:
                 nodes[nid] = nid
         return nodes[nid]
