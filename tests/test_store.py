@@ -1,6 +1,8 @@
 """The store and the leader's transactions: batches apply whole or not at all, and a
 write that fails inside a batch leaves no trace in it."""
 
+import pickle
+
 import pytest
 
 from miniswarm.manager.networks import addresses_in_use
@@ -120,3 +122,18 @@ def test_addresses_in_use_on_a_network_see_the_write_s_own_nodes():
     tx.update("nodes", {"ID": "b", "_attachments": {"ingress": "10.0.0.9/24"}})
     tx.create("nodes", {"ID": "d", "_attachments": {"ingress": "10.0.0.7/24"}})
     assert addresses_in_use(tx, "ingress") == {"10.0.0.9/24", "10.0.0.4/24", "10.0.0.7/24"}
+
+
+def test_a_batch_read_back_from_the_disk_is_the_batch_and_nobodys_to_share():
+    task = {"ID": "t1", "Status": {"State": "running"}}
+    batch = Batch(
+        (Change.create("tasks", task, owned=True), Change.update("tasks", task, version=3),
+         Change.delete("tasks", "t0"))
+    )  # fmt: skip
+    back = pickle.loads(pickle.dumps(batch))
+    assert [(c.action, c.kind, c.obj, c.id, c.version) for c in back.changes] == [
+        ("create", "tasks", task, None, None),
+        ("update", "tasks", task, None, 3),
+        ("delete", "tasks", None, "t0", None),
+    ]
+    assert not any(c.owned for c in back.changes)

@@ -39,7 +39,10 @@ class Image:
     @property
     def shell(self) -> str:
         """What /bin/sh is: busybox's ash, Debian's dash, or bash."""
-        return {"busybox": "ash", "alpine": "ash", "oraclelinux": "bash"}.get(self.base, "dash")
+        return _SHELLS.get(self.base, "dash")
+
+
+_SHELLS = {"busybox": "ash", "alpine": "ash", "oraclelinux": "bash"}
 
 
 # The programs of each base image that the lab's containers can run (runtime/sh.py).
