@@ -598,6 +598,8 @@ class Runtime:
 
 def _bridge_number(address: str) -> int | None:
     """172.17.x.y as x * 256 + y; None for an address elsewhere."""
+    if not address.startswith("172.17."):  # (a swarm task's: at once)
+        return None
     parts = address.split(".")
     if len(parts) != 4 or parts[:2] != ["172", "17"] or not all(p.isdigit() for p in parts[2:]):
         return None
