@@ -10,6 +10,7 @@ tmpfs.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -26,6 +27,7 @@ STOP_TIME = 1.1  # seconds a stopped server takes to exit (SIGTERM, then cleanup
 START_TIME = 0.25  # from "starting" to the process running
 
 
+@functools.lru_cache(maxsize=1024)  # an image's and a service's: every container the same
 def _pair(assignment: str) -> tuple[str, str]:
     """NAME=value (a NAME alone is an empty value)."""
     name, _, value = assignment.partition("=")
