@@ -18,7 +18,7 @@ from concurrent.futures import Future
 from random import Random
 from typing import Any
 
-from . import gcpolicy
+from . import gcpolicy, mallocpolicy
 from .disk import Disk
 from .network import Network
 
@@ -184,6 +184,7 @@ class Kernel:
 
     def __init__(self, seed: int = 0, network: Network | None = None, record: bool = False):
         gcpolicy.install()  # a big lab's long-lived objects, out of the collector's way
+        mallocpolicy.install()  # its big short-lived buffers, out of the heap
         self.seed = seed
         self.epoch = SIM_EPOCH
         self.network = network if network is not None else Network()
