@@ -4,6 +4,8 @@ write that fails inside a batch leaves no trace in it."""
 import pickle
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from miniswarm.manager.networks import addresses_in_use
 from miniswarm.manager.store import Batch, Change, Store, StoreError
@@ -137,3 +139,40 @@ def test_a_batch_read_back_from_the_disk_is_the_batch_and_nobodys_to_share():
         ("delete", "tasks", None, "t0", None),
     ]
     assert not any(c.owned for c in back.changes)
+
+
+def indexes(store: Store) -> tuple:
+    """What the store's indexes say, in a form two stores can be compared by."""
+    tasks = list(store.all("tasks"))
+    services = sorted({t.get("ServiceID", "") for t in tasks})
+    nodes = sorted({t["NodeID"] for t in tasks if t.get("NodeID")})
+    return (
+        {s: sorted(t["ID"] for t in store.tasks_of_service(s)) for s in services},
+        {n: sorted(t["ID"] for t in store.tasks_on_node(n)) for n in nodes},
+        sorted(t["ID"] for t in store.pending_tasks()),
+        {s: (store.running_tasks(s), store.desired_running(s)) for s in services},
+    )
+
+
+updates = st.lists(
+    st.tuples(
+        st.sampled_from(["t1", "t2", "t3"]),
+        st.sampled_from(["s1", "s2"]),
+        st.sampled_from([None, "n1", "n2"]),
+        st.sampled_from(["new", "pending", "assigned", "running", "failed"]),
+        st.sampled_from(["running", "ready", "shutdown"]),
+    ),
+    max_size=12,
+)
+
+
+@given(updates)
+def test_the_indexes_kept_through_updates_are_the_ones_made_afresh(writes):
+    store = store_with(task("t1"), task("t2", "s2"), task("t3", state="pending"))
+    for index, (id, service, node, state, desired) in enumerate(writes, start=2):
+        obj = {"ID": id, "ServiceID": service, "Status": {"State": state}}
+        obj |= {"DesiredState": desired} | ({"NodeID": node} if node else {})
+        store.apply(index, Batch((Change.update("tasks", obj),)))
+    afresh = Store()
+    afresh.restore(store.snapshot())
+    assert indexes(store) == indexes(afresh)

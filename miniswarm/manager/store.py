@@ -108,25 +108,29 @@ def _name_key(obj: dict) -> str:
     return obj.get("Spec", {}).get("Name", "").lower()
 
 
-def _index_key(kind: str, obj: dict) -> tuple:
-    """What the store's indexes hold of an object: most updates (a task's status) leave
-    it alone, and then the indexes are not touched. For a task: its service, its node and
-    whether it waits to be placed (where it is indexed), then whether it runs and is
-    meant to (what it counts toward)."""
+def _moved(kind: str, old: dict, new: dict) -> int:
+    """Whether an update moves an object in the store's indexes: 2 if it does (for a
+    task: its service, its node, or whether it waits to be placed changed), 1 if only
+    what a task counts toward changed (whether it runs, whether it is meant to), 0 if
+    neither — most updates, a task's status: then the indexes are not touched."""
     if kind == "tasks":
-        state = obj["Status"]["State"]
-        return (
-            obj.get("ServiceID", ""),
-            obj.get("NodeID"),
-            state in ("new", "pending"),
-            state == "running",
-            obj.get("DesiredState") == "running",
-        )
+        was, now = old["Status"]["State"], new["Status"]["State"]
+        if (
+            old.get("NodeID") != new.get("NodeID")
+            or old.get("ServiceID", "") != new.get("ServiceID", "")
+            or (was in _UNPLACED) != (now in _UNPLACED)
+        ):
+            return 2
+        running = (was == "running") != (now == "running")
+        return 1 if running or old.get("DesiredState") != new.get("DesiredState") else 0
     if kind in NAMED:
-        return (_name_key(obj),)
+        return 2 if _name_key(old) != _name_key(new) else 0
     if kind == "nodes":
-        return (obj.get("_attachments"),)
-    return ()
+        return 2 if old.get("_attachments") != new.get("_attachments") else 0
+    return 0
+
+
+_UNPLACED = ("new", "pending")  # a task in these states waits for the scheduler
 
 
 class Store:
@@ -232,12 +236,12 @@ class Store:
             table[id] = obj
             if old is None:
                 self._index(kind, obj)
-            elif kind == "tasks" or kind == "nodes" or kind in NAMED:
-                old_key, new_key = _index_key(kind, old), _index_key(kind, obj)
-                if old_key[:3] != new_key[:3]:
+            else:
+                moved = _moved(kind, old, obj)
+                if moved == 2:
                     self._unindex(kind, old)
                     self._index(kind, obj)
-                elif old_key != new_key:  # only the counts: the task keeps its place
+                elif moved == 1:  # only the counts: the task keeps its place
                     self._count(old, -1)
                     self._count(obj, 1)
             done((ch, old, obj))
@@ -290,7 +294,7 @@ class Store:
             self._tasks_by_service.setdefault(obj.get("ServiceID", ""), {})[obj["ID"]] = None
             if obj.get("NodeID"):
                 self._tasks_by_node.setdefault(obj["NodeID"], {})[obj["ID"]] = None
-            if obj["Status"]["State"] in ("new", "pending"):
+            if obj["Status"]["State"] in _UNPLACED:
                 self._unassigned.add(obj["ID"])
             self._count(obj, 1)
 
