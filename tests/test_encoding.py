@@ -123,3 +123,8 @@ def test_one_object_of_the_stores_is_read_whole_or_picked_as_its_json_would_be()
     picked = json_response(node, store_objects=True).take_one(lambda n: n["Description"])
     assert picked == {"Hostname": "worker1"}
     assert Response(200, dumps(node)).take_one(lambda n: n["ID"]) == "n1"  # from bytes too
+
+
+def test_one_object_read_as_a_list_is_refused_as_json_refuses_it():
+    with pytest.raises(ValueError):
+        json_response({"ID": "n1"}, store_objects=True).take_items(lambda item: item)

@@ -212,7 +212,7 @@ class Response:
         return json.loads(text) if text else None
 
     def _take_text(self) -> str:
-        text, self.body = self._body.decode(), b""
+        text, self.body = self.body.decode(), b""
         return text
 
     @property
@@ -251,7 +251,9 @@ def _json_items(text: str) -> Iterator[Any]:
 
 
 def json_response(value: Any, status: int = 200, store_objects: bool = False) -> Response:
-    """`store_objects`: the value is the store's objects (encoding.py keeps their JSON)."""
+    """`store_objects`: the value is the store's objects, a list of them or one, shallow
+    copies the response may keep and write as they are read (encoding.py keeps their
+    JSON)."""
     if store_objects and type(value) in (list, dict):
         return Response(status, objects=value)
     return Response(status, encoding.encode(value, store_objects))

@@ -192,11 +192,11 @@ class Runtime:
 
     def _save(self, c: Container) -> None:
         """The container's record on disk, as dockerd writes config.v2.json: its state as
-        it is now, and what never changes after its creation shared, not copied (a
-        tenth of the memory of a pickle, and no pickling at each state). Its files are
-        its writable layer, on the disk as they are written — all but what is mounted on
-        tmpfs (its secrets and configs), which a copy leaves out. Its log is the same
-        list, appended to as dockerd appends to the container's json.log."""
+        it is now, and what its creation set (labels, environment, networks) shared, not
+        copied (a tenth of the memory of a pickle, and no pickling at each state). Its
+        files are its writable layer, on the disk as they are written — all but what is
+        mounted on tmpfs (its secrets and configs), which a copy leaves out. Its log is
+        the very `Log` it appends to, as dockerd appends to the container's json.log."""
         in_memory = _in_memory(c)
         files = {k: v for k, v in c.files.items() if k not in in_memory} if in_memory else c.files
         record = (
