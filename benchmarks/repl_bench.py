@@ -97,7 +97,7 @@ def measure(n_hosts: int, n_tasks: int, n_update: int, seed: int) -> dict:
     """One lab of that size, live, with the update rolling: the figures."""
     wall0 = time.perf_counter()
     lab = Lab(hosts(n_hosts), driver="paced", seed=seed)
-    lab.form_swarm(lab.names[:3], lab.names[3:])
+    lab.form_swarm(lab.names[:3], lab.names[3:], at_once=100)  # as swarm3k's joined
     session = Session(lab, tty=True, width=200)
     quiet = lambda _: None  # noqa: E731
     session.run(f"docker service create -d --name web --replicas {n_tasks} nginx", quiet, quiet)

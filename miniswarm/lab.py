@@ -4,9 +4,11 @@ docker commands on any of them. The REPL, transcripts, lessons and tests all use
 from __future__ import annotations
 
 import functools
+import json
 import random
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +16,7 @@ from .cli import main as cli
 from .cli.client import Client
 from .cli.commands import Context, Terminal, Writer
 from .daemon import Daemon
+from .engineapi.router import Request, dispatch
 from .job import Job
 from .mesh import FORWARD_TIMEOUT
 from .sim import Kernel, PacedDriver, SimDriver, ThreadDriver
@@ -218,8 +221,10 @@ class Lab:
         self.kernel.set_speed(speed)
         self.kernel.epoch = time.time() - self.now()
 
-    def form_swarm(self, managers: list[str], workers: list[str]) -> None:
-        """The first manager initialises a swarm; the others join it (silently)."""
+    def form_swarm(self, managers: list[str], workers: list[str], at_once: int = 1) -> None:
+        """The first manager initialises a swarm; the others join it (silently), the
+        workers `at_once` at a time (as swarm3k's volunteers joined theirs: a big lab is
+        then formed in as many joins' time as there are batches, not hosts)."""
         first = managers[0]
         self._ok(first, ["swarm", "init", "--advertise-addr", self.address(first)])
         tokens = {
@@ -229,12 +234,33 @@ class Lab:
         target = f"{self.address(first)}:2377"
         for host in managers[1:]:
             self._ok(host, ["swarm", "join", "--token", tokens["manager"], target])
-        for host in workers:
-            self._ok(host, ["swarm", "join", "--token", tokens["worker"], target])
+        for start in range(0, len(workers), at_once):
+            batch = workers[start : start + at_once]
+            if len(batch) == 1:
+                self._ok(batch[0], ["swarm", "join", "--token", tokens["worker"], target])
+            else:
+                self._join_together(batch, tokens["worker"], target)
         # A swarm formed for a lesson has been up a while before the first command, as
         # the recordings' were, and for no set time: heartbeats and elections are not in
         # step with the first command.
         self.sleep(SETTLE_SECONDS * (1 + self.kernel.rng.random()))
+
+    def _join_together(self, hosts: list[str], token: str, target: str) -> None:
+        """`docker swarm join` on each host at the same moment: their daemons' join
+        requests, as the CLI sends them, answered together."""
+        body = {"JoinToken": token, "RemoteAddrs": [target], "ListenAddr": "0.0.0.0:2377",
+                "AdvertiseAddr": "", "Availability": "active"}  # fmt: skip
+        data = json.dumps(body).encode()
+        job = Job(self.kernel)
+        asked = [
+            self.kernel.submit(host, dispatch, Request.parse("POST", "/swarm/join", data))
+            for host in hosts
+        ]
+        for host, future in zip(hosts, asked, strict=True):
+            answer = job.wait(future)
+            answer = job.wait(answer) if isinstance(answer, Future) else answer
+            if answer.status >= 400:
+                raise RuntimeError(f"{host}: docker swarm join: {answer.error}")
 
     def current_token(self, role: str) -> str | None:
         """The swarm's join token for `role`, asked of the first manager that answers."""

@@ -87,3 +87,17 @@ def test_what_the_lab_cannot_do_yet_it_says_so_rather_than_pretend(argv):
     r = lab.docker("manager1", argv)
     assert r.status == 1 and r.out == ""
     assert r.err.startswith("miniswarm: ") and "not part of this lab" in r.err
+
+
+def test_workers_that_join_together_all_join_as_workers():
+    # (as swarm3k's volunteers joined: a big lab forms in a batch's time, not a host's)
+    hosts = [(f"h{i}", f"10.0.9.{i + 1}") for i in range(12)]
+    lab = Lab(hosts, seed=5)
+    try:
+        lab.form_swarm(["h0"], [h for h, _ in hosts[1:]], at_once=5)
+        rows = lab.docker("h0", ["node", "ls", "--format", "{{.Hostname}} {{.Status}}"]).out
+        assert sorted(rows.split()) == sorted([h for h, _ in hosts] + ["Ready"] * 12)
+        info = lab.docker("h7", ["info", "--format", "{{.Swarm.ControlAvailable}}"]).out
+        assert info.strip() == "false"
+    finally:
+        lab.close()
