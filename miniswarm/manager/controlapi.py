@@ -79,11 +79,11 @@ class ControlAPI(ServiceAPI, SecretAPI, NetworkAPI):
         return self.swarm_view()
 
     def do_info(self, body: dict) -> dict:
-        nodes = [self.node_view(n) for n in self.store.all("nodes")]
+        nodes = self.store.all("nodes")  # counted, not viewed (`node ls` asks for this too)
         return {
             "Cluster": self.swarm_view(with_tokens=False),
             "Nodes": len(nodes),
-            "Managers": sum(1 for n in nodes if "ManagerStatus" in n),
+            "Managers": sum(1 for n in nodes if self.m.member_of_node(n["ID"]) is not None),
         }
 
     def do_swarm_update(self, body: dict) -> Future:
