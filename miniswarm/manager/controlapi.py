@@ -79,7 +79,7 @@ class ControlAPI(ServiceAPI, SecretAPI, NetworkAPI):
         return self.swarm_view()
 
     def do_info(self, body: dict) -> dict:
-        nodes = self.store.all("nodes")  # counted, not viewed (`node ls` asks for this too)
+        nodes = list(self.store.all("nodes"))  # counted, not viewed (`node ls` asks for this)
         return {
             "Cluster": self.swarm_view(with_tokens=False),
             "Nodes": len(nodes),
