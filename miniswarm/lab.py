@@ -14,7 +14,7 @@ from typing import Any
 
 from .cli import main as cli
 from .cli.client import Client
-from .cli.commands import Context, Terminal, Writer
+from .cli.commands import Context, Terminal, Writer, swarm
 from .daemon import Daemon
 from .engineapi.router import Request, dispatch
 from .job import Job
@@ -248,9 +248,7 @@ class Lab:
     def _join_together(self, hosts: list[str], token: str, target: str) -> None:
         """`docker swarm join` on each host at the same moment: their daemons' join
         requests, as the CLI sends them, answered together."""
-        body = {"JoinToken": token, "RemoteAddrs": [target], "ListenAddr": "0.0.0.0:2377",
-                "AdvertiseAddr": "", "Availability": "active"}  # fmt: skip
-        data = json.dumps(body).encode()
+        data = json.dumps(swarm.join_request(token, target)).encode()
         job = Job(self.kernel)
         asked = [
             self.kernel.submit(host, dispatch, Request.parse("POST", "/swarm/join", data))

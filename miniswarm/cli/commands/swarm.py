@@ -78,16 +78,33 @@ def init(inv: Invocation, ctx: Context) -> int:
     return 0
 
 
+def join_request(
+    token: str,
+    remote: str,
+    listen: str = "0.0.0.0:2377",
+    advertise: str = "",
+    availability: str = "active",
+) -> dict:
+    """The body of POST /swarm/join, as `docker swarm join` sends it."""
+    return {
+        "JoinToken": token,
+        "RemoteAddrs": [remote],
+        "ListenAddr": listen,
+        "AdvertiseAddr": advertise,
+        "Availability": availability,
+    }
+
+
 @command("docker swarm join")
 def join(inv: Invocation, ctx: Context) -> int:
     _check_availability(inv.get("availability"))
-    req = {
-        "JoinToken": inv.get("token", ""),
-        "RemoteAddrs": [inv.args[0]],
-        "ListenAddr": inv.get("listen-addr", "0.0.0.0:2377"),
-        "AdvertiseAddr": inv.get("advertise-addr", ""),
-        "Availability": inv.get("availability", "active"),
-    }
+    req = join_request(
+        inv.get("token", ""),
+        inv.args[0],
+        inv.get("listen-addr", "0.0.0.0:2377"),
+        inv.get("advertise-addr", ""),
+        inv.get("availability", "active"),
+    )
     ctx.client.post("/swarm/join", req)
     info = ctx.client.get("/info")
     role = "manager" if info["Swarm"]["ControlAvailable"] else "worker"
