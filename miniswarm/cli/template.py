@@ -97,16 +97,29 @@ class Text:
     text: str
 
 
+class Pipeline:
+    """A pipeline's tokens, its commands split at the `|`s, and, when it is one field
+    (`{{.Name}}`, most of what a table asks), that field's path: what running it needs,
+    found once when parsed, since a table runs each of its pipelines once a row."""
+
+    def __init__(self, tokens: list[Token]) -> None:
+        self.tokens = tokens
+        self.commands = _split_commands(tokens)
+        one = tokens[0] if len(tokens) == 1 and tokens[0].kind == "field" else None
+        self.field = one
+        self.path = _path_parts(one.text) if one is not None else None
+
+
 @dataclass
 class Action:
-    pipeline: list[Token]
+    pipeline: Pipeline
     decl: list[str] = field(default_factory=list)
 
 
 @dataclass
 class Block:
     kind: str  # if, range, with
-    pipeline: list[Token]
+    pipeline: Pipeline
     decl: list[str]
     body: list
     else_body: list | None = None
@@ -194,13 +207,14 @@ def _build(
             if not pipe:
                 raise _ParseError(f"missing value for {word}", pos)
             body, i, end = _build(pieces, i, funcs, variables + decl)
-            block = Block(word, pipe, decl, body, pos=pos)
+            block = Block(word, Pipeline(pipe), decl, body, pos=pos)
             cur = block
             while end is not None and end[0].startswith("else"):
                 rest = end[0][4:].strip()
                 if rest.startswith("if"):
                     at = end[1] + end[0].index("if")
-                    sub = Block("if", _check(_tokens(rest[2:], at + 2), funcs, variables), [], [])
+                    tokens = _check(_tokens(rest[2:], at + 2), funcs, variables)
+                    sub = Block("if", Pipeline(tokens), [], [])
                     sub.pos = at
                     sub.body, i, end = _build(pieces, i, funcs, variables)
                     cur.else_body = [sub]
@@ -213,7 +227,7 @@ def _build(
             continue
         decl, pipe = _split_decl(_check(_tokens(value, pos), funcs, variables))
         variables += decl
-        nodes.append(Action(pipe, decl))
+        nodes.append(Action(Pipeline(pipe), decl))
     return nodes, i, None
 
 
@@ -379,9 +393,6 @@ class Template:
         self.funcs = funcs
         self.name = name  # what errors call it (`docker version` names its template)
         self.missing = "default"
-        # A pipeline's commands, split once (by id of its token list, which the parsed
-        # template holds as long as it lives): a table runs each pipeline once a row.
-        self._commands: dict[int, list[list[Token]]] = {}
         try:
             self.nodes = _parse(src, funcs)
         except _ParseError as exc:
@@ -412,9 +423,10 @@ class Template:
 
     def _run(self, nodes: list, dot: Any, env: dict, out: list[str]) -> None:
         for node in nodes:
-            if isinstance(node, Text):
+            kind = type(node)
+            if kind is Text:
                 out.append(node.text)
-            elif isinstance(node, Action):
+            elif kind is Action:
                 value = self._pipeline(node.pipeline, dot, env)
                 if node.decl:
                     env[node.decl[0]] = value
@@ -443,7 +455,7 @@ class Template:
             elif isinstance(value, int) and not isinstance(value, bool):
                 items = [(i, i) for i in range(value)]
             else:
-                context = "{{range " + " ".join(t.text for t in b.pipeline) + "}}"
+                context = "{{range " + " ".join(t.text for t in b.pipeline.tokens) + "}}"
                 raise self._fail(b.pos, context, f"range can't iterate over {go_print(value)}")
             if not items and b.else_body:
                 self._run(b.else_body, dot, env, out)
@@ -455,22 +467,16 @@ class Template:
                     scope[b.decl[0]] = v
                 self._run(b.body, v, scope, out)
 
-    def _pipeline(self, tokens: list[Token], dot: Any, env: dict, held: bool = True) -> Any:
-        """`held`: `tokens` is the parsed template's own list (not a group's slice, made
-        anew each time, whose id a later slice may take), so its split can be kept."""
-        commands = self._commands.get(id(tokens)) if held else None
-        if commands is None:
-            commands = _split_commands(tokens)
-            if held:
-                self._commands[id(tokens)] = commands
-        if len(commands) == 1 and len(commands[0]) == 1 and commands[0][0].kind == "field":
-            tok = commands[0][0]  # `{{.Name}}`, most of what a table asks: no call at all
+    def _pipeline(self, pipeline: Pipeline, dot: Any, env: dict) -> Any:
+        if pipeline.path is not None:  # one field: read, no call at all
             try:
-                return self._path(tok.text, dot, env)
+                return self._read(pipeline.path, dot, env)
             except _ExecError as exc:
+                tok = pipeline.field
+                assert tok is not None
                 raise self._fail(_chain_pos(tok), tok.text, str(exc)) from None
         value: Any = _NOTHING
-        for cmd in commands:
+        for cmd in pipeline.commands:
             value = self._command(cmd, dot, env, value)
         return None if value is _NOTHING else value
 
@@ -521,7 +527,7 @@ class Template:
                     depth += tokens[j].kind == "lp"
                     depth -= tokens[j].kind == "rp"
                     j += 1
-                value = self._pipeline(tokens[i + 1 : j - 1], dot, env, held=False)
+                value = self._pipeline(Pipeline(tokens[i + 1 : j - 1]), dot, env)
                 chain = tokens[j] if j < len(tokens) else None
                 if chain and chain.kind == "field" and chain.pos == tokens[j - 1].pos + 1:
                     # `(index .Secrets 0).File.Mode`: fields of what the group gave
@@ -554,7 +560,10 @@ class Template:
         return out
 
     def _path(self, text: str, dot: Any, env: dict) -> Any:
-        var, parts = _path_parts(text)
+        return self._read(_path_parts(text), dot, env)
+
+    def _read(self, path: tuple[str | None, tuple[str, ...]], dot: Any, env: dict) -> Any:
+        var, parts = path
         value = dot if var is None else env.get(var)
         parent = ""
         for p in parts:
