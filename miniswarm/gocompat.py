@@ -210,17 +210,29 @@ def time_string(seconds: float) -> str:
     return t.strftime("%Y-%m-%d %H:%M:%S") + frac + " +0000 UTC"
 
 
-_RFC3339 = re.compile(r"^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$")
+_TO_SECOND = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)")
+_AFTER_SECOND = re.compile(r"(?:\.(\d+))?(Z|[+-]\d\d:\d\d)")
+
+
+@functools.lru_cache(maxsize=1 << 14)  # a listing's timestamps fall in a few minutes
+def _to_second(text: str) -> float | None:
+    """`2026-12-01T11:15:08` in seconds since the epoch (UTC); None if it is not one."""
+    m = _TO_SECOND.fullmatch(text)
+    if not m:
+        return None
+    y, mo, d, h, mi, s = map(int, m.groups())
+    return _dt.datetime(y, mo, d, h, mi, s, tzinfo=_dt.UTC).timestamp()
 
 
 def parse_rfc3339(text: str) -> float:
     """Seconds since the epoch of an RFC 3339 timestamp (nanoseconds kept as a float)."""
-    m = _RFC3339.match(text)
-    if not m:
+    secs = _to_second(text[:19])
+    rest = _AFTER_SECOND.fullmatch(text, 19)
+    if secs is None or rest is None:
         raise GoError(f"parsing time {quote(text)}: cannot parse")
-    y, mo, d, h, mi, s, frac, zone = m.groups()
-    t = _dt.datetime(int(y), int(mo), int(d), int(h), int(mi), int(s), tzinfo=_dt.UTC)
-    secs = t.timestamp() + (int(frac.ljust(9, "0")[:9]) / 1e9 if frac else 0.0)
+    frac, zone = rest.groups()
+    if frac:
+        secs += int(frac.ljust(9, "0")[:9]) / 1e9
     if zone != "Z":
         sign = 1 if zone[0] == "+" else -1
         secs -= sign * (int(zone[1:3]) * 3600 + int(zone[4:6]) * 60)
