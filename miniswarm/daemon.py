@@ -456,6 +456,10 @@ class Daemon(Process):
             return failed(DaemonError(NOT_MANAGER, 503))
         if self.ctx.now() < self.control_from:
             return failed(DaemonError(MANAGER_PREPARING, 503))
+        answer = self.control(method, body)
+        if answer.done():  # the leader is this manager, and it had the answer at once
+            exc = answer.exception()
+            return answer if exc is None else failed(as_daemon_error(exc))
         out: Future = Future()
 
         def done(f: Future) -> None:
@@ -465,7 +469,7 @@ class Daemon(Process):
             else:
                 out.set_result(f.result())
 
-        self.control(method, body).add_done_callback(done)
+        answer.add_done_callback(done)
         return out
 
     # -- swarm ---------------------------------------------------------------------------------

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import base64
 import json
+from concurrent.futures import Future
 
 import pytest
 
-from miniswarm.engineapi.router import Request, Response, dispatch
+from miniswarm.engineapi.router import Request, Response, dispatch, route
 from miniswarm.engineapi.streams import read_frames
 from miniswarm.lab import Lab
 
@@ -30,8 +31,10 @@ def lab() -> Lab:
 def call(lab: Lab, method: str, target: str, body: bytes | str = b"", host="manager1", **headers):
     data = body.encode() if isinstance(body, str) else body
     req = Request.parse(method, target, data, {k.lower(): v for k, v in headers.items()})
-    fut = lab.kernel.call(host, lambda daemon: dispatch(daemon, req))
-    return lab.kernel.wait(fut)  # the simulated cluster runs meanwhile
+    answered = lab.kernel.call(host, lambda daemon: dispatch(daemon, req))
+    if isinstance(answered, Future):  # on its way: the simulated cluster runs meanwhile
+        answered = lab.kernel.wait(answered)
+    return answered
 
 
 def answer(resp: Response) -> Response:
@@ -73,6 +76,28 @@ def test_unknown_paths_methods_and_bodies_get_dockers_errors(lab):
     assert deep.status == 400 and deep.error.startswith("invalid JSON")
     flag = answer(call(lab, "GET", "/v1.41/services/web?insertDefaults=maybe"))
     assert flag.status == 400 and "ParseBool" in flag.error
+
+
+def test_the_leaders_answer_is_given_at_once_and_a_followers_is_on_its_way(lab):
+    listed = answer(call(lab, "GET", "/v1.41/nodes")).json()
+    leader = next(
+        n["Description"]["Hostname"] for n in listed if "Leader" in n.get("ManagerStatus", {})
+    )
+    follower = next(h for h in HOSTS[:3] if h != leader)
+    req = Request.parse("GET", "/v1.41/nodes")
+    at_once = lab.kernel.call(leader, lambda daemon: dispatch(daemon, req))
+    assert isinstance(at_once, Response) and len(at_once.json()) == len(HOSTS)
+    proxied = lab.kernel.call(follower, lambda daemon: dispatch(daemon, req))
+    assert isinstance(proxied, Future) and not proxied.done()  # asked of the leader
+    assert lab.kernel.wait(proxied).json() == at_once.json()
+
+
+def test_a_path_is_routed_by_its_whole_shape_not_its_first_word(lab):
+    assert answer(call(lab, "GET", "/v1.41/nodes/")).status == 404
+    assert answer(call(lab, "GET", "/v1.41//nodes")).status == 404
+    assert answer(call(lab, "GET", "/v1.41/nodes/a/b")).status == 404
+    assert answer(call(lab, "GET", "/v1.41/nodesx")).status == 404
+    assert answer(call(lab, "DELETE", "/v1.41/info")).status == 405
 
 
 def test_swarm_errors_carry_mobys_status_codes(lab):
@@ -157,3 +182,8 @@ def test_a_bad_request_changes_nothing(lab):
         resp = answer(call(lab, method, target, body))
         assert resp.status >= 400, (method, target, resp.status)
     assert answer(call(lab, "GET", "/v1.41/services")).json() == before
+
+
+def test_a_routes_first_segment_is_a_word():
+    with pytest.raises(ValueError, match="first segment is a word"):
+        route("GET", "/{ref}/inspect")

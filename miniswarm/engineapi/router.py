@@ -22,7 +22,6 @@ from urllib.parse import parse_qs, unquote
 
 from .. import engine
 from ..daemonerror import DaemonError
-from ..rpc import resolved
 from . import encoding
 
 MIN_API_VERSION = engine.ENGINE_MIN_API_VERSION
@@ -270,7 +269,10 @@ def empty(status: int = 200) -> Response:
 # -- routing -----------------------------------------------------------------------------------
 
 Handler = Callable[..., Any]
-_ROUTES: list[tuple[str, re.Pattern, Handler, int, bool]] = []
+_Route = tuple[str, re.Pattern, Handler, int, bool]
+# The routes by their path's first segment (every pattern's is a word), in the order
+# registered: a request tries those of its own.
+_ROUTES: dict[str, list[_Route]] = {}
 _VERSIONED = re.compile(r"/v([0-9]+\.[0-9]+)(/.*)")
 
 
@@ -287,12 +289,21 @@ def route(
         lambda m: f"(?P<{m.group(1)}>{m.group(2) or '[^/]+'})",
         pattern,
     )
+    head = _head(pattern)
+    if "{" in head:
+        raise ValueError(f"a route's first segment is a word: {pattern}")
 
     def register(fn: Handler) -> Handler:
-        _ROUTES.append((method, re.compile(regex + "$"), fn, status, store_objects))
+        entry = (method, re.compile(regex + "$"), fn, status, store_objects)
+        _ROUTES.setdefault(head, []).append(entry)
         return fn
 
     return register
+
+
+def _head(path: str) -> str:
+    """A path's first segment: "nodes" of "/nodes/abc"."""
+    return path.split("/", 2)[1] if path.startswith("/") else ""
 
 
 @functools.lru_cache(maxsize=64)  # a few versions, asked on every request
@@ -300,31 +311,28 @@ def _version_tuple(v: str) -> tuple[int, ...]:
     return tuple(int(p) for p in v.split("."))
 
 
-def dispatch(daemon: Any, req: Request) -> Future:
-    """The daemon's answer to `req`, as a Future of a Response (run on its loop). The
-    routes are those registered (the package's __init__ imports routes.py)."""
+def dispatch(daemon: Any, req: Request) -> Response | Future:
+    """The daemon's answer to `req` (run on its loop): a Response, or a Future of one
+    while the answer is on its way (from the Raft leader, a container). The routes are
+    those registered (the package's __init__ imports routes.py)."""
     path = req.path
     m = _VERSIONED.fullmatch(path)
     if m:
         version, path = m.group(1), m.group(2)
         if _version_tuple(version) < _version_tuple(MIN_API_VERSION):
-            return resolved(
-                error_response(
-                    f"client version {version} is too old. Minimum supported API version is "
-                    f"{MIN_API_VERSION}, please upgrade your client to a newer version",
-                    400,
-                )
+            return error_response(
+                f"client version {version} is too old. Minimum supported API version is "
+                f"{MIN_API_VERSION}, please upgrade your client to a newer version",
+                400,
             )
         if _version_tuple(version) > _version_tuple(MAX_API_VERSION):
-            return resolved(
-                error_response(
-                    f"client version {version} is too new. Maximum supported API version is "
-                    f"{MAX_API_VERSION}",
-                    400,
-                )
+            return error_response(
+                f"client version {version} is too new. Maximum supported API version is "
+                f"{MAX_API_VERSION}",
+                400,
             )
     allowed = False
-    for method, regex, handler, status, store_objects in _ROUTES:
+    for method, regex, handler, status, store_objects in _ROUTES.get(_head(path), ()):
         found = regex.match(path)  # on the path as sent: a %2F stays inside its segment
         if found is None:
             continue
@@ -334,48 +342,41 @@ def dispatch(daemon: Any, req: Request) -> Future:
         params = {k: unquote(v) for k, v in found.groupdict().items()}
         return _answer(functools.partial(handler, daemon, req, **params), status, store_objects)
     if allowed:
-        return resolved(error_response("method not allowed", 405))
-    return resolved(error_response("page not found", 404))
+        return error_response("method not allowed", 405)
+    return error_response("page not found", 404)
 
 
-def _answer(call: Callable[[], Any], status: int, store_objects: bool = False) -> Future:
-    out: Future = Future()
-
-    def finish(value: Any) -> None:
-        if isinstance(value, Response):
-            out.set_result(value)
-        elif value is None and status in (200, 204):
-            out.set_result(empty(status))
-        else:
-            out.set_result(json_response(value, status, store_objects))
-
-    def fail(exc: BaseException) -> None:
-        if isinstance(exc, DaemonError):
-            out.set_result(error_response(exc.message, exc.status))
-        else:
-            out.set_exception(exc)  # a bug: the server answers 500, tests see it
-
+def _answer(call: Callable[[], Any], status: int, store_objects: bool = False) -> Response | Future:
+    """The handler's answer as a Response: at once when it has it (most do, and a Future
+    a request need not wait on is a few microseconds of locks), else a Future of it. A
+    DaemonError is docker's error response; any other exception is a bug, raised to
+    whoever waits (the server answers 500, tests see it)."""
     try:
         value = call()
-    except Exception as exc:
-        fail(exc)
-        return out
-    if isinstance(value, Future):
+        if isinstance(value, Future) and value.done():
+            value = value.result()
+    except DaemonError as exc:
+        return error_response(exc.message, exc.status)
+    if not isinstance(value, Future):
+        return _response(value, status, store_objects)
+    out: Future = Future()
 
-        def done(f: Future) -> None:
-            exc = f.exception()
-            if exc is not None:
-                fail(exc)
-            else:
-                try:
-                    finish(f.result())
-                except Exception as e:  # a value JSON cannot carry is a bug too
-                    out.set_exception(e)
+    def done(f: Future) -> None:
+        try:
+            out.set_result(_answer(f.result, status, store_objects))
+        except Exception as exc:  # a bug, or a value JSON cannot carry
+            out.set_exception(exc)
 
-        value.add_done_callback(done)
-    else:
-        finish(value)
+    value.add_done_callback(done)
     return out
+
+
+def _response(value: Any, status: int, store_objects: bool) -> Response:
+    if isinstance(value, Response):
+        return value
+    if value is None and status in (200, 204):
+        return empty(status)
+    return json_response(value, status, store_objects)
 
 
 def _go_kind(value: Any) -> str:
