@@ -9,6 +9,7 @@ applied every committed entry, and stop the moment it loses leadership.
 
 from __future__ import annotations
 
+import functools
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -242,10 +243,7 @@ class Manager:
         return {m: cfg.address_of(m) or "" for m in sorted(cfg.voters)}
 
     def member_of_node(self, node_id: str) -> str | None:
-        for m in self.raft.raft.config.voters:
-            if node_of_member(m) == node_id:
-                return m
-        return None
+        return _members_by_node(self.raft.raft.config.voters).get(node_id)
 
     def reachable(self, member: str) -> bool:
         return self.raft.reachable(member)
@@ -311,3 +309,9 @@ class Manager:
 
         attempt()
         return out
+
+
+@functools.lru_cache(maxsize=8)  # a configuration's voters, asked once a node listed
+def _members_by_node(voters: frozenset[str]) -> dict[str, str]:
+    """Raft member ID of each voter, by its node's ID."""
+    return {node_of_member(m): m for m in sorted(voters)}

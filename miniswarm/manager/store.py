@@ -336,4 +336,4 @@ class Store:
 
 def public(obj: dict) -> dict:
     """An object as the API shows it: without the store's own keys."""
-    return {k: v for k, v in obj.items() if not k.startswith("_")}
+    return {k: v for k, v in obj.items() if k[:1] != "_"}
