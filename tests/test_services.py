@@ -353,3 +353,23 @@ def test_a_node_starts_thousands_of_containers_with_work_in_proportion():
     addresses = {c.address for c in runtime.containers.values()}
     assert len(addresses) == 2000  # each its own
     assert looks < 500
+
+
+def test_service_ps_names_the_nodes_of_many_tasks_as_each_nodes_inspect_would(monkeypatch):
+    from miniswarm.cli.commands import tasks
+
+    names = MANAGERS + [f"worker{i}" for i in range(1, 20)]
+    lab = Lab([(name, f"10.0.1.{i + 1}") for i, name in enumerate(names)], seed=3)
+    lab.form_swarm(MANAGERS, names[3:])
+    ok(lab, f"service create -d --name web --replicas {len(names)} nginx")
+    lab.sleep(30)
+    gone = ok(lab, "node inspect --format {{.ID}} worker7").strip()
+    ok(lab, "node rm --force worker7")  # its task's node is listed no more
+    lab.sleep(10)
+    listed = ok(lab, "service ps web")
+    on = set(ok(lab, "service ps --no-resolve --format {{.Node}} web").split())
+    assert len(on) > tasks.RESOLVE_BY_LIST and gone in on
+    monkeypatch.setattr(tasks, "RESOLVE_BY_LIST", 10**6)  # each node inspected, as docker does
+    assert ok(lab, "service ps web") == listed
+    assert gone in listed and "worker8" in listed
+    lab.close()
