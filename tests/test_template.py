@@ -180,3 +180,26 @@ def test_parenthesized_pipelines_stay_themselves_row_after_row():
     t = Template('{{(print .A)}} {{(print .B | printf "%s!")}} {{(len .C)}}')
     rows = [{"A": f"a{i}", "B": f"b{i}", "C": [1] * i} for i in range(4)]
     assert [t.execute(r) for r in rows] == [f"a{i} b{i}! {i}" for i in range(4)]
+
+
+def test_a_rows_fields_are_its_own_whatever_rows_were_read_before():
+    class Row:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def Name(self) -> str:  # noqa: N802 - a docker field
+            return self.name
+
+    class Other:
+        Name = "a class attribute"
+
+    class Shadowed(Row):
+        def __init__(self) -> None:
+            super().__init__("unused")
+            self.Name = lambda: "the instance's own"  # type: ignore[method-assign]
+
+    tpl = Template("{{.Name}}")
+    assert [tpl.execute(Row(n)) for n in ("a", "b")] == ["a", "b"]
+    assert tpl.execute(Other()) == "a class attribute"
+    assert tpl.execute(Shadowed()) == "the instance's own"
+    assert tpl.execute(Row("c")) == "c"

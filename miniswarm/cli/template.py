@@ -17,6 +17,7 @@ import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import FunctionType
 from typing import Any
 
 from .format import MAP_FIELDS, go_json, go_print
@@ -572,7 +573,11 @@ class Template:
         return value
 
     def _field(self, obj: Any, name: str, parent: str) -> Any:
-        kind = _KINDS.get(type(obj)) or _kind(type(obj))
+        cls = type(obj)
+        method = _METHODS.get((cls, name))
+        if method is not None:  # a row's method, most of what a table reads
+            return method(obj)
+        kind = _KINDS.get(cls) or _kind(cls)
         if kind == "typed":  # a typed value (gotypes)
             try:
                 return obj.go_field(name)
@@ -593,6 +598,10 @@ class Template:
         attr = getattr(obj, name, _NOTHING) if name[:1].isupper() else _NOTHING
         if attr is _NOTHING:
             raise _ExecError(f"can't evaluate field {name} in type {_go_type(obj)}")
+        if isinstance(getattr(cls, name, None), FunctionType) and name not in getattr(
+            obj, "__dict__", ()
+        ):
+            _METHODS[cls, name] = getattr(cls, name)  # the class's own: read so from now on
         return attr() if callable(attr) else attr
 
 
@@ -608,6 +617,8 @@ def _path_parts(text: str) -> tuple[str | None, tuple[str, ...]]:
 
 
 _KINDS: dict[type, str] = {}  # how a field is read of a value of each type, found once
+# A field that is a method of an object's class (a row's `ID`), by class and name.
+_METHODS: dict[tuple[type, str], Callable[[Any], Any]] = {}
 
 
 def _kind(cls: type) -> str:
