@@ -4,8 +4,10 @@ The error texts marked "real" were printed by the docker 28.2.2 binary."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from miniswarm.cli.format import go_json, tabwrite
+from miniswarm.cli.format import go_json, table, tabwrite
 from miniswarm.cli.template import GoStruct, Template, TemplateError
 from miniswarm.lab import Lab
 
@@ -87,6 +89,19 @@ def test_tables_are_laid_out_as_docker_lays_them():
         "ID        NAME\nabc       web-long-name\n"
     )
     assert tabwrite("HOSTNAME-LONG\tX\n") == "HOSTNAME-LONG   X\n"
+
+
+@given(st.lists(st.lists(st.text(max_size=15), max_size=6), max_size=8))
+def test_every_cell_but_a_rows_last_is_padded_to_its_columns_widest_and_three(rows):
+    widths: dict[int, int] = {}
+    for row in rows:
+        for i, cell in enumerate(row[:-1]):
+            widths[i] = max(widths.get(i, 0), len(cell))
+    want = [
+        "".join(c.ljust(max(10, widths[i] + 3)) for i, c in enumerate(row[:-1])) + "".join(row[-1:])
+        for row in rows
+    ]
+    assert table(rows) == ("\n".join(want) + "\n" if rows else "")
 
 
 @pytest.fixture(scope="module")

@@ -16,17 +16,19 @@ def table(rows: list[list[str]], minwidth: int = 10, padding: int = 3) -> str:
     column but the last is padded to max(10, widest cell + 3)."""
     if not rows:
         return ""
-    ncols = max(len(r) for r in rows)
-    widths = [0] * ncols
+    by_length: dict[int, list[list[str]]] = {}  # a row's last cell is never padded
     for r in rows:
-        for i, cell in enumerate(r[:-1]):
-            widths[i] = max(widths[i], len(cell))
+        by_length.setdefault(len(r), []).append(r)
+    widths = [0] * max(by_length)
+    for length, same in by_length.items():
+        for i, column in enumerate(list(zip(*same, strict=True))[: length - 1]):
+            widths[i] = max(widths[i], max(map(len, column)))
     widths = [max(minwidth, w + padding) for w in widths]
-    out = []
-    for r in rows:
-        cells = [c.ljust(widths[i]) for i, c in enumerate(r[:-1])]
-        out.append("".join(cells) + (r[-1] if r else ""))
-    return "\n".join(out) + "\n"
+    layouts = {  # one format a row length: 1,000 rows laid out at C speed
+        length: "".join(f"{{:<{w}}}" for w in widths[: max(length - 1, 0)]) + "{}" * (length > 0)
+        for length in by_length
+    }
+    return "\n".join([layouts[len(r)].format(*r) for r in rows]) + "\n"
 
 
 def tabwrite(text: str) -> str:
