@@ -3,6 +3,7 @@ durations and sizes, and formatter.PrettyPrint."""
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -207,6 +208,10 @@ def go_print(value: Any) -> str:
     return str(value)
 
 
-def natural_key(s: str) -> list:
+_DIGITS = re.compile(r"(\d+)")
+
+
+@functools.lru_cache(maxsize=1 << 14)  # a lab's hostnames and task names, sorted again
+def natural_key(s: str) -> tuple:
     """sortorder.NaturalLess: digits compare as numbers ("web.2" before "web.10")."""
-    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", s)]
+    return tuple(int(p) if p.isdigit() else p for p in _DIGITS.split(s))
