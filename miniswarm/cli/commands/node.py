@@ -49,22 +49,21 @@ class NodeRow:
         return self.n["ID"] == self.self_id
 
     def Hostname(self) -> str:  # noqa: N802
-        return self.n.get("Description", {}).get("Hostname", "")
+        return self.n["Hostname"]
 
     def Status(self) -> str:  # noqa: N802
-        return pretty(self.n["Status"]["State"])
+        return pretty(self.n["State"])
 
     def Availability(self) -> str:  # noqa: N802
-        return pretty(self.n["Spec"]["Availability"])
+        return pretty(self.n["Availability"])
 
     def ManagerStatus(self) -> str:  # noqa: N802
-        ms = self.n.get("ManagerStatus")
-        if not ms:
+        if "Reachability" not in self.n:  # a worker
             return ""
-        return "Leader" if ms.get("Leader") else pretty(ms.get("Reachability", ""))
+        return "Leader" if self.n["Leader"] else pretty(self.n["Reachability"])
 
     def EngineVersion(self) -> str:  # noqa: N802
-        return self.n.get("Description", {}).get("Engine", {}).get("EngineVersion", "")
+        return self.n["EngineVersion"]
 
     def TLSStatus(self) -> str:  # noqa: N802
         return "Ready"
@@ -83,17 +82,21 @@ class NodeRow:
 
 
 def _as_listed(node: dict) -> dict:
-    """What `node ls` and a NodeRow read of a node (the Go CLI decodes into swarm.Node;
-    a whole node decoded is ~8 KB of objects, its TLS certificates and plugins)."""
+    """What `node ls` and a NodeRow read of a node, in one flat dict (the Go CLI decodes
+    into swarm.Node; a whole node decoded is ~8 KB of objects, its TLS certificates and
+    plugins, and even these few fields nested are five dicts a node)."""
     description = node.get("Description") or {}
-    kept: dict = {"ID": node["ID"], "Status": {"State": node["Status"]["State"]}}
-    kept["Spec"] = {"Availability": node["Spec"]["Availability"]}
-    kept["Description"] = {
+    kept = {
+        "ID": node["ID"],
+        "State": node["Status"]["State"],
+        "Availability": node["Spec"]["Availability"],
         "Hostname": description.get("Hostname", ""),
-        "Engine": {"EngineVersion": (description.get("Engine") or {}).get("EngineVersion", "")},
+        "EngineVersion": (description.get("Engine") or {}).get("EngineVersion", ""),
     }
-    if node.get("ManagerStatus"):
-        kept["ManagerStatus"] = node["ManagerStatus"]
+    status = node.get("ManagerStatus")
+    if status:
+        kept["Leader"] = bool(status.get("Leader"))
+        kept["Reachability"] = status.get("Reachability", "")
     return kept
 
 
@@ -101,7 +104,7 @@ def _as_listed(node: dict) -> dict:
 def node_ls(inv: Invocation, ctx: Context) -> int:
     filters = parse_filters(inv.values("filter"))
     nodes = ctx.client.get_items("/nodes", _as_listed, filters=filters)
-    nodes.sort(key=lambda n: natural_key(n.get("Description", {}).get("Hostname", "")))
+    nodes.sort(key=lambda n: natural_key(n["Hostname"]))
     if inv.get("quiet"):
         for n in nodes:
             ctx.print(n["ID"])
