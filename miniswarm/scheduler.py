@@ -75,15 +75,28 @@ class NodeInfo:
                 del self.ports[p]
 
     def copy(self, node: dict | None = None) -> NodeInfo:
-        """The same tasks; on `node` as it is now, if given (its resources anew)."""
-        info = NodeInfo(node if node is not None else self.node)
-        was = (self.node.get("Description") or {}).get("Resources") or {}
-        info.cpu += self.cpu - was.get("NanoCPUs", 0)
-        info.memory += self.memory - was.get("MemoryBytes", 0)
-        info.by_service = self.by_service.copy()
+        """The same tasks; on `node` as it is now, if given (its resources anew). A pass
+        copies every node's (1,000 nodes, 20 passes a second while an update rolls), so
+        the copy is made field by field, without __init__'s reading of the node."""
+        info = NodeInfo.__new__(NodeInfo)
+        info.node = self.node if node is None else node
+        info.cpu, info.memory = self.cpu, self.memory
+        if node is not None:
+            was = (self.node.get("Description") or {}).get("Resources") or {}
+            now = (node.get("Description") or {}).get("Resources") or {}
+            info.cpu += now.get("NanoCPUs", 0) - was.get("NanoCPUs", 0)
+            info.memory += now.get("MemoryBytes", 0) - was.get("MemoryBytes", 0)
+        info.by_service = _counter_copy(self.by_service)
         info.total = self.total
-        info.ports = self.ports.copy()
+        info.ports = _counter_copy(self.ports)
         return info
+
+
+def _counter_copy(counter: Counter) -> Counter:
+    """A Counter's copy at dict speed (Counter.copy runs __init__ and update in Python)."""
+    new: Counter = Counter.__new__(Counter)
+    dict.update(new, counter)
+    return new
 
 
 def counts(task: dict) -> bool:
