@@ -61,6 +61,7 @@ class Agent:
         self.d = daemon
         self.ctx = daemon.ctx
         self.session_id: str | None = None
+        self.assigned: int | None = None  # seq of the last assignment set applied
         self.manager_addr: str | None = None
         self.backoff = 0.0
         self.timer: Event | None = None
@@ -141,6 +142,7 @@ class Agent:
         reply = fut.result()
         self.backoff = 0.0
         self.session_id = reply["session_id"]
+        self.assigned = None  # the new session's first set is on its way
         self.manager_addr = addr
         self.registered = True
         self.d.set_remote_managers(reply["managers"])
@@ -159,7 +161,11 @@ class Agent:
     def _heartbeat(self) -> None:
         if self.stopped or self.manager_addr is None:
             return
-        body = {"node_id": self.d.node_id, "session_id": self.session_id}
+        body = {
+            "node_id": self.d.node_id,
+            "session_id": self.session_id,
+            "assigned": self.assigned,  # the dispatcher sends the set again if it differs
+        }
         fut = self.d.rpc.call(
             self.manager_addr, "dispatcher.heartbeat", body, timeout=REGISTER_TIMEOUT
         )
@@ -181,6 +187,7 @@ class Agent:
             # before the tasks that need them; the worker's own copy
             self.worker.files = {kind: dict(held) for kind, held in msg.files.items()}
             self.worker.assign(msg.tasks)
+            self.assigned = msg.seq
             self.d.mesh.table = msg.mesh
             self.d.mesh.discovery = msg.discovery
             self.d.mesh.networks = msg.networks

@@ -69,6 +69,18 @@ def test_heartbeats_keep_a_node_ready():
     assert state(lead, "a") == "ready"
 
 
+def test_a_heartbeat_gets_the_assignments_again_only_if_the_last_did_not_arrive():
+    lead, d, sent = dispatching()
+    session = d.register({"node_id": "a", "addr": "10.0.0.5"})["session_id"]
+    lead.clock.advance(0.1)
+    ((_, first),) = sent
+    beat = {"node_id": "a", "session_id": session, "assigned": first.seq}
+    d.heartbeat(beat)
+    assert len(sent) == 1  # the agent has it: nothing to send
+    d.heartbeat(dict(beat, assigned=None))  # it was lost on the way
+    assert [msg.tasks for _, msg in sent[1:]] == [first.tasks] and sent[1][1].seq > first.seq
+
+
 def test_a_heartbeat_of_an_old_session_is_refused():
     lead, d, _ = dispatching()
     old = d.register({"node_id": "a", "addr": "10.0.0.5"})["session_id"]

@@ -49,8 +49,10 @@ class SessionUpdate:
 
 @dataclass(slots=True)
 class Assignments:
-    """The tasks a node must run (or stop), sent whole whenever they change and with every
-    heartbeat — a lost message costs one period, as a broken stream would."""
+    """The tasks a node must run (or stop), sent whole whenever they change. `seq` counts
+    the session's messages: the agent's heartbeat says the last it applied, and one that
+    was lost is sent again then — a lost message costs one period, as a broken stream
+    would (swarmkit's assignment sets say which they result in, for the same reason)."""
 
     node_id: str
     tasks: tuple
@@ -63,6 +65,7 @@ class Assignments:
     # Service discovery on the overlay networks (mesh.Discovery): what real swarm's
     # nodes learn by gossip
     discovery: dict = field(default_factory=dict)
+    seq: int = 0
 
     def wire_size(self) -> int:
         size = 64 + 512 * len(self.tasks) + 64 * sum(len(e[2]) + 1 for e in self.mesh.values())
@@ -79,6 +82,7 @@ class Session:
     id: str
     addr: str
     expiry: Timer | None = None
+    sent: int = 0  # the last Assignments' seq (0: none yet)
 
 
 class Dispatcher:
@@ -204,7 +208,8 @@ class Dispatcher:
         session.expiry = self.c.clock.after(
             period * GRACE, self._expire, body["node_id"], session.id
         )
-        self.push_tasks(body["node_id"])
+        if body.get("assigned") != session.sent:  # the last set sent did not arrive
+            self.push_tasks(body["node_id"])
         return {"period": period}
 
     # -- tasks ------------------------------------------------------------------------------------
@@ -252,6 +257,7 @@ class Dispatcher:
             for t in self.c.store.tasks_on_node(node_id)
             if taskstate.rank(t["Status"]["State"]) >= taskstate.rank("assigned")
         )
+        session.sent += 1
         message = Assignments(
             node_id,
             tasks,
@@ -259,6 +265,7 @@ class Dispatcher:
             self._files(tasks),
             self._networks(node_id, tasks),
             self._discovery,
+            session.sent,
         )
         self.send(session.addr, message)
 
