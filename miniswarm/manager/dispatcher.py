@@ -321,11 +321,12 @@ class Dispatcher:
         """The secrets and configs the node's live tasks refer to (swarm's assignment set:
         a node never holds one that none of its tasks needs)."""
         out: dict[str, dict[str, str]] = {"secret": {}, "config": {}}
-        for t in tasks:
-            if taskstate.terminal(t["Status"]["State"]):
-                continue
+        specs = {
+            id(t["Spec"]): t["Spec"] for t in tasks if not taskstate.terminal(t["Status"]["State"])
+        }
+        for spec in specs.values():  # a service's tasks share their spec (one object)
             for kind in out:
-                for ref in secretapi.refs(t["Spec"], kind):
+                for ref in secretapi.refs(spec, kind):
                     obj = self.c.store.get(kind + "s", secretapi.ref_id(ref, kind))
                     if obj is not None:
                         out[kind][obj["ID"]] = obj["Spec"].get("Data") or ""
