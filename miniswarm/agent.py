@@ -183,14 +183,22 @@ class Agent:
         self.timer = self.ctx.after(fut.result()["period"], self._heartbeat)
 
     def assignments(self, msg: Assignments) -> None:
-        if not self.stopped and msg.node_id == self.d.node_id:
-            # before the tasks that need them; the worker's own copy
-            self.worker.files = {kind: dict(held) for kind, held in msg.files.items()}
+        if self.stopped or msg.node_id != self.d.node_id:
+            return
+        if msg.complete and self.assigned is not None and msg.seq <= self.assigned:
+            return  # an older whole set, late or twice
+        if not msg.complete and (self.assigned is None or msg.seq != self.assigned + 1):
+            return  # not changes to what this node has: its heartbeat says so
+        # before the tasks that need them; the worker's own copy
+        self.worker.files = {kind: dict(held) for kind, held in msg.files.items()}
+        if msg.complete:
             self.worker.assign(msg.tasks)
-            self.assigned = msg.seq
-            self.d.mesh.table = msg.mesh
-            self.d.mesh.discovery = msg.discovery
-            self.d.mesh.networks = msg.networks
+        else:
+            self.worker.change(msg.tasks, msg.removed)
+        self.assigned = msg.seq
+        self.d.mesh.table = msg.mesh
+        self.d.mesh.discovery = msg.discovery
+        self.d.mesh.networks = msg.networks
 
     def session_update(self, msg: SessionUpdate) -> None:
         if self.stopped or msg.node_id != self.d.node_id:

@@ -228,25 +228,11 @@ class Worker:
         self.files: dict[str, dict[str, str]] = {"secret": {}, "config": {}}
 
     def assign(self, tasks: tuple) -> None:
+        """The whole set of this node's tasks: any other it runs is removed."""
         seen = set()
         for task in tasks:
             seen.add(task["ID"])
-            runner = self.runners.get(task["ID"])
-            if runner is None:
-                runner = TaskRunner(self, task)
-                self.runners[task["ID"]] = runner
-                if not taskstate.terminal(runner.state):
-                    self.live[task["ID"]] = runner
-                # A task this host had before it restarted: its container is still on
-                # the disk, exited when the host went down.
-                runner.container = self.runtime.by_task(task["ID"])
-                state = task["Status"]["State"]
-                if taskstate.rank(state) > taskstate.rank("assigned") and not taskstate.terminal(
-                    state
-                ):
-                    runner.report("complete", "finished")
-                    continue
-            runner.update(task)
+            self._take(task)
         for tid in [t for t in self.runners if t not in seen]:
             self.runners.pop(tid).remove()
         for c in list(self.runtime.containers.values()):  # tasks the managers forgot
@@ -254,6 +240,32 @@ class Worker:
             if task_id is not None and task_id not in seen:
                 self.runtime.remove(c)
         self.forget_unused()  # the managers' view may lag behind what stopped here
+
+    def change(self, tasks: tuple, removed: tuple) -> None:
+        """Changes to the set: tasks new or changed, and the IDs of those removed."""
+        for task in tasks:
+            self._take(task)
+        for tid in removed:
+            runner = self.runners.pop(tid, None)
+            if runner is not None:
+                runner.remove()
+        self.forget_unused()
+
+    def _take(self, task: dict) -> None:
+        runner = self.runners.get(task["ID"])
+        if runner is None:
+            runner = TaskRunner(self, task)
+            self.runners[task["ID"]] = runner
+            if not taskstate.terminal(runner.state):
+                self.live[task["ID"]] = runner
+            # A task this host had before it restarted: its container is still on the
+            # disk, exited when the host went down.
+            runner.container = self.runtime.by_task(task["ID"])
+            state = task["Status"]["State"]
+            if taskstate.rank(state) > taskstate.rank("assigned") and not taskstate.terminal(state):
+                runner.report("complete", "finished")
+                return
+        runner.update(task)
 
     def create_container(self, task: dict) -> Container:
         cs = task["Spec"].get("ContainerSpec") or {}

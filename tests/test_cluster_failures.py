@@ -214,3 +214,36 @@ def test_force_new_cluster_makes_a_lone_survivor_a_working_swarm(seed):
     assert info == "1\n"
     r = lab.docker("manager1", ["node", "update", "--availability", "drain", "worker1"])
     assert (r.out, r.status) == ("worker1\n", 0)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_lost_set_of_task_changes_costs_the_worker_one_heartbeat(seed):
+    from miniswarm.manager.dispatcher import Assignments
+    from miniswarm.rpc import Request
+
+    lab = Lab([("manager1", "10.0.0.1"), ("worker1", "10.0.0.2")], seed=seed)
+    lab.form_swarm(["manager1"], ["worker1"])
+    worker, network = lab.address("worker1"), lab.kernel.network
+    route, lost, beats = network.route, [], []
+
+    def lose_one(src, dst, msg, now):
+        if isinstance(msg, Request) and msg.method == "dispatcher.heartbeat":
+            beats.append(now)
+        if dst == worker and isinstance(msg, Assignments) and msg.tasks and not lost:
+            lost.append(now)  # the first set with the service's tasks in it
+            return []
+        return route(src, dst, msg, now)
+
+    network.route = lose_one
+    node_id = node_field(lab, "manager1", "worker1", "{{.ID}}")
+    store = lab.kernel.host("manager1").process.manager.store
+    r = lab.docker("manager1", "service create -d --name web --replicas 4 nginx".split())
+    assert r.status == 0, r.err
+    while not any(
+        t.get("NodeID") == node_id and t["Status"]["State"] == "running" for t in store.all("tasks")
+    ):
+        assert lab.now() < 60, f"seed {seed}: nothing ran on the worker"
+        lab.sleep(0.1)
+    assert lost, f"seed {seed}: no set was lost"
+    beat = next(b for b in beats if b > lost[0])  # the worker's first heartbeat since
+    assert beat < lab.now() <= lost[0] + 5.5 + 1.0, f"seed {seed}"  # a period, and a start

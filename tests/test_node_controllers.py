@@ -14,6 +14,7 @@ from miniswarm.manager import networks
 from miniswarm.manager.allocator import NETWORK_DELETE_DELAY, Allocator
 from miniswarm.manager.dispatcher import DOWN_MESSAGE, GRACE, Assignments, Dispatcher
 from miniswarm.manager.rolemanager import RoleManager
+from miniswarm.manager.store import Batch, Change
 from miniswarm.rpc import RpcError
 
 PERIOD = 5.0  # the cluster's default heartbeat period, seconds
@@ -79,6 +80,32 @@ def test_a_heartbeat_gets_the_assignments_again_only_if_the_last_did_not_arrive(
     assert len(sent) == 1  # the agent has it: nothing to send
     d.heartbeat(dict(beat, assigned=None))  # it was lost on the way
     assert [msg.tasks for _, msg in sent[1:]] == [first.tasks] and sent[1][1].seq > first.seq
+
+
+def test_after_the_whole_set_a_node_is_sent_what_changed_of_its_tasks():
+    lead, d, sent = dispatching()
+    web = service("web", replicas=3)
+    one, two, three = (task(web, f"t{i}", slot=i, node_id="a", state="assigned") for i in (1, 2, 3))
+    lead.put("services", web)
+    lead.put("tasks", one, two)
+    session = d.register({"node_id": "a", "addr": "10.0.0.5"})["session_id"]
+    lead.clock.advance(0.1)
+    whole, *rest = (msg for _, msg in sent)
+    assert whole.complete and {t["ID"] for t in whole.tasks} == {"t1", "t2"}
+    assert all(not m.complete and not m.tasks and not m.removed for m in rest)  # nothing new
+    lead.set("tasks", {**two, "DesiredState": "shutdown"})
+    lead.put("tasks", three)
+    lead.clock.advance(0.1)
+    changes = sent[-1][1]
+    assert not changes.complete and changes.seq == len(sent)
+    assert sorted(t["ID"] for t in changes.tasks) == ["t2", "t3"] and changes.removed == ()
+    lead.store.apply(lead.store.index + 1, Batch((Change.delete("tasks", "t1"),)))
+    lead.clock.advance(0.1)
+    assert (sent[-1][1].tasks, sent[-1][1].removed) == ((), ("t1",))
+    # the agent says it missed one: the whole set again
+    d.heartbeat({"node_id": "a", "session_id": session, "assigned": whole.seq})
+    again = sent[-1][1]
+    assert again.complete and {t["ID"] for t in again.tasks} == {"t2", "t3"}
 
 
 def test_a_heartbeat_of_an_old_session_is_refused():

@@ -49,10 +49,13 @@ class SessionUpdate:
 
 @dataclass(slots=True)
 class Assignments:
-    """The tasks a node must run (or stop), sent whole whenever they change. `seq` counts
-    the session's messages: the agent's heartbeat says the last it applied, and one that
-    was lost is sent again then — a lost message costs one period, as a broken stream
-    would (swarmkit's assignment sets say which they result in, for the same reason)."""
+    """The tasks a node must run (or stop), as swarmkit's assignments stream sends them:
+    the whole set first (`complete`), then what changed — the tasks that are new or
+    changed, and the IDs of those `removed`. `seq` counts the session's messages: a set
+    of changes applies to the one before it only, and the agent's heartbeat says the
+    last it applied, so that one lost (or late) is made good with the whole set then — a
+    lost message costs one period, as a broken stream would (swarmkit's AppliesTo and
+    ResultsIn)."""
 
     node_id: str
     tasks: tuple
@@ -66,6 +69,8 @@ class Assignments:
     # nodes learn by gossip
     discovery: dict = field(default_factory=dict)
     seq: int = 0
+    complete: bool = True
+    removed: tuple = ()
 
     def wire_size(self) -> int:
         size = 64 + 512 * len(self.tasks) + 64 * sum(len(e[2]) + 1 for e in self.mesh.values())
@@ -83,6 +88,7 @@ class Session:
     addr: str
     expiry: Timer | None = None
     sent: int = 0  # the last Assignments' seq (0: none yet)
+    tasks: tuple = ()  # the node's tasks as last sent
 
 
 class Dispatcher:
@@ -209,7 +215,7 @@ class Dispatcher:
             period * GRACE, self._expire, body["node_id"], session.id
         )
         if body.get("assigned") != session.sent:  # the last set sent did not arrive
-            self.push_tasks(body["node_id"])
+            self.push_tasks(body["node_id"], whole=True)
         return {"period": period}
 
     # -- tasks ------------------------------------------------------------------------------------
@@ -248,7 +254,9 @@ class Dispatcher:
 
         self.c.update(write)
 
-    def push_tasks(self, node_id: str) -> None:
+    def push_tasks(self, node_id: str, whole: bool = False) -> None:
+        """Send the node what changed of its tasks since the last set (the whole set
+        first, or when `whole`)."""
         session = self.sessions.get(node_id)
         if session is None or not self._running:
             return
@@ -257,15 +265,24 @@ class Dispatcher:
             for t in self.c.store.tasks_on_node(node_id)
             if taskstate.rank(t["Status"]["State"]) >= taskstate.rank("assigned")
         )
+        whole = whole or not session.sent
+        changed, removed = tasks, ()
+        if not whole:  # a task changed is another object: the store never mutates one
+            before = {t["ID"]: t for t in session.tasks}
+            changed = tuple(t for t in tasks if before.pop(t["ID"], None) is not t)
+            removed = tuple(before)
         session.sent += 1
+        session.tasks = tasks
         message = Assignments(
             node_id,
-            tasks,
+            changed,
             self._mesh,
             self._files(tasks),
             self._networks(node_id, tasks),
             self._discovery,
             session.sent,
+            whole,
+            removed,
         )
         self.send(session.addr, message)
 
