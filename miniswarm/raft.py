@@ -51,6 +51,9 @@ SNAPSHOT = "snapshot"  # a snapshot is on its way; nothing else until it is ackn
 
 def data_size(data: Any) -> int:
     """Bytes a command takes on the wire (an estimate for anything but bytes and text)."""
+    kind = type(data)  # asked of every entry of every append: the common cases first
+    if kind is bytes or kind is str or kind is bytearray:
+        return len(data)
     if data is None:
         return 0
     if isinstance(data, (bytes, bytearray, str)):

@@ -501,6 +501,8 @@ class _Group:
 def _weight(data: Any) -> int:
     """What a command weighs in the log in memory: a store batch says (200 bytes a
     change), anything else by its size on the wire."""
+    if type(data) is bytes:
+        return len(data)
     wire_size = getattr(data, "wire_size", None)
     return wire_size() if wire_size is not None else data_size(data)
 
