@@ -11,7 +11,9 @@
 - PySyncObj (the most complete pure-Python Raft: loopback TCP, its own batching, no
   encryption) doing the same in the same run: 3 nodes in this process, ticked by one
   thread as SimDriver runs our three, a replicated counter, timed until every node has
-  applied the last command; and the ratio of the two;
+  applied the last command; and the ratio of the two: after a round not counted, three
+  rounds in turn at each size, the median of each side and of the rounds' ratios (and
+  their spread);
 - time to a new leader after the leader crashes (simulated seconds), over 100 seeds;
 - memory taken by 100,000 log entries (the log in memory and on the simulated disk).
 
@@ -193,6 +195,9 @@ def memory_per_100k() -> int:
     return used
 
 
+ROUNDS = 3  # pairs (ours, PySyncObj's) at each size
+
+
 def pct(values: list[float], p: float) -> float:
     values = sorted(values)
     k = min(len(values) - 1, max(0, round(p / 100 * (len(values) - 1))))
@@ -208,16 +213,25 @@ def main() -> None:
 
     ours: dict[int, float] = {}
     peer: dict[int, float | None] = {}
+    rounds = 1 if args.quick else ROUNDS
+    throughput(3, sizes[0])  # a round not counted, for both: what runs first warms up
+    pysyncobj_throughput(sizes[0])
     for entries in sizes:
-        ours[entries] = throughput(3, entries)
-        peer[entries] = pysyncobj_throughput(entries)
+        # In turn, round after round, each round's ratio taken of its own pair: a machine
+        # whose speed drifts moves both sides of a pair alike.
+        pairs = [(throughput(3, entries), pysyncobj_throughput(entries)) for _ in range(rounds)]
+        ours[entries] = statistics.median(o for o, _ in pairs)
         line = f"throughput, 3 managers, {entries:,} entries: {ours[entries]:,.0f} entries/s"
-        if peer[entries] is not None:
+        if pairs[0][1] is not None:
+            peer[entries] = statistics.median(p for _, p in pairs if p is not None)
+            ratios = sorted(o / p for o, p in pairs if p)
             line += (
-                f"; PySyncObj {peer[entries]:,.0f} entries/s; "
-                f"ratio {ours[entries] / peer[entries]:.2f}x"
+                f"; PySyncObj {peer[entries]:,.0f} entries/s; ratio "
+                f"{statistics.median(ratios):.2f}x (median of {rounds} rounds in turn, "
+                f"{ratios[0]:.2f}-{ratios[-1]:.2f})"
             )
         else:
+            peer[entries] = None
             line += "; PySyncObj not installed (pip install -e '.[bench]')"
         print(line, flush=True)
     c5 = throughput(5, sizes[1])
