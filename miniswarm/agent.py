@@ -110,7 +110,7 @@ class Agent:
         own = self.d.advertise_addr
         m = self.d.manager
         if m is not None and m.raft.leader is not None:
-            return own
+            return self.ctx.address  # local: whatever address the node advertises
         remotes = [addr.rsplit(":", 1)[0] for _, addr in self.d.remote_managers()]
         others = [a for a in remotes if a != own] or remotes
         if not others:
@@ -127,6 +127,7 @@ class Agent:
         body = {
             "node_id": self.d.node_id,
             "addr": self.d.advertise_addr,
+            "at": self.ctx.address,  # where the session's messages reach this agent
             "description": self.d.node_description(),
         }
         fut = self.d.rpc.call(addr, "dispatcher.register", body, timeout=REGISTER_TIMEOUT)

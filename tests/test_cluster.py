@@ -101,3 +101,20 @@ def test_workers_that_join_together_all_join_as_workers():
         assert info.strip() == "false"
     finally:
         lab.close()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_manager_advertising_an_address_not_its_own_is_still_ready_and_runs_tasks(seed):
+    # moby takes any IP to advertise (a NAT's, say); the node's own agent talks to its
+    # manager locally (swarmkit's connection broker), not by that address
+    lab = Lab(seed=seed)
+    elsewhere = lab.address("manager2")
+    r = lab.docker("manager1", ["swarm", "init", "--advertise-addr", elsewhere])
+    assert r.status == 0, r.err
+    r = lab.docker("manager1", "service create -d --name web --replicas 2 nginx".split())
+    assert r.status == 0, r.err
+    lab.sleep(10)
+    node = lab.docker("manager1", "node ls --format {{.Status}}/{{.ManagerStatus}}".split())
+    assert node.out == "Ready/Leader\n", f"seed {seed}"
+    states = lab.docker("manager1", "service ps --format {{.CurrentState}} web".split()).out
+    assert [s.split()[0] for s in states.splitlines()] == ["Running", "Running"], f"seed {seed}"

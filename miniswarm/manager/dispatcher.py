@@ -170,7 +170,8 @@ class Dispatcher:
         timer = self._unknown_timers.pop(node_id, None)
         if timer is not None:
             timer.cancel()
-        session = Session(f"{self.c.rng.getrandbits(64):016x}", body["addr"])
+        # the stream goes back the way the agent came, whatever address it advertises
+        session = Session(f"{self.c.rng.getrandbits(64):016x}", body.get("at") or body["addr"])
         self.sessions[node_id] = session
         period = self._next_period()
         session.expiry = self.c.clock.after(period * GRACE, self._expire, node_id, session.id)
