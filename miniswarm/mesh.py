@@ -120,7 +120,7 @@ class Mesh:
                 return failed(refused())
             if isinstance(route, tuple):
                 task_id, node = route
-                if node == self.ctx.address:
+                if self._here(task_id, node):
                     try:
                         return resolved(self.backend(task_id, port, path, client))
                     except RpcError as exc:
@@ -151,7 +151,7 @@ class Mesh:
             turn = self._turn.get(key, 0)
             self._turn[key] = turn + 1
             task_id, address = backends[turn % len(backends)]
-            if address == self.ctx.address:
+            if self._here(task_id, address):
                 return self.backend(task_id, target, path, INGRESS_SOURCE)
             forwarded = self.rpc.call(
                 address, "mesh.backend", (task_id, target, path), timeout=FORWARD_TIMEOUT
@@ -175,6 +175,11 @@ class Mesh:
                 if p.get("PublishedPort") == port and p.get("Protocol", "tcp") == "tcp":
                     return self._answer(runner.container, p["TargetPort"], path, client)
         raise refused()
+
+    def _here(self, task_id: str, node: str) -> bool:
+        """Whether a backend runs on this node: its address, or one of its own tasks
+        (a node may advertise an address not its own, and reaches its tasks itself)."""
+        return node == self.ctx.address or any(r.id == task_id for r in self.runners())
 
     def _serve_backend(self, src: str, body: tuple) -> Any:
         task_id, target, path = body[:3]

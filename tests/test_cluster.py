@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from miniswarm.lab import Lab
+from miniswarm.repl import Session
 
 WARNING = (
     "WARNING: Running Swarm in a two-manager configuration. This configuration provides\n"
@@ -111,10 +112,12 @@ def test_a_manager_advertising_an_address_not_its_own_is_still_ready_and_runs_ta
     elsewhere = lab.address("manager2")
     r = lab.docker("manager1", ["swarm", "init", "--advertise-addr", elsewhere])
     assert r.status == 0, r.err
-    r = lab.docker("manager1", "service create -d --name web --replicas 2 nginx".split())
+    r = lab.docker("manager1", "service create -d --name web --replicas 2 -p 80:80 nginx".split())
     assert r.status == 0, r.err
     lab.sleep(10)
     node = lab.docker("manager1", "node ls --format {{.Status}}/{{.ManagerStatus}}".split())
     assert node.out == "Ready/Leader\n", f"seed {seed}"
     states = lab.docker("manager1", "service ps --format {{.CurrentState}} web".split()).out
     assert [s.split()[0] for s in states.splitlines()] == ["Running", "Running"], f"seed {seed}"
+    session = Session(lab)  # and the routing mesh reaches them on the node itself
+    assert "Welcome to nginx!" in session.feed("curl -s localhost"), f"seed {seed}"
