@@ -109,6 +109,9 @@ class Pipeline:
         one = tokens[0] if len(tokens) == 1 and tokens[0].kind == "field" else None
         self.field = one
         self.path = _path_parts(one.text) if one is not None else None
+        # `{{.Name}}`: the one field of dot it reads
+        plain = self.path is not None and self.path[0] is None and len(self.path[1]) == 1
+        self.name = self.path[1][0] if plain and self.path else None
 
 
 @dataclass
@@ -428,7 +431,12 @@ class Template:
             if kind is Text:
                 out.append(node.text)
             elif kind is Action:
-                value = self._pipeline(node.pipeline, dot, env)
+                pipeline = node.pipeline
+                method = _METHODS.get((type(dot), pipeline.name)) if pipeline.name else None
+                if method is not None:  # `{{.Name}}` of a row: _field's method, at once
+                    value = method(dot)
+                else:
+                    value = self._pipeline(pipeline, dot, env)
                 if node.decl:
                     env[node.decl[0]] = value
                 else:
