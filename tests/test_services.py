@@ -373,3 +373,17 @@ def test_service_ps_names_the_nodes_of_many_tasks_as_each_nodes_inspect_would(mo
     assert ok(lab, "service ps web") == listed
     assert gone in listed and "worker8" in listed
     lab.close()
+
+
+def test_service_ps_quiet_lists_the_tasks_the_table_lists_in_its_order(lab):
+    ok(lab, "service create -d --name web --replicas 3 nginx:1.24")
+    lab.sleep(10)
+    ok(lab, "service update -d --image nginx:1.25 web")  # old tasks beside the new ones
+    lab.sleep(20)
+    table = ok(lab, "service ps --no-trunc --format {{.ID}} web").split()
+    assert len(table) == 6 and ok(lab, "service ps -q web").split() == table
+    nodes = " ".join(MANAGERS + WORKERS)
+    shut = "--filter desired-state=shutdown"
+    quiet = ok(lab, f"node ps -q {shut} {nodes}").split()
+    assert len(quiet) == 3
+    assert quiet == ok(lab, f"node ps --no-trunc --format {{{{.ID}}}} {shut} {nodes}").split()

@@ -324,7 +324,7 @@ def node_ps(inv: Invocation, ctx: Context) -> int:
             node = ctx.client.get(f"/nodes/{seg(ref)}")
             filters = task_filters(inv, ctx)
             filters["node"] = [node["ID"]]
-            tasks += list_tasks(ctx, filters)
+            tasks += list_tasks(ctx, filters, inv.get("quiet"))
         except DaemonError as exc:
             errors.append(f"Error response from daemon: {exc.message}")
     if tasks or not errors:

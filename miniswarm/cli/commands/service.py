@@ -523,7 +523,7 @@ def service_ps(inv: Invocation, ctx: Context) -> int:
             continue
         if service["ID"] not in ids:  # one filter of every service named: each task once
             ids.append(service["ID"])
-    tasks = list_tasks(ctx, dict(filters, service=ids)) if ids else []
+    tasks = list_tasks(ctx, dict(filters, service=ids), inv.get("quiet")) if ids else []
     if missing and not tasks and len(missing) == len(inv.args):
         raise CommandError("\n".join(f"no such service: {r}" for r in missing))
     print_tasks(ctx, inv, tasks)

@@ -39,17 +39,23 @@ def task_filters(inv: Invocation, ctx) -> dict[str, list[str]]:
     return filters
 
 
-def list_tasks(ctx: Context, filters: dict[str, list[str]]) -> list[dict]:
-    """GET /tasks, keeping of each task what the table reads (the Go CLI decodes into
-    swarm.Task structs; a whole decoded dict each would be 3 KB a task)."""
-    return ctx.client.get_items("/tasks", _as_listed, filters=filters)
+def list_tasks(ctx: Context, filters: dict[str, list[str]], quiet: bool = False) -> list[dict]:
+    """GET /tasks, keeping of each task what the table reads — or, `quiet`, what orders
+    and names the IDs (the Go CLI decodes into swarm.Task structs; a whole decoded dict
+    each would be 3 KB a task)."""
+    return ctx.client.get_items("/tasks", _as_ordered if quiet else _as_listed, filters=filters)
+
+
+def _as_ordered(task: dict) -> dict:
+    """What `print_tasks` orders tasks by and names them with, in one flat dict (a list
+    of 95,000 holds no dict within each)."""
+    return {k: task[k] for k in ("ID", "ServiceID", "Slot", "NodeID", "CreatedAt") if k in task}
 
 
 def _as_listed(task: dict) -> dict:
-    """What `print_tasks` and a TaskRow read of a task, in one flat dict (a list of
-    95,000 holds no dict within each): its status's state, time, error and published
-    ports, its image."""
-    kept = {k: task[k] for k in ("ID", "ServiceID", "Slot", "NodeID", "CreatedAt") if k in task}
+    """What `print_tasks` and a TaskRow read of a task: what orders it, its status's
+    state, time, error and published ports, its image."""
+    kept = _as_ordered(task)
     kept["DesiredState"] = task.get("DesiredState", "")
     status = task.get("Status") or {}
     kept["State"] = status.get("State", "")
