@@ -2,6 +2,7 @@
 write that fails inside a batch leaves no trace in it."""
 
 import pickle
+from concurrent.futures import Future
 
 import pytest
 from hypothesis import given
@@ -9,7 +10,7 @@ from hypothesis import strategies as st
 
 from miniswarm.manager.networks import addresses_in_use
 from miniswarm.manager.store import Batch, Change, Store, StoreError
-from miniswarm.manager.writer import Tx
+from miniswarm.manager.writer import MAX_CHANGES, Tx, Writer, entries
 
 
 def task(id: str, service: str = "s1", state: str = "running") -> dict:
@@ -176,3 +177,47 @@ def test_the_indexes_kept_through_updates_are_the_ones_made_afresh(writes):
     afresh = Store()
     afresh.restore(store.snapshot())
     assert indexes(store) == indexes(afresh)
+
+
+@given(st.lists(st.integers(0, 450), max_size=12))
+def test_a_batch_goes_in_entries_of_200_changes_splitting_only_a_write_that_has_more(sizes):
+    ends = [sum(sizes[: i + 1]) for i in range(len(sizes))]
+    got = entries(ends)
+    assert [a for a, _ in got] == [0, *(b for _, b in got[:-1])][: len(got)]  # in order
+    assert (got[-1][1] if got else 0) == (ends[-1] if ends else 0)
+    assert all(0 < b - a <= MAX_CHANGES for a, b in got)
+    cuts = {b for _, b in got}
+    for start, end, size in zip([0, *ends], ends, sizes, strict=False):
+        if size <= MAX_CHANGES:  # a write that fits one entry is never split
+            assert not any(start < cut < end for cut in cuts), (start, end, got)
+
+
+def test_a_bulk_write_is_committed_in_entries_and_its_writers_answered_once_all_are():
+    class Clock:
+        def __init__(self) -> None:
+            self.due: list = []
+
+        def wallclock(self) -> float:
+            return 0.0
+
+        def after(self, delay: float, fn, *args) -> None:
+            self.due.append((fn, args))
+
+    proposed: list[tuple[Batch, Future]] = []
+
+    def propose(batch: Batch) -> Future:
+        proposed.append((batch, Future()))
+        return proposed[-1][1]
+
+    clock = Clock()
+    writer = Writer(Store(), clock, propose)  # type: ignore[arg-type]
+    bulk = writer.update(lambda tx: [tx.create("tasks", task(f"t{i}")) for i in range(450)])
+    one = writer.update(lambda tx: tx.create("tasks", task("t1000")))
+    fn, args = clock.due.pop()
+    fn(*args)
+    assert [len(b.changes) for b, _ in proposed] == [200, 200, 51]
+    for _, fut in proposed[:2]:
+        fut.set_result(None)
+    assert not bulk.done() and not one.done()  # the last entry is not committed yet
+    proposed[2][1].set_exception(RuntimeError("lost leadership"))
+    assert isinstance(bulk.exception(), RuntimeError) and isinstance(one.exception(), RuntimeError)

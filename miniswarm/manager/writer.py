@@ -4,8 +4,10 @@ Swarm runs every write as `store.Update(func(tx))` and holds the store's write l
 the change is proposed and committed, so two writers never both start from the same
 version of an object. The same here: a write is a function of a transaction; queued
 writes run one batch at a time, each against the committed state plus the changes of
-the writes before it in the batch, and the batch goes to Raft as one entry. A write that
-raises changes nothing and fails alone.
+the writes before it in the batch, and the batch goes to Raft in entries of up to 200
+changes (swarmkit's MaxChangesPerTransaction), a write split only when it alone has
+more — a bulk write, as swarmkit's store.Batch commits one. A write that raises changes
+nothing and fails alone.
 """
 
 from __future__ import annotations
@@ -112,6 +114,28 @@ def _own(obj: dict) -> dict:
 
 
 Write = Callable[[Tx], Any]
+# swarmkit's MaxChangesPerTransaction: a store.Batch (the orchestrator creating 95,000
+# tasks, the scheduler placing them) commits its changes in transactions of this many
+MAX_CHANGES = 200
+
+
+def entries(ends: list[int]) -> list[tuple[int, int]]:
+    """The Raft entries a batch's changes go in, as (start, end): writes together up to
+    MAX_CHANGES changes an entry, never one split unless it alone has more (then in
+    entries of MAX_CHANGES, as swarmkit's store.Batch commits a bulk write)."""
+    out: list[tuple[int, int]] = []
+    start = prev = 0
+    for end in ends:
+        if end - start > MAX_CHANGES and prev > start:
+            out.append((start, prev))  # the writes so far fill this entry
+            start = prev
+        while end - start > MAX_CHANGES:
+            out.append((start, start + MAX_CHANGES))
+            start += MAX_CHANGES
+        prev = end
+    if prev > start:
+        out.append((start, prev))
+    return out
 
 
 class Writer:
@@ -140,6 +164,7 @@ class Writer:
             return
         tx = Tx(self.store, self.ctx.wallclock())
         done: list[tuple[Future, Any]] = []
+        ends: list[int] = []  # where each write's changes end
         for write, fut in queue:
             mark = tx.mark()
             try:
@@ -149,29 +174,38 @@ class Writer:
                 fut.set_exception(exc)
                 continue
             done.append((fut, result))
+            ends.append(len(tx.changes))
         if not tx.changes:
             for fut, result in done:
                 fut.set_result(result)
             self._flush_next()
             return
+        changes = tuple(tx.changes)
         try:
-            commit = self.propose(Batch(tuple(tx.changes)))
+            commits = [self.propose(Batch(changes[a:b])) for a, b in entries(ends)]
         except Exception as exc:
             for fut, _ in done:
                 fut.set_exception(exc)
             self._flush_next()
             return
+        waiting, failures = [len(commits)], []
 
         def committed(f: Future) -> None:
             exc = f.exception()
-            for fut, result in done:
-                if exc is not None:
-                    fut.set_exception(exc)
+            if exc is not None:
+                failures.append(exc)
+            waiting[0] -= 1
+            if waiting[0]:
+                return
+            for fut, result in done:  # the batch's writes succeed or fail together
+                if failures:
+                    fut.set_exception(failures[0])
                 else:
                     fut.set_result(result)
             self._flush_next()
 
-        commit.add_done_callback(committed)
+        for commit in commits:
+            commit.add_done_callback(committed)
 
     def _flush_next(self) -> None:
         if self._queue:
