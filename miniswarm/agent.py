@@ -61,7 +61,8 @@ class Agent:
         self.d = daemon
         self.ctx = daemon.ctx
         self.session_id: str | None = None
-        self.assigned: int | None = None  # seq of the last assignment set applied
+        # The last assignment set applied: its session and its seq
+        self.assigned: tuple[str, int] | None = None
         self.manager_addr: str | None = None
         self.backoff = 0.0
         self.timer: Event | None = None
@@ -143,7 +144,6 @@ class Agent:
         reply = fut.result()
         self.backoff = 0.0
         self.session_id = reply["session_id"]
-        self.assigned = None  # the new session's first set is on its way
         self.manager_addr = addr
         self.registered = True
         self.d.set_remote_managers(reply["managers"])
@@ -165,7 +165,11 @@ class Agent:
         body = {
             "node_id": self.d.node_id,
             "session_id": self.session_id,
-            "assigned": self.assigned,  # the dispatcher sends the set again if it differs
+            # the last set of this session applied: the dispatcher sends the whole set
+            # again if it is not the last it sent
+            "assigned": self.assigned[1]
+            if self.assigned and self.assigned[0] == self.session_id
+            else None,
         }
         fut = self.d.rpc.call(
             self.manager_addr, "dispatcher.heartbeat", body, timeout=REGISTER_TIMEOUT
@@ -186,9 +190,13 @@ class Agent:
     def assignments(self, msg: Assignments) -> None:
         if self.stopped or msg.node_id != self.d.node_id:
             return
-        if msg.complete and self.assigned is not None and msg.seq <= self.assigned:
-            return  # an older whole set, late or twice
-        if not msg.complete and (self.assigned is None or msg.seq != self.assigned + 1):
+        # A set names its session: it may come before the session's own reply does,
+        # when another manager passed the registration on.
+        last = self.assigned
+        if msg.complete:
+            if last is not None and last[0] == msg.session and msg.seq <= last[1]:
+                return  # this session's older whole set, late or twice
+        elif last != (msg.session, msg.seq - 1):
             return  # not changes to what this node has: its heartbeat says so
         # before the tasks that need them; the worker's own copy
         self.worker.files = {kind: dict(held) for kind, held in msg.files.items()}
@@ -196,7 +204,7 @@ class Agent:
             self.worker.assign(msg.tasks)
         else:
             self.worker.change(msg.tasks, msg.removed)
-        self.assigned = msg.seq
+        self.assigned = (msg.session, msg.seq)
         self.d.mesh.table = msg.mesh
         self.d.mesh.discovery = msg.discovery
         self.d.mesh.networks = msg.networks

@@ -71,6 +71,7 @@ class Assignments:
     seq: int = 0
     complete: bool = True
     removed: tuple = ()
+    session: str = ""
 
     def wire_size(self) -> int:
         size = 64 + 512 * len(self.tasks) + 64 * sum(len(e[2]) + 1 for e in self.mesh.values())
@@ -284,6 +285,7 @@ class Dispatcher:
             session.sent,
             whole,
             removed,
+            session.id,
         )
         self.send(session.addr, message)
 
