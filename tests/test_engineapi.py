@@ -187,3 +187,13 @@ def test_a_bad_request_changes_nothing(lab):
 def test_a_routes_first_segment_is_a_word():
     with pytest.raises(ValueError, match="first segment is a word"):
         route("GET", "/{ref}/inspect")
+
+
+def test_listed_tasks_are_the_stores_own_shown_as_they_are_read(lab):
+    resp = answer(call(lab, "GET", "/v1.41/tasks"))
+    assert resp.view is not None and any(k.startswith("_") for k in resp.objects[0])
+    shown = json.loads(b"".join(resp.chunks()))  # as the socket writes it
+    assert shown and not any(k.startswith("_") for t in shown for k in t)
+    again = answer(call(lab, "GET", "/v1.41/tasks"))
+    assert again.take_items(lambda t: sorted(t)) == [sorted(t) for t in shown]
+    assert answer(call(lab, "GET", "/v1.41/tasks")).take_json() == shown

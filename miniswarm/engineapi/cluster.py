@@ -25,8 +25,10 @@ def nodes(daemon: Any, filters: dict | None = None) -> Future:
     return call(daemon, "node.list", {"filters": filters or {}})
 
 
-def tasks(daemon: Any, filters: dict | None = None) -> Future:
-    return call(daemon, "task.list", {"filters": filters or {}})
+def tasks(daemon: Any, filters: dict | None = None, as_stored: bool = False) -> Future:
+    """The tasks as the API shows them; `as_stored`: the store's own objects, for a
+    Response that shows each as it is read (see router.Response's `view`)."""
+    return call(daemon, "task.list", {"filters": filters or {}, "as_stored": as_stored})
 
 
 def service(daemon: Any, ref: str, insert_defaults: bool) -> Future:

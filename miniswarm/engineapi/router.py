@@ -137,6 +137,7 @@ class Response:
         headers: dict[str, str] | None = None,
         stream: Any = None,
         objects: Any = None,
+        view: Callable[[Any], Any] | None = None,
     ) -> None:
         self.status = status
         self._body = body
@@ -144,6 +145,9 @@ class Response:
         self.headers = headers if headers is not None else {}
         self.stream = stream  # streams.LogStream or streams.ExecStream: the body goes on
         self.objects = objects
+        # What each of a list of `objects` is shown as, made as it is read (the store's
+        # own objects, `public`): never a copy of each at once
+        self.view = view
 
     def __repr__(self) -> str:
         return f"Response({self.status}, {self.content_type}, objects={self.objects is not None})"
@@ -163,7 +167,7 @@ class Response:
         if self.objects is None:
             yield self._body
         elif type(self.objects) is list:
-            yield from (piece.encode() for piece in encoding.pieces(self.objects))
+            yield from (piece.encode() for piece in encoding.pieces(self._shown(self.objects)))
         else:
             yield encoding.encode(self.objects, store_objects=True)
 
@@ -184,7 +188,7 @@ class Response:
             # they share their keys as one JSON text's objects do.
             kept: list[Any] = []
             for start in range(0, len(objects), 1000):
-                picked = [keep(item) for item in objects[start : start + 1000]]
+                picked = [keep(item) for item in self._shown(objects[start : start + 1000])]
                 kept += encoding.through_json(picked)
             return kept
         self.objects = objects
@@ -204,11 +208,15 @@ class Response:
         its stream: a long list's bytes are not held beside what they are read into."""
         objects, self.objects = self.objects, None
         if type(objects) is list:
-            return [json.loads(text) for text in encoding.items(objects)]
+            return [json.loads(text) for text in encoding.items(self._shown(objects))]
         if objects is not None:
             return json.loads(next(encoding.items([objects])))
         text = self._take_text()
         return json.loads(text) if text else None
+
+    def _shown(self, objects: list) -> Any:
+        """The listed objects as they are shown: each made so as it is read."""
+        return objects if self.view is None else _Shown(objects, self.view)
 
     def _take_text(self) -> str:
         text, self.body = self.body.decode(), b""
@@ -223,6 +231,21 @@ class Response:
             return str(self.json()["message"])
         except (ValueError, KeyError, TypeError):
             return self.body.decode(errors="replace")
+
+
+class _Shown:
+    """A list's items, each given through `view` as it is read (len and iteration: what
+    encoding.items and take_items ask of a list)."""
+
+    def __init__(self, items: list, view: Callable[[Any], Any]) -> None:
+        self.items = items
+        self.view = view
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[Any]:
+        return map(self.view, self.items)
 
 
 _decoder = json.JSONDecoder()

@@ -239,6 +239,8 @@ class ControlAPI(ServiceAPI, SecretAPI, NetworkAPI):
                     raise plain_error("InvalidArgument", f"invalid filter 'desired-state={value}'")
                 wanted.add(value.lower())
             tasks = [t for t in tasks if t["DesiredState"] in wanted]
+        if body.get("as_stored"):  # shown (public) by whoever reads them, one at a time
+            return list(tasks)
         return [public(t) for t in tasks]
 
     # -- joining ------------------------------------------------------------------------------
