@@ -108,6 +108,28 @@ def test_after_the_whole_set_a_node_is_sent_what_changed_of_its_tasks():
     assert again.complete and {t["ID"] for t in again.tasks} == {"t2", "t3"}
 
 
+def test_the_mesh_tables_are_made_once_for_the_entries_of_a_bulk_write(monkeypatch):
+    lead, d, sent = dispatching()
+    d.register({"node_id": "a", "addr": "10.0.0.5"})
+    lead.clock.advance(0.1)
+    made = []
+    table = d._mesh_table
+    monkeypatch.setattr(d, "_mesh_table", lambda: made.append(1) or table())
+    web = service("web", replicas=600)
+    lead.put("services", web)
+    for first in range(0, 600, 200):  # one write of 600 tasks: three entries
+        tasks = [
+            task(web, f"t{i}", slot=i + 1, node_id="a", state="assigned")
+            for i in range(first, first + 200)
+        ]
+        lead.put("tasks", *tasks)
+    lead.clock.advance(0.1)
+    assert made == [1]
+    assert {t["ID"] for _, m in sent if not m.complete for t in m.tasks} == {
+        f"t{i}" for i in range(600)
+    }
+
+
 def test_a_heartbeat_of_an_old_session_is_refused():
     lead, d, _ = dispatching()
     old = d.register({"node_id": "a", "addr": "10.0.0.5"})["session_id"]

@@ -110,6 +110,8 @@ class Dispatcher:
         self._flushing = False
         self._mesh: dict = {}  # the routing mesh's backends, as last sent
         self._discovery: dict = {}  # service discovery on the overlays, as last sent
+        self._stale = False  # a change since the tables were made may change them
+        self._pushing = False  # a _push_dirty is due
 
     @property
     def period(self) -> float:
@@ -262,6 +264,8 @@ class Dispatcher:
         session = self.sessions.get(node_id)
         if session is None or not self._running:
             return
+        self._fresh()
+        self._due()  # (if the tables changed, every node is to be told)
         tasks = tuple(
             t
             for t in self.c.store.tasks_on_node(node_id)
@@ -375,10 +379,30 @@ class Dispatcher:
                 )
         return table
 
+    def _due(self) -> None:
+        """A push of what is dirty, soon (once for the entries committed together)."""
+        if not self._pushing and (self._dirty_nodes or self._stale):
+            self._pushing = True
+            self.c.clock.after(0.0, self._push_dirty)
+
     def _push_dirty(self) -> None:
+        self._pushing = False
+        self._fresh()
         nodes, self._dirty_nodes = self._dirty_nodes, set()
         for node_id in sorted(nodes):
             self.push_tasks(node_id)
+
+    def _fresh(self) -> None:
+        """The routing mesh's and the overlays' tables made anew, if a change may have
+        changed them: once for all the entries of a bulk write (200 changes each), not
+        at each. Every node balances over new backends, and resolves names anew."""
+        if not self._stale:
+            return
+        self._stale = False
+        mesh, discovery = self._mesh_table(), self._discovery_table()
+        if mesh != self._mesh or discovery != self._discovery:
+            self._mesh, self._discovery = mesh, discovery
+            self._dirty_nodes.update(self.sessions)
 
     def _next_period(self) -> float:
         return self.period + EPSILON * (2 * self.c.rng.random() - 1)
@@ -409,13 +433,8 @@ class Dispatcher:
     # -- telling agents --------------------------------------------------------------------------
 
     def _watch(self, applied: Applied) -> None:
-        dirty = not self._dirty_nodes
         if any(ch.kind in ("tasks", "services", "nodes") for ch, _, _ in applied.changes):
-            mesh, discovery = self._mesh_table(), self._discovery_table()
-            if mesh != self._mesh or discovery != self._discovery:
-                # every node balances over the new backends, and resolves names anew
-                self._mesh, self._discovery = mesh, discovery
-                self._dirty_nodes.update(self.sessions)
+            self._stale = True  # the tables are made anew before the next push
         if any(ch.kind == "networks" for ch, _, _ in applied.changes):
             self._dirty_nodes.update(self.sessions)  # the networks nodes are on changed
         for ch, old, new in applied.changes:
@@ -432,8 +451,7 @@ class Dispatcher:
                 or old.get("_certificate") != new.get("_certificate")
             ):
                 self.push(new["ID"])
-        if dirty and self._dirty_nodes:
-            self.c.clock.after(0.0, self._push_dirty)
+        self._due()
 
     def push(self, node_id: str) -> None:
         session = self.sessions.get(node_id)
