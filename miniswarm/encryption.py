@@ -71,7 +71,7 @@ class Cipher:
 # task of a 30,000-task service); a small one that cannot be (bytes) is simply held.
 _recent: dict[int, tuple[Callable[[], Any], bytes]] = {}
 _lock = threading.Lock()
-_RECENT = 64
+_RECENT = 1024
 _HOLD_AT_MOST = 4096  # bytes pickled: what cannot be referred to weakly is held if small
 _COMPRESS_FROM = 256  # bytes; below it zlib's header costs more than it saves
 
