@@ -12,7 +12,14 @@ from controllers import Leader, node, service, task
 
 from miniswarm.manager import networks
 from miniswarm.manager.allocator import NETWORK_DELETE_DELAY, Allocator
-from miniswarm.manager.dispatcher import DOWN_MESSAGE, GRACE, Assignments, Dispatcher
+from miniswarm.manager.dispatcher import (
+    DOWN_MESSAGE,
+    EVENT_PAUSED_GAP,
+    GRACE,
+    MODIFICATION_BATCH_LIMIT,
+    Assignments,
+    Dispatcher,
+)
 from miniswarm.manager.rolemanager import RoleManager
 from miniswarm.manager.store import Batch, Change
 from miniswarm.rpc import RpcError
@@ -128,6 +135,29 @@ def test_the_mesh_tables_are_made_once_for_the_entries_of_a_bulk_write(monkeypat
     assert {t["ID"] for _, m in sent if not m.complete for t in m.tasks} == {
         f"t{i}" for i in range(600)
     }
+
+
+def test_a_burst_of_changes_goes_to_a_node_as_one_set_once_it_pauses():
+    lead, d, sent = dispatching()
+    d.register({"node_id": "a", "addr": "10.0.0.5"})
+    lead.clock.advance(0.1)
+    before = len(sent)
+    web = service("web", replicas=30)
+    lead.put("services", web)
+    for i in range(3):  # three changes, 30 ms apart: still one burst
+        lead.put("tasks", task(web, f"t{i}", slot=i + 1, node_id="a", state="assigned"))
+        lead.clock.advance(0.03)
+    assert len(sent) == before  # the changes have not paused yet
+    lead.clock.advance(EVENT_PAUSED_GAP)
+    ((_, changes),) = sent[before:]
+    assert sorted(t["ID"] for t in changes.tasks) == ["t0", "t1", "t2"]
+    many = [
+        task(web, f"u{i}", slot=i + 4, node_id="a", state="assigned")
+        for i in range(MODIFICATION_BATCH_LIMIT)
+    ]
+    lead.put("tasks", *many)
+    lead.clock.advance(0.001)  # that many go at once, without waiting for a pause
+    assert len(sent[-1][1].tasks) == MODIFICATION_BATCH_LIMIT
 
 
 def test_a_heartbeat_of_an_old_session_is_refused():

@@ -81,6 +81,10 @@ class Assignments:
 
 
 STATUS_BATCH = 0.1  # swarmkit dispatcher's maxBatchInterval: status reports written as one entry
+# swarmkit's Assignments stream: the changes to a node's tasks go as one set once none has
+# come for EVENT_PAUSED_GAP, or once MODIFICATION_BATCH_LIMIT of them wait
+EVENT_PAUSED_GAP = 0.05
+MODIFICATION_BATCH_LIMIT = 200
 
 
 @dataclass
@@ -105,7 +109,9 @@ class Dispatcher:
         self.sessions: dict[str, Session] = {}
         self._unknown_timers: dict[str, Timer] = {}
         self._running = False
-        self._dirty_nodes: set[str] = set()
+        # Nodes whose tasks changed since their last set: how many changes wait for each
+        self._dirty_nodes: dict[str, int] = {}
+        self._last_change = 0.0
         self._statuses: dict[str, tuple[str, dict]] = {}  # task -> (node, status)
         self._flushing = False
         self._mesh: dict = {}  # the routing mesh's backends, as last sent
@@ -380,17 +386,31 @@ class Dispatcher:
         return table
 
     def _due(self) -> None:
-        """A push of what is dirty, soon (once for the entries committed together)."""
+        """A push of what is dirty once the changes pause (swarmkit's Assignments: a
+        burst goes as one set — a bulk write's entries commit over several rounds)."""
         if not self._pushing and (self._dirty_nodes or self._stale):
             self._pushing = True
-            self.c.clock.after(0.0, self._push_dirty)
+            self.c.clock.after(EVENT_PAUSED_GAP, self._push_dirty)
 
     def _push_dirty(self) -> None:
         self._pushing = False
+        wait = self._last_change + EVENT_PAUSED_GAP - self.c.clock.now()
+        if wait > 1e-9:  # changes still coming: wait for the pause
+            self._pushing = True
+            self.c.clock.after(wait, self._push_dirty)
+            return
         self._fresh()
-        nodes, self._dirty_nodes = self._dirty_nodes, set()
+        nodes, self._dirty_nodes = self._dirty_nodes, {}
         for node_id in sorted(nodes):
             self.push_tasks(node_id)
+
+    def _dirty(self, node_id: str, changes: int = 1) -> None:
+        waiting = self._dirty_nodes.get(node_id, 0) + changes
+        if waiting >= MODIFICATION_BATCH_LIMIT:  # enough for a set of its own, now
+            self._dirty_nodes.pop(node_id, None)
+            self.c.clock.after(0.0, self.push_tasks, node_id)
+        else:
+            self._dirty_nodes[node_id] = waiting
 
     def _fresh(self) -> None:
         """The routing mesh's and the overlays' tables made anew, if a change may have
@@ -402,7 +422,8 @@ class Dispatcher:
         mesh, discovery = self._mesh_table(), self._discovery_table()
         if mesh != self._mesh or discovery != self._discovery:
             self._mesh, self._discovery = mesh, discovery
-            self._dirty_nodes.update(self.sessions)
+            for node_id in self.sessions:
+                self._dirty_nodes.setdefault(node_id, 0)
 
     def _next_period(self) -> float:
         return self.period + EPSILON * (2 * self.c.rng.random() - 1)
@@ -436,12 +457,13 @@ class Dispatcher:
         if any(ch.kind in ("tasks", "services", "nodes") for ch, _, _ in applied.changes):
             self._stale = True  # the tables are made anew before the next push
         if any(ch.kind == "networks" for ch, _, _ in applied.changes):
-            self._dirty_nodes.update(self.sessions)  # the networks nodes are on changed
+            for node_id in self.sessions:  # the networks nodes are on changed
+                self._dirty_nodes.setdefault(node_id, 0)
         for ch, old, new in applied.changes:
             if ch.kind == "tasks":
-                for t in (old, new):
-                    if t is not None and t.get("NodeID"):
-                        self._dirty_nodes.add(t["NodeID"])
+                on = {t["NodeID"] for t in (old, new) if t is not None and t.get("NodeID")}
+                for node_id in sorted(on):
+                    self._dirty(node_id)
                 continue
             if ch.kind != "nodes" or new is None:
                 continue
@@ -451,6 +473,7 @@ class Dispatcher:
                 or old.get("_certificate") != new.get("_certificate")
             ):
                 self.push(new["ID"])
+        self._last_change = self.c.clock.now()
         self._due()
 
     def push(self, node_id: str) -> None:
