@@ -134,7 +134,6 @@ def print_tasks(ctx: Context, inv: Invocation, tasks: list[dict]) -> None:
     resolve = not inv.get("no-resolve")
     services: dict[str, str] = {}
     nodes: dict[str, str] = {}
-    by_list = resolve and len({t.get("NodeID") or "" for t in tasks} - {""}) > RESOLVE_BY_LIST
 
     def service_name(sid: str) -> str:
         if not resolve:
@@ -171,6 +170,8 @@ def print_tasks(ctx: Context, inv: Invocation, tasks: list[dict]) -> None:
         for _, t in named:
             ctx.print(t["ID"])
         return
+    # (counted after -q has printed: its IDs need no node named)
+    by_list = resolve and len({t.get("NodeID") or "" for t in tasks} - {""}) > RESOLVE_BY_LIST
     if by_list:
         try:
             nodes.update(client.get_items("/nodes", _id_and_name))
