@@ -116,6 +116,39 @@ def test_what_a_client_keeps_of_a_listed_item_is_what_it_would_keep_of_its_json(
     assert Response(200, objects=items).take_json()[0]["Ports"] == [80, 443]
 
 
+keys = st.text(max_size=5) | st.integers() | st.booleans() | st.none() | st.floats(allow_nan=False)
+wire_values = st.recursive(
+    scalars | st.floats(allow_nan=False),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.lists(inner, max_size=3).map(tuple)
+        | st.dictionaries(keys, inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+def _containers(value) -> list:
+    if isinstance(value, dict):
+        return [value, *(c for v in value.values() for c in _containers(v))]
+    if isinstance(value, list):
+        return [value, *(c for v in value for c in _containers(v))]
+    return []
+
+
+@given(wire_values)
+def test_what_is_picked_reads_back_as_its_json_would_and_shares_nothing(value):
+    text = json.dumps(value)
+    back = encoding.through_json(value)
+    assert back == json.loads(text) and json.dumps(back) == text  # types too: 1 is not 1.0
+    assert not {id(c) for c in _containers(back)} & {id(c) for c in _containers(value)}
+
+
+def test_a_value_json_cannot_write_is_refused_as_json_refuses_it():
+    with pytest.raises(TypeError):
+        encoding.through_json({"ID": "a", "At": object()})
+
+
 def test_one_object_of_the_stores_is_read_whole_or_picked_as_its_json_would_be():
     node = {"ID": "n1", "Spec": {"Name": ""}, "Description": {"Hostname": "worker1"}}
     assert json_response(node, store_objects=True).body == dumps(node)

@@ -41,8 +41,25 @@ def items(value: list) -> Iterator[str]:
     return map(_item if len(value) <= KEPT_ITEMS else _encoder.encode, value)
 
 
+_SCALARS = frozenset((str, int, float, bool, type(None)))  # read back as they are
+_STR = frozenset((str,))
+
+
 def through_json(value: Any) -> Any:
-    """`value` as a client reads it back from its JSON."""
+    """`value` as a client reads it back from its JSON: a copy sharing nothing mutable,
+    lists for tuples. A dict of plain values with string keys — a listing's projection,
+    a thousand of them — is copied as it is: it reads back the same (~3x quicker than
+    writing and reading its JSON); anything else goes through json."""
+    kind = type(value)
+    if kind is dict:
+        if _SCALARS.issuperset(map(type, value.values())) and _STR.issuperset(map(type, value)):
+            return value.copy()
+        if _STR.issuperset(map(type, value)):
+            return {key: through_json(item) for key, item in value.items()}
+    elif kind is list or kind is tuple:
+        return [through_json(item) for item in value]
+    elif kind in _SCALARS:
+        return value
     return json.loads(_encoder.encode(value))
 
 
