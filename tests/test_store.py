@@ -221,3 +221,73 @@ def test_a_bulk_write_is_committed_in_entries_and_its_writers_answered_once_all_
     assert not bulk.done() and not one.done()  # the last entry is not committed yet
     proposed[2][1].set_exception(RuntimeError("lost leadership"))
     assert isinstance(bulk.exception(), RuntimeError) and isinstance(one.exception(), RuntimeError)
+
+
+def refused_by_the_rules(store: Store, changes: list[Change]) -> str | None:
+    """What the store's rules refuse a batch with, checked one change at a time over
+    what the batch's earlier changes left (a create or update checked against the
+    committed object: its version, its name)."""
+    exists = {(k, id): True for k in ("tasks", "services") for id in store.tables[k]}
+    names = {(k, o["Spec"]["Name"]): o["ID"] for k in ("services",) for o in store.all(k)}
+    for ch in changes:
+        key, committed = (ch.kind, ch.target), store.get(ch.kind, ch.target)
+        name = ch.obj.get("Spec", {}).get("Name") if ch.obj else None
+        if ch.action == "create":
+            if exists.get(key) or (ch.kind == "services" and names.get((ch.kind, name))):
+                return "AlreadyExists"
+            exists[key] = True
+            if ch.kind == "services":
+                names[(ch.kind, name)] = ch.target
+        elif not exists.get(key):
+            return "NotFound"
+        elif ch.action == "delete":
+            exists[key] = False
+            if committed is not None and ch.kind == "services":
+                names[(ch.kind, committed["Spec"]["Name"])] = None
+        elif committed is not None:
+            if ch.version is not None and committed["Version"]["Index"] != ch.version:
+                return "Unknown"
+            if ch.kind == "services" and name != committed["Spec"]["Name"]:
+                return "Unimplemented"
+    return None
+
+
+changes = st.lists(
+    st.tuples(
+        st.sampled_from(["create", "update", "delete"]),
+        st.sampled_from(["tasks", "services"]),
+        st.sampled_from(["a", "b", "c"]),
+        st.sampled_from(["web", "db"]),
+        st.sampled_from([None, 1, 2]),
+    ).map(
+        lambda c: (
+            Change.delete(c[1], c[2])
+            if c[0] == "delete"
+            else Change(
+                c[0],
+                c[1],
+                {"ID": c[2], "Spec": {"Name": c[3]}, "Status": {"State": "new"}},
+                version=c[4] if c[0] == "update" else None,
+            )
+        )  # fmt: skip
+    ),
+    max_size=6,
+)
+
+
+@given(st.lists(changes, max_size=4))
+def test_a_batch_is_refused_exactly_when_a_change_breaks_a_rule_and_then_changes_nothing(
+    batches,
+):
+    store = Store()
+    store.apply(1, Batch((Change.create("services", {"ID": "a", "Spec": {"Name": "web"}}),)))
+    for index, batch in enumerate(batches, start=2):
+        before = store.snapshot()
+        why = refused_by_the_rules(store, batch)
+        try:
+            store.apply(index, Batch(tuple(batch)))
+        except StoreError as exc:
+            assert exc.code == why
+            assert store.snapshot() == before
+        else:
+            assert why is None

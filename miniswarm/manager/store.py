@@ -251,38 +251,46 @@ class Store:
         return applied
 
     def _check(self, batch: Batch) -> None:
-        seen: dict[tuple[str, str], bool] = {}  # (kind, id) -> exists after the earlier changes
+        # (kind, id) -> exists after the earlier changes: only objects a create or delete
+        # of this batch touched (most batches are updates alone, checked at their table)
+        seen: dict[tuple[str, str], bool] = {}
         names: dict[tuple[str, str], str | None] = {}
+        tables = self.tables
         for ch in batch.changes:
-            table = self.tables[ch.kind]
-            id = ch.target
-            exists = seen.get((ch.kind, id), id in table)
-            if ch.action == "create":
-                if exists:
-                    raise StoreError("AlreadyExists", "object already exists")
-                if ch.kind in NAMED:
-                    key = _name_key(ch.body)
-                    holder = names.get((ch.kind, key), self._names[ch.kind].get(key))
-                    if holder is not None:
-                        raise StoreError("AlreadyExists", "name conflicts with an existing object")
-                    names[(ch.kind, key)] = id
-                seen[(ch.kind, id)] = True
-            elif ch.action == "update":
+            kind = ch.kind
+            table = tables[kind]
+            obj = ch.obj
+            id = obj["ID"] if obj is not None else ch.target
+            action = ch.action
+            if action == "update":
+                current = table.get(id)
+                exists = seen[kind, id] if seen and (kind, id) in seen else current is not None
                 if not exists:
                     raise StoreError("NotFound", "object does not exist")
-                current = table.get(id)
                 if ch.version is not None and current is not None:
                     if current["Version"]["Index"] != ch.version:
                         raise StoreError("Unknown", "update out of sequence")
-                if ch.kind in NAMED and current is not None:
+                if kind in NAMED and current is not None:
                     if _name_key(ch.body) != _name_key(current):
                         raise StoreError("Unimplemented", "renaming objects is not supported")
+                continue
+            exists = seen.get((kind, id), id in table)
+            if action == "create":
+                if exists:
+                    raise StoreError("AlreadyExists", "object already exists")
+                if kind in NAMED:
+                    key = _name_key(ch.body)
+                    holder = names.get((kind, key), self._names[kind].get(key))
+                    if holder is not None:
+                        raise StoreError("AlreadyExists", "name conflicts with an existing object")
+                    names[(kind, key)] = id
+                seen[(kind, id)] = True
             else:
                 if not exists:
                     raise StoreError("NotFound", "object does not exist")
-                seen[(ch.kind, id)] = False
-                if ch.kind in NAMED and id in table:
-                    names[(ch.kind, _name_key(table[id]))] = None
+                seen[(kind, id)] = False
+                if kind in NAMED and id in table:
+                    names[(kind, _name_key(table[id]))] = None
 
     def _index(self, kind: str, obj: dict) -> None:
         if kind in NAMED:
