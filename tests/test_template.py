@@ -218,3 +218,45 @@ def test_a_rows_fields_are_its_own_whatever_rows_were_read_before():
     assert tpl.execute(Other()) == "a class attribute"
     assert tpl.execute(Shadowed()) == "the instance's own"
     assert tpl.execute(Row("c")) == "c"
+
+
+class _Row:
+    def __init__(self, a, b) -> None:
+        self.a, self.b = a, b
+
+    def A(self):  # noqa: N802 - a docker field
+        return self.a
+
+    def B(self):  # noqa: N802
+        return self.b
+
+
+class _OtherRow(_Row):
+    def A(self):  # noqa: N802
+        return f"other {self.a}"
+
+
+cells = st.text(max_size=4) | st.integers() | st.booleans() | st.none() | st.lists(st.integers())
+
+
+@given(
+    st.lists(st.sampled_from(["{{.A}}", "{{.B}}", "\t", " {x} ", "%s", "}{", "{{.A | len}}"])),
+    st.lists(st.tuples(cells, cells, st.booleans()), max_size=6),
+)
+def test_rows_run_together_print_what_each_run_alone_prints(parts, cells_of_rows):
+    try:
+        template = Template("".join(parts))
+    except TemplateError:
+        return  # ("}{{{.A}}" does not parse)
+    rows = [(_OtherRow if other else _Row)(a, b) for a, b, other in cells_of_rows]
+    each = []
+    for row in rows:
+        try:
+            each.append(template.execute(row))
+        except TemplateError:
+            each.append(TemplateError)
+    if TemplateError in each:
+        with pytest.raises(TemplateError):
+            template.execute_rows(rows)
+    else:
+        assert template.execute_rows(rows) == each

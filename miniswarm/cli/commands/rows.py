@@ -31,7 +31,7 @@ def format_rows(fmt: str, contexts: list, headers: dict[str, str], ctx: Context)
     body = body.strip(" ").replace("\\t", "\t").replace("\\n", "\n")
     try:
         template = Template(body)  # parsed first: a bad template fails with no rows too
-        lines = [template.execute(c) for c in contexts]
+        lines = template.execute_rows(contexts)
     except TemplateError as exc:
         raise CommandError(f"template parsing error: {exc}") from None
     if not is_table:
