@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from miniswarm.manager.networks import addresses_in_use
-from miniswarm.manager.store import Batch, Change, Store, StoreError
+from miniswarm.manager.store import Batch, Change, Store, StoreError, public
 from miniswarm.manager.writer import MAX_CHANGES, Tx, Writer, entries
 
 
@@ -291,3 +291,11 @@ def test_a_batch_is_refused_exactly_when_a_change_breaks_a_rule_and_then_changes
             assert store.snapshot() == before
         else:
             assert why is None
+
+
+@given(st.dictionaries(st.text(max_size=4), st.integers(), max_size=8))
+def test_an_object_is_shown_without_the_stores_own_keys_and_is_left_as_it_was(obj):
+    before = dict(obj)
+    view = public(obj)
+    assert list(view.items()) == [(k, v) for k, v in before.items() if not k.startswith("_")]
+    assert obj == before and view is not obj
