@@ -9,7 +9,7 @@ import pytest
 from labshell import ok, sh, swarm_lab
 
 from miniswarm.gocompat import parse_rfc3339
-from miniswarm.runtime.container import _record
+from miniswarm.runtime.container import CONTAINERS, _record
 
 
 @pytest.fixture
@@ -141,7 +141,7 @@ def test_what_a_container_wrote_outlives_a_crash_and_its_secrets_do_not(lab):
     lab.start("worker1")
     lab.sleep(1)
     disk = lab.kernel.host("worker1").disk
-    records = {key: _record(disk.read(key)) for key in disk.keys() if key.startswith("containers/")}
+    records = {cid: _record(saved) for cid, saved in disk.read(CONTAINERS).items()}
     assert "hunter2" not in repr(records)
     crashed = [r for r in records.values() if r["exit_code"] == 255]
     assert len(crashed) == 2 and all(r["state"] == "exited" for r in crashed)

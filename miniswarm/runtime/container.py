@@ -11,7 +11,7 @@ tmpfs.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -34,11 +34,29 @@ def _pair(assignment: str) -> tuple[str, str]:
     return name, value
 
 
+# What most containers have none of (no swarm network, no secret's mode) is this one
+# empty mapping, read-only by its type: a host of thousands holds no empty dict each.
+_NONE: Mapping[str, Any] = {}
+
+
+def _given(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    """The container's own copy of a mapping it was given, or the shared empty one."""
+    return dict(mapping) if mapping else _NONE
+
+
+def _on_path(spec: images.Image, standins: bool, program: str) -> bool:
+    """Whether an image has `program` on the PATH (with busybox's, for a stand-in)."""
+    if standins and spec.base != "scratch":
+        return spec.has(program) or program.rsplit("/", 1)[-1] in images.BASES["busybox"]
+    return spec.has(program)
+
+
 def _in_memory(c: Container) -> set[str]:
     """The paths mounted on tmpfs in a container (its secrets and configs)."""
     return {line.split()[2] for line in c.mounts if line.startswith("tmpfs on ")}
 
 
+CONTAINERS = "containers"  # the disk's directory of container records
 _RECORD = (
     "id", "name", "image", "argv", "created", "labels", "env", "hostname", "files",
     "address", "networks", "state", "started", "finished", "exit_code", "logs",
@@ -114,7 +132,7 @@ class Container:
     env: dict[str, str]
     hostname: str
     files: dict[str, str]
-    mounts: list[str]
+    mounts: tuple[str, ...]
     spec: images.Image
     state: str = "created"  # created, running, exited
     started: float = 0.0
@@ -122,8 +140,9 @@ class Container:
     exit_code: int = 0
     logs: Log = field(default_factory=Log)
     address: str = ""  # on the network its requests come in by
-    networks: dict[str, str] = field(default_factory=dict)  # swarm network ID -> its address
-    meta: dict = field(default_factory=dict)  # path -> (mode, uid, gid, mtime), for ls -l
+    networks: Mapping[str, str] = field(default_factory=lambda: _NONE)  # swarm network -> address
+    # path -> (mode, uid, gid, mtime), for ls -l
+    meta: Mapping[str, tuple] = field(default_factory=lambda: _NONE)
     listeners: dict[int, sh.Handler] = field(default_factory=dict)
     server: dict = field(default_factory=dict)  # its servers' state: databases, keys
     on_exit: Callable[[Container], None] | None = None
@@ -139,9 +158,7 @@ class Container:
 
     def has(self, program: str) -> bool:
         """Whether its image has `program` (on the PATH)."""
-        if self.standins and self.spec.base != "scratch":
-            return self.spec.has(program) or program.rsplit("/", 1)[-1] in images.BASES["busybox"]
-        return self.spec.has(program)
+        return _on_path(self.spec, self.standins, program)
 
     def log(self, stream: str, line: str) -> None:
         """A line of its main process's output, stamped."""
@@ -183,12 +200,22 @@ class Runtime:
         self._by_task: dict[str, str] = {}  # task ID -> its container's ID
         self._bridge_used: set[int] = set()  # 172.17.x.y as x * 256 + y
         self._bridge_low = 2  # no free bridge address below this
+        # What is on the PATH, one callable per image: its containers' processes share it.
+        # (By the image's id(): each callable holds its image, so the id stays its own.)
+        self._on_path: dict[int, Callable[[str], bool]] = {}
         self._load()
 
     # -- on the disk ---------------------------------------------------------------------
 
-    def _key(self, c: Container) -> str:
-        return f"containers/{c.id}"
+    def _records(self) -> dict[str, Any]:
+        """The disk's directory of container records, ID -> record (dockerd's
+        /var/lib/docker/containers): an entry each, where a file each would cost every
+        container a path of its own. It lives on the disk, and changes only there."""
+        records = self.ctx.disk.read(CONTAINERS)
+        if records is None:
+            records = {}
+            self.ctx.disk.write(CONTAINERS, records)
+        return records
 
     def _save(self, c: Container) -> None:
         """The container's record on disk, as dockerd writes config.v2.json: its state as
@@ -203,15 +230,18 @@ class Runtime:
             c.id, c.name, c.image, c.argv, c.created, c.labels, c.env, c.hostname, files,
             c.address, c.networks, c.state, c.started, c.finished, c.exit_code, c.logs,
         )  # fmt: skip
-        self.ctx.disk.write(self._key(c), record)
+        self._records()[c.id] = record
 
     def _load(self) -> None:
         """After a boot: the containers dockerd had, their processes dead (Exited (255))."""
         now = self.ctx.wallclock()
-        for key in self.ctx.disk.keys():
-            if not key.startswith("containers/"):
-                continue
-            r = _record(self.ctx.disk.read(key))
+        disk, records = self.ctx.disk, self._records()
+        for key in list(disk.keys()):
+            if key.startswith(CONTAINERS + "/"):  # a session saved before: a file each
+                records[key.removeprefix(CONTAINERS + "/")] = disk.read(key)
+                disk.delete(key)
+        for cid in sorted(records):
+            r = _record(records[cid])
             spec = images.find(r["image"])
             if spec is None:
                 continue
@@ -226,7 +256,7 @@ class Runtime:
                 env=r["env"],
                 hostname=r["hostname"],
                 files=dict(r["files"]),
-                mounts=[],
+                mounts=(),
                 spec=spec,
                 state="exited" if was_running else r["state"],
                 started=r["started"],
@@ -234,7 +264,7 @@ class Runtime:
                 exit_code=255 if was_running else r["exit_code"],
                 logs=r["logs"] if isinstance(r["logs"], Log) else Log(r["logs"]),
                 address=r["address"],
-                networks=dict(r.get("networks") or {}),
+                networks=_given(r.get("networks")),
                 clock=self._clock,
                 standins=self.standins,
             )
@@ -294,11 +324,11 @@ class Runtime:
             env=environ,
             hostname=host,
             files=base_files,
-            mounts=mounts or [],
+            mounts=tuple(mounts or ()),
             spec=spec,
             address=own,
-            meta=dict(meta or {}),
-            networks=dict(networks or {}),
+            meta=_given(meta),
+            networks=_given(networks),
             clock=self._clock,
             standins=self.standins,
         )
@@ -323,7 +353,7 @@ class Runtime:
             c.mounts,
             self._clock,
             c.meta,
-            has=c.has,
+            has=self._programs(c.spec),
             shell=c.spec.shell,
             server=c.server,
             cwd=c.spec.workdir,
@@ -334,6 +364,12 @@ class Runtime:
         if dns is not None and c.networks:
             proc.lookup = lambda name: dns(list(c.networks), name)
         return proc
+
+    def _programs(self, spec: images.Image) -> Callable[[str], bool]:
+        has = self._on_path.get(id(spec))
+        if has is None:
+            has = self._on_path[id(spec)] = functools.partial(_on_path, spec, self.standins)
+        return has
 
     def start(self, c: Container) -> None:
         if c.running:
@@ -479,7 +515,7 @@ class Runtime:
         if n is not None:
             self._bridge_used.discard(n)
             self._bridge_low = min(self._bridge_low, n)
-        self.ctx.disk.delete(self._key(c))
+        self._records().pop(c.id, None)
 
     def find(self, ref: str) -> Container | None:
         for c in self.containers.values():

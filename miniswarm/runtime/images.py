@@ -330,4 +330,10 @@ def find(ref: str) -> Image | None:
     if image is None or found is None:
         return None
     base = "alpine" if found.variant.startswith("alpine") else image.base
-    return replace(image, version=found.version, base=base)
+    return _variant(name, found.version, base)
+
+
+@functools.lru_cache(maxsize=256)
+def _variant(name: str, version: str, base: str) -> Image:
+    """One Image for each tag found: every container of it shares it (it is frozen)."""
+    return replace(CATALOG[name], version=version, base=base)

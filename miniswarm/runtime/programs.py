@@ -3,6 +3,7 @@ and exit, and anything else through the container shell (sh.py)."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
 
@@ -359,52 +360,57 @@ def _access_time(proc: sh.Proc) -> str:
 
 
 def _nginx(proc: sh.Proc, image: Image) -> sh.Handler:
-    def serve(path: str, client: str) -> tuple[int, str]:
-        if image.repo == "nginxdemos/hello":
-            status, body = (
-                200,
-                (
-                    f"Server address: {proc.address}:80\nServer name: {proc.hostname}\n"
-                    f"Date: {_access_time(proc)}\nURI: {path}\nRequest ID: "
-                    f"{hashlib.sha256(f'{proc.hostname}{proc.now()}'.encode()).hexdigest()[:32]}\n"
-                ),
-            )
-        elif path in ("/", "/index.html"):
-            status, body = 200, NGINX_PAGE
-        else:
-            status, body = 404, NGINX_404
-        proc.log(
-            "stdout",
-            f'{client} - - [{_access_time(proc)}] "GET {path} HTTP/1.1" {status} {len(body)} '
-            '"-" "curl/8.5.0" "-"',
-        )
-        return status, body
+    # A partial, not a closure: a host's thousands of servers hold two references each,
+    # not a function and its cells.
+    return functools.partial(_nginx_serve, proc, image)
 
-    return serve
+
+def _nginx_serve(proc: sh.Proc, image: Image, path: str, client: str) -> tuple[int, str]:
+    if image.repo == "nginxdemos/hello":
+        status, body = (
+            200,
+            (
+                f"Server address: {proc.address}:80\nServer name: {proc.hostname}\n"
+                f"Date: {_access_time(proc)}\nURI: {path}\nRequest ID: "
+                f"{hashlib.sha256(f'{proc.hostname}{proc.now()}'.encode()).hexdigest()[:32]}\n"
+            ),
+        )
+    elif path in ("/", "/index.html"):
+        status, body = 200, NGINX_PAGE
+    else:
+        status, body = 404, NGINX_404
+    proc.log(
+        "stdout",
+        f'{client} - - [{_access_time(proc)}] "GET {path} HTTP/1.1" {status} {len(body)} '
+        '"-" "curl/8.5.0" "-"',
+    )
+    return status, body
 
 
 def _apache(proc: sh.Proc) -> sh.Handler:
-    def serve(path: str, client: str) -> tuple[int, str]:
-        if path in ("/", "/index.html"):
-            status, body = 200, "<html><body><h1>It works!</h1></body></html>\n"
-        else:
-            status, body = 404, APACHE_404.format(path=path)
-        proc.log("stdout", f'{client} - - [{_access_time(proc)}] "GET {path} HTTP/1.1" {status} '
-                 f"{len(body)}")  # fmt: skip
-        return status, body
+    return functools.partial(_apache_serve, proc)
 
-    return serve
+
+def _apache_serve(proc: sh.Proc, path: str, client: str) -> tuple[int, str]:
+    if path in ("/", "/index.html"):
+        status, body = 200, "<html><body><h1>It works!</h1></body></html>\n"
+    else:
+        status, body = 404, APACHE_404.format(path=path)
+    proc.log("stdout", f'{client} - - [{_access_time(proc)}] "GET {path} HTTP/1.1" {status} '
+             f"{len(body)}")  # fmt: skip
+    return status, body
 
 
 def _whoami(proc: sh.Proc) -> sh.Handler:
-    def serve(path: str, client: str) -> tuple[int, str]:
-        return 200, (
-            f"Hostname: {proc.hostname}\nIP: 127.0.0.1\nIP: {proc.address}\n"
-            f"RemoteAddr: {client}:{40000 + len(path)}\nGET {path} HTTP/1.1\n"
-            "Host: localhost\nUser-Agent: curl/8.5.0\nAccept: */*\n\n"
-        )
+    return functools.partial(_whoami_serve, proc)
 
-    return serve
+
+def _whoami_serve(proc: sh.Proc, path: str, client: str) -> tuple[int, str]:
+    return 200, (
+        f"Hostname: {proc.hostname}\nIP: 127.0.0.1\nIP: {proc.address}\n"
+        f"RemoteAddr: {client}:{40000 + len(path)}\nGET {path} HTTP/1.1\n"
+        "Host: localhost\nUser-Agent: curl/8.5.0\nAccept: */*\n\n"
+    )
 
 
 NGINX_404 = """<html>

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Mapping, Sequence
 from typing import Any
 
 from .. import coreutils, shlang, shtools  # noqa: F401 - coreutils registers the tools
@@ -46,18 +46,33 @@ class Interrupt(Exception):  # noqa: N818 - a signal
     """SIGINT (Ctrl-C at the container's terminal), thrown into a waiting program."""
 
 
+def _unlogged(stream: str, line: str) -> None:
+    """Where a process's log goes when nobody keeps it."""
+
+
+def _everywhere(program: str) -> bool:
+    """Every program on the PATH (a process that was told of no image)."""
+    return True
+
+
 class Proc:
     """What a process sees: its environment, hostname and files, the programs of its
     image, and the state its container's servers keep (databases, keys)."""
+
+    # A running server's process lives as long as its container: thousands on a host.
+    __slots__ = (
+        "env", "hostname", "files", "mounts", "meta", "now", "status", "address", "log", "has",
+        "shell", "argv0", "server", "cwd", "dirs", "tty", "lookup", "interactive",
+    )  # fmt: skip
 
     def __init__(
         self,
         env: dict[str, str],
         hostname: str,
         files: dict[str, str],
-        mounts: list[str],
+        mounts: Sequence[str],
         now,
-        meta: dict | None = None,
+        meta: Mapping[str, tuple] | None = None,
         has: Callable[[str], bool] | None = None,
         shell: str = "ash",
         server: dict | None = None,
@@ -71,8 +86,8 @@ class Proc:
         self.now = now  # () -> seconds since the epoch
         self.status = 0
         self.address = ""  # the container's, for servers that tell it
-        self.log: Callable[[str, str], None] = lambda stream, line: None  # for servers' logs
-        self.has = has if has is not None else (lambda program: True)  # on the PATH?
+        self.log: Callable[[str, str], None] = _unlogged  # for servers' logs
+        self.has = has if has is not None else _everywhere  # on the PATH?
         self.shell = shell  # what /bin/sh is: "ash", "dash" or "bash"
         self.argv0 = "sh"  # how the running shell was called (its error messages say so)
         self.server = server if server is not None else {}
