@@ -64,7 +64,7 @@ def new_task(
         "ID": task_id,
         "CreatedAt": stamp,
         "UpdatedAt": stamp,
-        "Labels": {},
+        "Labels": taskstate.EMPTY,
         "Spec": spec,
         "ServiceID": service["ID"],
         "_service_name": service["Spec"]["Name"],

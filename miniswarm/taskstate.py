@@ -6,6 +6,8 @@ A task's observed state only ever moves forward. `DesiredState` is the manager's
 
 from __future__ import annotations
 
+from typing import Any
+
 ORDER = (
     "new",
     "pending",
@@ -23,6 +25,9 @@ ORDER = (
     "orphaned",
 )
 RANK = {s: i for i, s in enumerate(ORDER)}
+# A task's map that holds nothing (its Labels, its PortStatus without ports): one that all
+# tasks share, as they share their Spec — stored objects are never changed in place.
+EMPTY: dict[str, Any] = {}
 TERMINAL = frozenset(("complete", "shutdown", "failed", "rejected", "orphaned"))
 
 

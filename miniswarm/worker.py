@@ -71,7 +71,7 @@ class TaskRunner:
                 "PID": 1000 + int(c.id[:4], 16) % 30000 if c.running else 0,
                 "ExitCode": c.exit_code,
             }
-        status["PortStatus"] = {}
+        status["PortStatus"] = taskstate.EMPTY
         ports = self.host_ports() if state == "running" else None
         if ports:  # each bound twice, on IPv4 and on IPv6, as docker 20.10 reports them
             status["PortStatus"] = {"Ports": [p for p in ports for _ in (0, 1)]}

@@ -31,3 +31,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
                         f"python -m pytest '{item.nodeid}'",
                     )
                 )
+
+
+@pytest.fixture(autouse=True)
+def _shared_empties_stay_empty():
+    """The empty maps that tasks and containers share (they are never changed in place):
+    a test that filled one has found code that changes a shared object."""
+    from miniswarm import taskstate
+    from miniswarm.runtime import container
+
+    yield
+    assert taskstate.EMPTY == {}, "a task's shared empty map was changed in place"
+    assert container._NONE == {}, "a container's shared empty map was changed in place"
