@@ -123,6 +123,14 @@ def test_a_container_reaches_a_published_port_through_its_hosts_mesh(lab):
     )  # busybox has no curl
 
 
+def test_nginx_says_its_image_version_whatever_the_container_runs(lab):
+    # The binary is the image's: nginx:1.24 says 1.24.0 even when nginx is not running.
+    ok(lab, "docker service create -d --name idle nginx:1.24 sleep 1000")
+    lab.sleep(3)
+    host, cid = on(lab, "idle")
+    assert typed(lab, f"docker exec {cid} nginx -v", host) == ("nginx version: nginx/1.24.0\n", 0)
+
+
 def test_a_program_in_a_pipe_or_script_inside_the_container(lab):
     ok(lab, "docker service create -d --name scripted nginx")
     lab.sleep(3)

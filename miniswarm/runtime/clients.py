@@ -327,7 +327,7 @@ REDIS_LATEST = "8.2.2"
 
 
 def _nginx(proc: Proc, args: list[str]) -> Program:
-    version = proc.server.get("nginx_version", NGINX_LATEST)
+    version = proc.version or NGINX_LATEST  # the binary's: its image's
     if "-v" in args:
         yield ("err", f"nginx version: nginx/{version}")
         return 0

@@ -360,6 +360,7 @@ class Runtime:
         )
         proc.address = c.address
         proc.dirs = images.ROOT_DIRS[c.spec.base]
+        proc.version = c.spec.version
         dns = self.dns
         if dns is not None and c.networks:
             proc.lookup = lambda name: dns(list(c.networks), name)
@@ -377,7 +378,6 @@ class Runtime:
         c.state = "running"
         c.started = self.ctx.wallclock()
         c.server.clear()  # a server starts afresh (what it kept in memory is gone)
-        c.server["image"] = c.image
         self._save(c)
         proc = self._proc(c, c.env)
         proc.log = c.log

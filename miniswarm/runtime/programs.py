@@ -86,7 +86,6 @@ def program(proc: sh.Proc, image: Image, argv: list[str]) -> sh.Program:
         if argv[:1] == ["nginx"]:
             for line in NGINX_START:
                 yield ("out", line)
-            proc.server["nginx_version"] = image.version or clients.NGINX_LATEST
             yield ("listen", (80, _nginx(proc, image)))
             yield ("sleep", sh.FOREVER)
             return 0
@@ -98,7 +97,6 @@ def program(proc: sh.Proc, image: Image, argv: list[str]) -> sh.Program:
         status = yield from server(proc, image)  # the image's own server, as it starts
         return status
     if name == "nginx" and "daemon off;" in argv:
-        proc.server["nginx_version"] = image.version or clients.NGINX_LATEST
         yield ("listen", (80, _nginx(proc, image)))
         yield ("sleep", sh.FOREVER)
         return 0

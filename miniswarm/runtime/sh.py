@@ -62,7 +62,7 @@ class Proc:
     # A running server's process lives as long as its container: thousands on a host.
     __slots__ = (
         "env", "hostname", "files", "mounts", "meta", "now", "status", "address", "log", "has",
-        "shell", "argv0", "server", "cwd", "dirs", "tty", "lookup", "interactive",
+        "shell", "argv0", "server", "cwd", "dirs", "tty", "lookup", "interactive", "version",
     )  # fmt: skip
 
     def __init__(
@@ -98,6 +98,7 @@ class Proc:
         # addresses, or None for a name it does not know.
         self.lookup: Callable[[str], list[str] | None] | None = None
         self.interactive = False  # standard input is a terminal (docker exec -it)
+        self.version = ""  # its image's: what the image's programs say with -v
 
 
 # -- running --------------------------------------------------------------------------------
