@@ -143,7 +143,8 @@ class Container:
     networks: Mapping[str, str] = field(default_factory=lambda: _NONE)  # swarm network -> address
     # path -> (mode, uid, gid, mtime), for ls -l
     meta: Mapping[str, tuple] = field(default_factory=lambda: _NONE)
-    listeners: dict[int, sh.Handler] = field(default_factory=dict)
+    # (port, handler) for each port a server listens on: a pair or two, not a dict each
+    listeners: tuple[tuple[int, sh.Handler], ...] = ()
     server: dict = field(default_factory=dict)  # its servers' state: databases, keys
     on_exit: Callable[[Container], None] | None = None
     _gen: Any = None
@@ -159,6 +160,14 @@ class Container:
     def has(self, program: str) -> bool:
         """Whether its image has `program` (on the PATH)."""
         return _on_path(self.spec, self.standins, program)
+
+    def listener(self, port: int) -> sh.Handler | None:
+        """What answers on `port` while it runs (None: the connection is refused)."""
+        if self.running:
+            for listening, handler in self.listeners:
+                if listening == port:
+                    return handler
+        return None
 
     def log(self, stream: str, line: str) -> None:
         """A line of its main process's output, stamped."""
@@ -437,7 +446,8 @@ class Runtime:
                     output(kind, v)
                 elif kind == "listen":
                     port, handler = v
-                    c.listeners[port] = handler
+                    others = tuple(pair for pair in c.listeners if pair[0] != port)
+                    c.listeners = (*others, (port, handler))
                 elif kind == "sleep":
                     wait(v if v == sh.FOREVER else max(v, 0.001))
                     return
@@ -466,7 +476,7 @@ class Runtime:
         self._flush(c)
         self._save(c)
         c._gen = None
-        c.listeners.clear()  # its sockets close with it
+        c.listeners = ()  # its sockets close with it
         if c._timer is not None:
             c._timer.cancel()
             c._timer = None
@@ -491,7 +501,7 @@ class Runtime:
             c._timer.cancel()
             c._timer = None
         c._gen = None
-        c.listeners.clear()  # SIGTERM: the server stops accepting at once
+        c.listeners = ()  # SIGTERM: the server stops accepting at once
 
         def gone() -> None:
             self._exited(c, code)
@@ -605,7 +615,7 @@ class Runtime:
         """A request from inside the container: to itself, or out through its host."""
         address, port, path, timeout = request
         if address in ("127.0.0.1", c.address):
-            handler = c.listeners.get(port) if c.running else None
+            handler = c.listener(port)
             answer: Any = "refused" if handler is None else handler(path, "127.0.0.1")
             self.ctx.after(0.001, resume, answer)
             return
@@ -630,7 +640,7 @@ class Runtime:
     def http(self, c: Container, port: int, path: str, client: str) -> tuple[int, str] | None:
         """A request from `client` to the container's `port`: (status, body), or None when
         nothing listens there (the connection is refused)."""
-        handler = c.listeners.get(port) if c.running else None
+        handler = c.listener(port)
         return None if handler is None else handler(path, client)
 
 

@@ -3,7 +3,6 @@ and exit, and anything else through the container shell (sh.py)."""
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from collections.abc import Callable
 
@@ -357,10 +356,23 @@ def _access_time(proc: sh.Proc) -> str:
     return utc(proc.now()).strftime("%d/%b/%Y:%H:%M:%S +0000")
 
 
+class _Server:
+    """A server's handler: `serve(proc, image, path, client)` for its process. Slotted, not
+    a closure or a partial: a host's thousands of servers hold two references each."""
+
+    __slots__ = ("serve", "proc", "image")
+
+    def __init__(
+        self, serve: Callable[..., tuple[int, str]], proc: sh.Proc, image: Image | None
+    ) -> None:
+        self.serve, self.proc, self.image = serve, proc, image
+
+    def __call__(self, path: str, client: str) -> tuple[int, str]:
+        return self.serve(self.proc, self.image, path, client)
+
+
 def _nginx(proc: sh.Proc, image: Image) -> sh.Handler:
-    # A partial, not a closure: a host's thousands of servers hold two references each,
-    # not a function and its cells.
-    return functools.partial(_nginx_serve, proc, image)
+    return _Server(_nginx_serve, proc, image)
 
 
 def _nginx_serve(proc: sh.Proc, image: Image, path: str, client: str) -> tuple[int, str]:
@@ -386,10 +398,10 @@ def _nginx_serve(proc: sh.Proc, image: Image, path: str, client: str) -> tuple[i
 
 
 def _apache(proc: sh.Proc) -> sh.Handler:
-    return functools.partial(_apache_serve, proc)
+    return _Server(_apache_serve, proc, None)
 
 
-def _apache_serve(proc: sh.Proc, path: str, client: str) -> tuple[int, str]:
+def _apache_serve(proc: sh.Proc, image: None, path: str, client: str) -> tuple[int, str]:
     if path in ("/", "/index.html"):
         status, body = 200, "<html><body><h1>It works!</h1></body></html>\n"
     else:
@@ -400,10 +412,10 @@ def _apache_serve(proc: sh.Proc, path: str, client: str) -> tuple[int, str]:
 
 
 def _whoami(proc: sh.Proc) -> sh.Handler:
-    return functools.partial(_whoami_serve, proc)
+    return _Server(_whoami_serve, proc, None)
 
 
-def _whoami_serve(proc: sh.Proc, path: str, client: str) -> tuple[int, str]:
+def _whoami_serve(proc: sh.Proc, image: None, path: str, client: str) -> tuple[int, str]:
     return 200, (
         f"Hostname: {proc.hostname}\nIP: 127.0.0.1\nIP: {proc.address}\n"
         f"RemoteAddr: {client}:{40000 + len(path)}\nGET {path} HTTP/1.1\n"
