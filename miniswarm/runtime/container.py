@@ -44,6 +44,11 @@ def _given(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return dict(mapping) if mapping else _NONE
 
 
+@functools.lru_cache(maxsize=256)  # the image's: its containers share it
+def _default_argv(entrypoint: tuple[str, ...], cmd: tuple[str, ...]) -> tuple[str, ...]:
+    return entrypoint + cmd
+
+
 def _on_path(spec: images.Image, standins: bool, program: str) -> bool:
     """Whether an image has `program` on the PATH (with busybox's, for a stand-in)."""
     if standins and spec.base != "scratch":
@@ -126,7 +131,7 @@ class Container:
     id: str
     name: str
     image: str
-    argv: list[str]
+    argv: tuple[str, ...]
     created: float
     labels: dict[str, str]
     env: dict[str, str]
@@ -259,7 +264,7 @@ class Runtime:
                 id=r["id"],
                 name=r["name"],
                 image=r["image"],
-                argv=r["argv"],
+                argv=tuple(r["argv"]),
                 created=r["created"],
                 labels=r["labels"],
                 env=r["env"],
@@ -327,7 +332,7 @@ class Runtime:
             id=cid,
             name=name,
             image=image_ref,
-            argv=argv if argv is not None else list(spec.entrypoint + spec.cmd),
+            argv=tuple(argv) if argv is not None else _default_argv(spec.entrypoint, spec.cmd),
             created=self.ctx.wallclock(),
             labels=labels,
             env=environ,
