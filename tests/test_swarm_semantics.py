@@ -149,6 +149,23 @@ def test_what_a_container_wrote_outlives_a_crash_and_its_secrets_do_not(lab):
     assert plain["files"]["/data"] == "kept\n"
 
 
+def test_a_disk_written_with_a_file_per_container_is_read_after_a_boot(lab):
+    # Sessions saved before the directory of containers kept a file each: still read.
+    ok(lab, "docker service create -d --name plain --constraint node.hostname==worker1 nginx")
+    lab.sleep(5)
+    lab.stop("worker1")
+    disk = lab.kernel.host("worker1").disk
+    (had,) = disk.read(CONTAINERS)
+    disk.write(f"{CONTAINERS}/{had}", disk.read(CONTAINERS)[had])
+    disk.delete(CONTAINERS)
+    lab.start("worker1")
+    lab.sleep(1)
+    assert not [key for key in disk.keys() if key.startswith(f"{CONTAINERS}/")]
+    assert _record(disk.read(CONTAINERS)[had])["exit_code"] == 255  # down with its host
+    listed = ok(lab, "docker ps -a --no-trunc --format '{{.ID}} {{.Status}}'", "worker1")
+    assert f"{had} Exited (255)" in listed
+
+
 def test_promotion_completes_after_the_command_and_a_demote_before_then_fails(lab):
     assert sh(lab, "docker node promote worker1") == (
         "Node worker1 promoted to a manager in the swarm.\n",
