@@ -240,7 +240,24 @@ cells = st.text(max_size=4) | st.integers() | st.booleans() | st.none() | st.lis
 
 
 @given(
-    st.lists(st.sampled_from(["{{.A}}", "{{.B}}", "\t", " {x} ", "%s", "}{", "{{.A | len}}"])),
+    st.lists(
+        st.sampled_from(
+            [
+                "{{.A}}",
+                "{{.B}}",
+                "\t",
+                " {x} ",
+                "%s",
+                "}{",
+                "{{.A | len}}",
+                "{{if .A}}*{{else}} {{ end }}",
+                "{{if .B}}{x}{{end}}",
+                "{{if .A}}{{.B}}{{end}}",
+                "{{if .B}}}{{else if .A}}a{{end}}",
+                "{{if .A | len}}n{{end}}",
+            ]
+        )
+    ),
     st.lists(st.tuples(cells, cells, st.booleans()), max_size=6),
 )
 def test_rows_run_together_print_what_each_run_alone_prints(parts, cells_of_rows):
