@@ -216,7 +216,7 @@ class Runtime:
         self._bridge_low = 2  # no free bridge address below this
         # What is on the PATH, one callable per image: its containers' processes share it.
         # (By the image's id(): each callable holds its image, so the id stays its own.)
-        self._on_path: dict[int, Callable[[str], bool]] = {}
+        self._paths: dict[int, Callable[[str], bool]] = {}
         self._load()
 
     # -- on the disk ---------------------------------------------------------------------
@@ -381,9 +381,9 @@ class Runtime:
         return proc
 
     def _programs(self, spec: images.Image) -> Callable[[str], bool]:
-        has = self._on_path.get(id(spec))
+        has = self._paths.get(id(spec))
         if has is None:
-            has = self._on_path[id(spec)] = functools.partial(_on_path, spec, self.standins)
+            has = self._paths[id(spec)] = functools.partial(_on_path, spec, self.standins)
         return has
 
     def start(self, c: Container) -> None:

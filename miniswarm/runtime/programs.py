@@ -358,7 +358,7 @@ def _access_time(proc: sh.Proc) -> str:
 
 class _Server:
     """A server's handler: `serve(proc, image, path, client)` for its process. Slotted, not
-    a closure or a partial: a host's thousands of servers hold two references each."""
+    a closure or a partial: a host's thousands of servers hold three references each."""
 
     __slots__ = ("serve", "proc", "image")
 
