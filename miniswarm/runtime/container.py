@@ -404,8 +404,10 @@ class Runtime:
         if not c.running or c._gen is None:
             return
 
+        now = self._clock()  # a step runs at one instant: its lines share their time
+
         def output(kind: str, text: str) -> None:
-            c.log("stdout" if kind == "out" else "stderr", text)
+            c.logs.append(now, "stdout" if kind == "out" else "stderr", text)
 
         def wait(seconds: float) -> None:
             if seconds == sh.FOREVER:  # a server: nothing will wake it, so it is let go
@@ -653,7 +655,7 @@ def _bridge_number(address: str) -> int | None:
     """172.17.x.y as x * 256 + y; None for an address elsewhere."""
     if not address.startswith("172.17."):  # (a swarm task's: at once)
         return None
-    parts = address.split(".")
-    if len(parts) != 4 or parts[:2] != ["172", "17"] or not all(p.isdigit() for p in parts[2:]):
+    x, _, y = address[7:].partition(".")  # (a dot more in y: not a number, so None)
+    if not (x.isdigit() and y.isdigit()):
         return None
-    return int(parts[2]) * 256 + int(parts[3])
+    return int(x) * 256 + int(y)
