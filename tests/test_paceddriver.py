@@ -4,8 +4,11 @@ no command has been typed for a while."""
 
 from __future__ import annotations
 
+import pytest
+
 from miniswarm.sim import gcpolicy
-from miniswarm.sim.paceddriver import IDLE_FOR, PacedDriver
+from miniswarm.sim.kernel import Process
+from miniswarm.sim.paceddriver import IDLE_FOR, LOOKAHEAD, PacedDriver
 
 
 def pumped(monkeypatch, commands_at: list[float], until: float) -> list[float]:
@@ -67,3 +70,56 @@ def test_a_due_review_runs_on_the_pump_once_it_is_idle(monkeypatch):
     driver._running = True
     driver._pump_loop()
     assert ran == [True]
+
+
+class _Ticker(Process):
+    """Something the lab does every 10 ms: each tick keeps how far ahead of the wall
+    clock the lab was when it ran."""
+
+    ahead: list[float] = []
+
+    def start(self) -> None:
+        self.ctx.every(0.01, self.tick)
+
+    def tick(self) -> None:
+        driver = self.ctx._kernel
+        _Ticker.ahead.append(driver.now() - driver._by_the_wall())
+
+
+def live(seed: int = 1) -> tuple[PacedDriver, list[float]]:
+    """A paced lab on a fake wall clock (starting at 100) that a sleep moves on."""
+    now = [100.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += max(seconds, 1e-6)  # (a real sleep always lets some time go by)
+
+    driver = PacedDriver(seed=seed, clock=lambda: now[0], sleep=sleep)
+    driver.go_live()
+    return driver, now
+
+
+def test_a_commands_work_overlaps_its_time_in_the_lab():
+    # The CLI's 30 ms start-up in the lab, then 20 ms of Python laying out a table: the
+    # command ends at the wall's 30 ms, not 50 (a real CLI starting while a real daemon
+    # works); with 40 ms of work, at 40.
+    for work, ends in ((0.02, 0.03), (0.04, 0.04)):
+        driver, now = live()
+        with driver.command():
+            driver.run_until(driver.now() + 0.03)
+            now[0] += work
+        assert now[0] - 100 == pytest.approx(ends)
+        assert driver.now() == pytest.approx(0.03)
+
+
+def test_the_lab_runs_ahead_of_the_wall_only_in_a_command_and_never_far():
+    driver, now = live()
+    driver.add_host("a", "10.0.0.1", _Ticker)
+    _Ticker.ahead = []
+    driver.run_until(0.2)  # the pump's way: each tick when the wall reaches it
+    assert max(_Ticker.ahead) <= 1e-9
+    with driver.command():
+        driver.run_until(driver.now() + 0.3)
+    ahead = _Ticker.ahead[20:]
+    assert max(ahead) > 0.04  # it ran ahead...
+    assert max(ahead) <= LOOKAHEAD + 1e-9  # ...but never by more than LOOKAHEAD
+    assert now[0] - 100 >= driver.now() - 1e-9  # and ended once the wall had caught up

@@ -10,6 +10,12 @@ Time is driven by whoever holds `lock`: a command of the student's (its waits st
 queue, each event when the wall clock reaches it at `speed`), or, between commands, the
 pump thread, which runs what falls due. A look from the prompt (the toolbar, completion)
 takes the lock too and runs only what is due now.
+
+A command may run up to LOOKAHEAD ahead of the wall clock, and ends only when the wall
+clock has reached its end: the Python work of the lab and of the CLI (answering a
+request, laying out a table) overlaps the time the command takes in the simulation (the
+CLI's 30 ms start-up), as a real daemon works while the real CLI starts. Nobody sees the
+lab ahead: the command holds the lab until the wall clock has caught up.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from .network import Network
 from .simdriver import SimDriver
 
 PUMP_EVERY = 0.02  # wall seconds between the pump's turns while nobody types
+LOOKAHEAD = 0.05  # wall seconds a typed command may run ahead of the wall clock
 IDLE_FOR = 1.0  # wall seconds since the last typed command: the collector may review
 
 
@@ -50,6 +57,7 @@ class PacedDriver(SimDriver):
         self._running = False
         self.errors: list[BaseException] = []  # a bug in a process, kept (as ThreadDriver)
         self._last_command = 0.0  # wall time a typed command last ended
+        self._slack = 0.0  # wall seconds the lab may run ahead (LOOKAHEAD in a command)
 
     # -- the pace ---------------------------------------------------------------------------
 
@@ -57,8 +65,12 @@ class PacedDriver(SimDriver):
         """Where simulated time should be by now, by the wall clock."""
         if not self.realtime or self.paused:
             return self._now
+        return max(self._now, self._by_the_wall())
+
+    def _by_the_wall(self) -> float:
+        """The simulated time the wall clock has reached (the lab may be ahead of it)."""
         wall, simulated = self._anchor
-        return max(self._now, simulated + (self.clock() - wall) * self.speed)
+        return simulated + (self.clock() - wall) * self.speed
 
     def set_speed(self, speed: float) -> None:
         with self.lock:
@@ -81,12 +93,13 @@ class PacedDriver(SimDriver):
             self._anchor = (self.clock(), self._now)
 
     def _pace(self, at: float) -> None:
-        """Hold until the wall clock reaches simulated time `at`."""
+        """Hold until the wall clock reaches simulated time `at` (in a typed command, until
+        `at` is no more than LOOKAHEAD ahead of it)."""
         while self.realtime and not self.paused:
-            ahead = at - self.target()
+            ahead = (at - self._by_the_wall()) / self.speed - self._slack  # in wall seconds
             if ahead <= 0:
                 return
-            self._sleep(min(ahead / self.speed, 0.05))
+            self._sleep(min(ahead, 0.05))
 
     # -- SimDriver's loop, paced and locked -----------------------------------------------
 
@@ -138,12 +151,20 @@ class PacedDriver(SimDriver):
 
     @contextmanager
     def command(self) -> Iterator[None]:
-        """A typed command holds the lab while it runs (its time is the line's); when it
-        ended is kept, so that the collector's long pauses wait for a quiet moment."""
+        """A typed command holds the lab while it runs (its time is the line's), from the
+        wall clock's moment until the wall clock reaches its end, running up to LOOKAHEAD
+        ahead meanwhile; when it ended is kept, so that the collector's long pauses wait
+        for a quiet moment."""
         with self.lock:
+            # It begins at the wall clock's moment: what fell due since the pump's last
+            # turn runs first (the line is not stamped up to a pump's period early).
+            self.run_until(self.target())
+            outer, self._slack = self._slack, LOOKAHEAD
             try:
                 yield
             finally:
+                self._slack = outer
+                self._pace(self._now)  # it ends when the wall clock reaches its end
                 self._last_command = self.clock()
 
     def start(self) -> PacedDriver:
