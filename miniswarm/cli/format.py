@@ -45,6 +45,7 @@ def tabwrite(text: str) -> str:
 # -- values ---------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=256)  # a few words (states, availabilities), a row each
 def pretty(s: str) -> str:
     """formatter.PrettyPrint: first character upper case, the rest lower case."""
     if len(s) <= 1:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from ...daemonerror import DaemonError
 from ...gocompat import human_duration, parse_rfc3339
 from ..format import natural_key, pretty
@@ -82,6 +84,11 @@ def strip_digest(image: str) -> str:
     return image.split("@", 1)[0]
 
 
+# A task's times read back, kept for the next listing: students list a service again and
+# again, and its tasks keep their CreatedAt and, mostly, their status's Timestamp.
+_when = functools.lru_cache(maxsize=8192)(parse_rfc3339)
+
+
 class TaskRow:
     """A task as the templates see it (taskContext)."""
 
@@ -109,7 +116,7 @@ class TaskRow:
         return pretty(self.t["DesiredState"])
 
     def CurrentState(self) -> str:  # noqa: N802
-        age = human_duration(self.now - parse_rfc3339(self.t["Timestamp"])).lower()
+        age = human_duration(self.now - _when(self.t["Timestamp"])).lower()
         return f"{pretty(self.t['State'])} {age} ago"
 
     def Error(self) -> str:  # noqa: N802
@@ -164,7 +171,7 @@ def print_tasks(ctx: Context, inv: Invocation, tasks: list[dict]) -> None:
         svc = service_name(t.get("ServiceID", ""))
         suffix = str(t["Slot"]) if t.get("Slot") else t.get("NodeID", "")
         named.append((f"{svc}.{suffix}", t))
-    named.sort(key=lambda nt: parse_rfc3339(nt[1]["CreatedAt"]), reverse=True)
+    named.sort(key=lambda nt: _when(nt[1]["CreatedAt"]), reverse=True)
     named.sort(key=lambda nt: natural_key(nt[0]))
     if inv.get("quiet"):
         for _, t in named:
