@@ -437,8 +437,8 @@ class Template:
         for row in rows[1:]:
             try:
                 values = [
-                    get(row) if then is None else then if truthy(get(row)) else otherwise  # type: ignore[misc]
-                    for get, then, otherwise in fills
+                    get(row) if then is None else then if truthy(get(row)) else other  # type: ignore[misc]
+                    for get, then, other in fills
                 ]
             except Exception:  # noqa: BLE001 - execute says it as a template error
                 values = None
