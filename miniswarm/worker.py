@@ -37,19 +37,30 @@ class MissingFile(Exception):
 
 
 class TaskRunner:
-    """One task on this node."""
+    """One task on this node. It keeps what it acts on of its task — the spec, the state
+    the managers want, the published ports — and the task whole only until its container
+    is made of it: the managers' copies move on with every status report, which is not
+    sent back to the agent, so the task as assigned would outlive its use (90 MB in a
+    95,000-task swarm)."""
+
+    __slots__ = ("w", "id", "spec", "desired", "_endpoint", "_task", "state", "container",
+                 "status", "busy")  # fmt: skip
 
     def __init__(self, worker: Worker, task: dict) -> None:
         self.w = worker
-        self.task = task
+        self.id: str = task["ID"]
         self.state = task["Status"]["State"]  # as last reported
         self.container: Container | None = None
         self.status: dict | None = None  # as last reported
         self.busy = False  # a step is under way
+        self._hold(task)
 
-    @property
-    def id(self) -> str:
-        return self.task["ID"]
+    def _hold(self, task: dict) -> None:
+        self.spec: dict = task["Spec"]
+        self.desired: str = task["DesiredState"]
+        self._endpoint: dict | None = task.get("Endpoint")
+        # (READY: its container is made)
+        self._task: dict | None = task if taskstate.before(self.state, "ready") else None
 
     def report(self, state: str, message: str, err: str = "") -> None:
         if taskstate.rank(state) < taskstate.rank(self.state) and self.state != state:
@@ -82,11 +93,11 @@ class TaskRunner:
 
     def host_ports(self) -> list[dict]:
         """The ports it publishes in host mode: bound on this node while it runs."""
-        ports = (self.task.get("Endpoint") or {}).get("Ports") or []
+        ports = (self._endpoint or {}).get("Ports") or []
         return [p for p in ports if p.get("PublishMode") == "host"]
 
     def update(self, task: dict) -> None:
-        self.task = task
+        self._hold(task)
         if self.status is not None and taskstate.before(task["Status"]["State"], self.state):
             # The managers' view lags ours: a report was lost with a leader. Say it again.
             self.w.report(self.id, self.status)
@@ -95,7 +106,7 @@ class TaskRunner:
     def step(self) -> None:
         if self.busy or taskstate.terminal(self.state):
             return
-        desired = self.task["DesiredState"]
+        desired = self.desired
         if taskstate.rank(desired) > taskstate.rank("running"):
             self._shutdown()
             return
@@ -112,12 +123,12 @@ class TaskRunner:
         self.busy = False
         if taskstate.terminal(self.state):
             return
-        if taskstate.rank(self.task["DesiredState"]) > taskstate.rank("running"):
+        if taskstate.rank(self.desired) > taskstate.rank("running"):
             self._shutdown()
             return
         self.report("preparing", "preparing")
         self.busy = True
-        cs = self.task["Spec"].get("ContainerSpec") or {}
+        cs = self.spec.get("ContainerSpec") or {}
         missing = images.find(cs.get("Image", "")) is None
         wait = (
             PULL_FAILS_AFTER * (0.85 + 0.3 * self.w.ctx.rng.random()) if missing else PREPARE_TIME
@@ -128,10 +139,12 @@ class TaskRunner:
         self.busy = False
         if taskstate.terminal(self.state):
             return
-        cs = self.task["Spec"].get("ContainerSpec") or {}
+        cs = self.spec.get("ContainerSpec") or {}
         ref = cs.get("Image", "")
+        assert self._task is not None, "held until its container is made"
         try:
-            self.container = self.w.create_container(self.task)
+            self.container = self.w.create_container(self._task)
+            self._task = None
         except MissingFile as exc:
             self.report("rejected", "preparing", str(exc))
             return
@@ -151,7 +164,7 @@ class TaskRunner:
         self.busy = False
         if taskstate.terminal(self.state) or self.container is None:
             return
-        if taskstate.rank(self.task["DesiredState"]) > taskstate.rank("running"):
+        if taskstate.rank(self.desired) > taskstate.rank("running"):
             self._shutdown()
             return
         self.container.on_exit = self._exited
@@ -191,7 +204,7 @@ class TaskRunner:
         """The secrets (configs) this task uses, while it may still run."""
         if taskstate.terminal(self.state):
             return set()
-        cs = self.task["Spec"].get("ContainerSpec") or {}
+        cs = self.spec.get("ContainerSpec") or {}
         refs = cs.get("Secrets" if kind == "secret" else "Configs") or []
         return {r.get(f"{kind.capitalize()}ID", "") for r in refs}
 

@@ -115,6 +115,38 @@ def test_after_the_whole_set_a_node_is_sent_what_changed_of_its_tasks():
     assert again.complete and {t["ID"] for t in again.tasks} == {"t2", "t3"}
 
 
+def test_a_status_the_agent_reported_is_not_sent_back_to_it():
+    # swarmkit's assignmentSet.addOrUpdateTask: past ASSIGNED a task's status is the
+    # agent's own report, so a change of status alone is no news to the agent
+    lead, d, sent = dispatching()
+    web = service("web", replicas=2)
+    one, two = (task(web, f"t{i}", slot=i, node_id="a", state="assigned") for i in (1, 2))
+    lead.put("services", web)
+    lead.put("tasks", one, two)
+    d.register({"node_id": "a", "addr": "10.0.0.5"})
+    lead.clock.advance(0.1)
+    before = len(sent)
+    for state in ("accepted", "preparing", "starting", "running"):
+        lead.set("tasks", {**one, "Status": {"State": state}, "UpdatedAt": state})
+        lead.clock.advance(0.1)
+    assert len(sent) == before
+    # a change a manager made goes, and with it nothing of the other's status
+    lead.set("tasks", {**two, "Status": {"State": "running"}})
+    lead.set("tasks", {**lead.store.get("tasks", "t1"), "DesiredState": "shutdown"})
+    lead.clock.advance(0.1)
+    ((_, changes),) = sent[before:]
+    assert [t["ID"] for t in changes.tasks] == ["t1"]
+    # the managers set a status at ASSIGNED and below: that is news
+    lead.set("tasks", {**lead.store.get("tasks", "t2"), "Status": {"State": "assigned"}})
+    lead.clock.advance(0.1)
+    assert [t["ID"] for t in sent[-1][1].tasks] == ["t2"]
+    # news, then a report before the set goes: what the agent was told is what counts
+    lead.set("tasks", {**lead.store.get("tasks", "t2"), "DesiredState": "shutdown"})
+    lead.set("tasks", {**lead.store.get("tasks", "t2"), "Status": {"State": "running"}})
+    lead.clock.advance(0.1)
+    assert [t["DesiredState"] for t in sent[-1][1].tasks] == ["shutdown"]
+
+
 def test_the_mesh_tables_are_made_once_for_the_entries_of_a_bulk_write(monkeypatch):
     lead, d, sent = dispatching()
     d.register({"node_id": "a", "addr": "10.0.0.5"})

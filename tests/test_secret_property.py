@@ -112,7 +112,7 @@ def test_a_secret_is_never_stored_shown_or_held_where_it_should_not_be(seed, ste
         for runner in daemon.agent.worker.runners.values():
             if runner.state in ("complete", "shutdown", "failed", "rejected"):
                 continue
-            for ref in runner.task["Spec"]["ContainerSpec"].get("Secrets") or []:
+            for ref in runner.spec["ContainerSpec"].get("Secrets") or []:
                 tasks_need.add(values[ref["SecretName"]])
         assert held <= tasks_need, f"seed {seed}: {h} holds {held - tasks_need}"
         assert used <= tasks_need

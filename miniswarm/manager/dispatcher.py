@@ -85,6 +85,29 @@ STATUS_BATCH = 0.1  # swarmkit dispatcher's maxBatchInterval: status reports wri
 # come for EVENT_PAUSED_GAP, or once MODIFICATION_BATCH_LIMIT of them wait
 EVENT_PAUSED_GAP = 0.05
 MODIFICATION_BATCH_LIMIT = 200
+# What a status report changes of a task (swarmkit's TasksEqualStable leaves out its
+# Status and its Meta: version and times)
+_REPORTED = frozenset(("Status", "UpdatedAt", "Version"))
+_ASSIGNED = taskstate.rank("assigned")
+_NONE = object()
+
+
+def news_to_agent(old: dict | None, new: dict) -> bool:
+    """Whether a node's agent is told of its task as it is now (`new`), having been told
+    of it as `old` (swarmkit's assignmentSet.addOrUpdateTask). Past ASSIGNED the status
+    is the agent's own report: a change of status alone is no news to it, and is not sent
+    back. Whatever else a manager changes (the desired state, the spec) is."""
+    if old is new:
+        return False
+    if old is None or taskstate.RANK[new["Status"]["State"]] <= _ASSIGNED:
+        return True
+    if len(old) != len(new) and any(k not in new and k not in _REPORTED for k in old):
+        return True
+    for key, value in new.items():
+        was = old.get(key, _NONE)
+        if value is not was and key not in _REPORTED and value != was:
+            return True
+    return False
 
 
 @dataclass
@@ -93,7 +116,9 @@ class Session:
     addr: str
     expiry: Timer | None = None
     sent: int = 0  # the last Assignments' seq (0: none yet)
-    tasks: tuple = ()  # the node's tasks as last sent
+    # The node's tasks as its agent knows them: as last sent, or as it reported them
+    # since (ID -> task)
+    tasks: dict[str, dict] = field(default_factory=dict)
 
 
 class Dispatcher:
@@ -278,13 +303,14 @@ class Dispatcher:
             if taskstate.rank(t["Status"]["State"]) >= taskstate.rank("assigned")
         )
         whole = whole or not session.sent
-        changed, removed = tasks, ()
+        changed, removed = tasks, tuple[str, ...]()
+        known = {t["ID"]: t for t in tasks}
         if not whole:  # a task changed is another object: the store never mutates one
-            before = {t["ID"]: t for t in session.tasks}
-            changed = tuple(t for t in tasks if before.pop(t["ID"], None) is not t)
+            before = session.tasks
+            changed = tuple(t for t in tasks if news_to_agent(before.pop(t["ID"], None), t))
             removed = tuple(before)
         session.sent += 1
-        session.tasks = tasks
+        session.tasks = known
         message = Assignments(
             node_id,
             changed,
@@ -461,6 +487,12 @@ class Dispatcher:
                 self._dirty_nodes.setdefault(node_id, 0)
         for ch, old, new in applied.changes:
             if ch.kind == "tasks":
+                if old is not None and new is not None:
+                    session = self.sessions.get(new.get("NodeID", ""))
+                    known = None if session is None else session.tasks.get(new["ID"])
+                    if session is not None and known is not None and not news_to_agent(known, new):
+                        session.tasks[new["ID"]] = new  # (of its own report, mostly)
+                        continue
                 on = {t["NodeID"] for t in (old, new) if t is not None and t.get("NodeID")}
                 for node_id in sorted(on):
                     self._dirty(node_id)
