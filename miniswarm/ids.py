@@ -5,13 +5,15 @@ from __future__ import annotations
 from random import Random
 
 B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+_PAIRS = [a + b for a in B36 for b in B36]  # two digits at a time: half the divisions
 
 
 def base36(n: int, width: int = 0) -> str:
-    out = ""
+    pairs = []
     while n:
-        n, r = divmod(n, 36)
-        out = B36[r] + out
+        n, r = divmod(n, 1296)
+        pairs.append(_PAIRS[r])
+    out = "".join(reversed(pairs)).lstrip("0")
     return (out or "0").rjust(width, "0")
 
 
