@@ -31,10 +31,12 @@ class StoreError(Exception):
         self.message = message
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Change:
     """One change of a batch. For an update, `version` (when given) must be the object's
-    current Version.Index."""
+    current Version.Index. Never changed once made — not frozen only because a frozen
+    dataclass is made three times slower (2.0 against 0.7 us), and each manager's
+    write makes one a change: at swarm2k's size, half a million."""
 
     action: str  # "create" | "update" | "delete"
     kind: str
