@@ -34,6 +34,11 @@ def _pair(assignment: str) -> tuple[str, str]:
     return name, value
 
 
+@functools.lru_cache(maxsize=256)  # the image's: a copy each container
+def _environ(env: tuple[str, ...]) -> dict[str, str]:
+    return dict(map(_pair, env))
+
+
 # What most containers have none of (no swarm network, no secret's mode) is this one
 # empty mapping, read-only by its type: a host of thousands holds no empty dict each.
 _NONE: Mapping[str, Any] = {}
@@ -317,8 +322,8 @@ class Runtime:
         if spec is None:
             raise NoSuchImage(image_ref)
         cid = ids.hex_id(self.ctx.rng)
-        environ = dict(_pair(e) for e in spec.env)
-        environ.update(_pair(e) for e in env)
+        environ = dict(_environ(spec.env))
+        environ.update(map(_pair, env))
         host = hostname or cid[:12]
         own = address or self._bridge_address()
         environ["HOSTNAME"] = host
