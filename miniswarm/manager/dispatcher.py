@@ -268,6 +268,7 @@ class Dispatcher:
         updates, self._statuses = self._statuses, {}
 
         def write(tx: Tx) -> None:
+            stamp = rfc3339nano(tx.now)
             for task_id, (node_id, status) in updates.items():
                 task = tx.get("tasks", task_id)
                 if task is None or task.get("NodeID") != node_id:
@@ -278,7 +279,7 @@ class Dispatcher:
                     continue
                 new = dict(task)
                 new["Status"] = status
-                new["UpdatedAt"] = rfc3339nano(tx.now)
+                new["UpdatedAt"] = stamp
                 tx.update("tasks", new)
 
         self.c.update(write)
