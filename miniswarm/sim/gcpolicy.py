@@ -14,9 +14,12 @@ everything is thawed and the next full collection looks at all of it once more â
 of everything, but the growth keeps the scans' total within 4/3 of the heap's size.
 The youngest objects are collected every 10,000 allocations rather than 700. Together:
 30,000 tasks on 1,000 hosts, 23 s -> 14.5 s (with no collector at all: 13 s). The middle
-generation is collected after 50 young collections rather than 10: in a swarm growing by
+generation is collected after 200 young collections rather than 10: in a swarm growing by
 95,000 tasks most of what survives a young collection lives on, and is looked at once
-less (swarm2k: x0.957 of the CPU, farm-bench A/B over 3 pairs).
+less, and a task's older versions (replaced within a simulated second) are mostly gone
+before it is looked at. swarm2k's collections, timed: 4.6 s with 50, 3.5 s with 200
+(2.8 s with 400; the cyclic garbage the middle collections find, ~13,000 objects each at
+50, waits longer: the peak was the same, 787-790 MB).
 
 A lab on the wall clock (the REPL's, once live) wants short pauses more than throughput:
 a review there is a pause of a third of a second at 30,000 tasks, felt as a stuck key or
@@ -36,7 +39,7 @@ from typing import Any
 REVIEW_GROWTH = 4  # the freezes before a review grow this many times after each review
 _FIRST_REVIEW = 4  # freezes before the first review
 YOUNG = 10_000  # allocations between collections of the youngest objects (CPython: 700)
-MIDDLE = 50  # young collections between collections of the middle generation (CPython: 10)
+MIDDLE = 200  # young collections between collections of the middle generation (CPython: 10)
 # On the wall clock, CPython's own: a young collection of 10,000 took 15-40 ms, a middle
 # one after 50 of them ~120 ms.
 INTERACTIVE = (700, 10)
