@@ -74,6 +74,7 @@ class Allocator:
     @staticmethod
     def _pending(tx: Tx, ids: set[str]) -> None:
         pools: dict[str, set[str]] = {}  # per network, the addresses given so far
+        stamp = rfc3339nano(tx.now)
         for tid in sorted(ids):
             t = tx.get("tasks", tid)
             if t is None or t["Status"]["State"] != "new":
@@ -92,11 +93,11 @@ class Allocator:
             if attachments:
                 new["NetworksAttachments"] = attachments
             new["Status"] = {
-                "Timestamp": rfc3339nano(tx.now),
+                "Timestamp": stamp,
                 "State": "pending",
                 "Message": "pending task scheduling",
             }
-            new["UpdatedAt"] = rfc3339nano(tx.now)
+            new["UpdatedAt"] = stamp
             tx.update("tasks", new)
 
 
