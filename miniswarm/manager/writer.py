@@ -32,19 +32,21 @@ class Tx:
         self.store = store
         self.now = now
         self.changes: list[Change] = []
-        self._objs: dict[tuple[str, str], dict | None] = {}
-        # (key, what _objs held before, or _ABSENT): undoes a failed write in its own time
-        self._undo: list[tuple[tuple[str, str], Any]] = []
+        self._objs: dict[str, dict[str, dict | None]] = {}  # kind -> ID -> as changed
+        # What _objs held for each change's object before it (or _ABSENT): a failed
+        # write's changes are undone from the end (a list beside `changes`, not a tuple
+        # a change: the writes of 95,000 tasks' statuses make no garbage of their own)
+        self._before: list[Any] = []
 
     def get(self, kind: str, id: str) -> dict | None:
-        key = (kind, id)
-        if key in self._objs:
-            return self._objs[key]
-        return self.store.get(kind, id)
+        changed = self._objs.get(kind)
+        if changed is not None and id in changed:
+            return changed[id]  # (None: deleted)
+        return self.store.tables[kind].get(id)
 
     def changed(self, kind: str) -> dict[str, dict | None]:
         """The objects of a kind this transaction has changed so far (None: deleted)."""
-        return {id: obj for (k, id), obj in self._objs.items() if k == kind}
+        return dict(self._objs.get(kind, {}))
 
     def all(self, kind: str) -> Iterable[dict]:
         changed = self.changed(kind)
@@ -56,11 +58,8 @@ class Tx:
                 yield changed_obj
 
     def tasks_of_service(self, service_id: str) -> list[dict]:
-        """The service's tasks as this transaction sees them."""
         out = {t["ID"]: t for t in self.store.tasks_of_service(service_id)}
-        for (kind, id), obj in self._objs.items():
-            if kind != "tasks":
-                continue
+        for id, obj in self._objs.get("tasks", {}).items():
             if obj is None:
                 out.pop(id, None)
             elif obj.get("ServiceID") == service_id:
@@ -73,37 +72,38 @@ class Tx:
         if self.get(kind, obj["ID"]) is not None:
             raise StoreError("AlreadyExists", "object already exists")
         obj = _own(obj)
-        self.changes.append(Change.create(kind, obj, owned=True))
-        self._set((kind, obj["ID"]), obj)
+        self.changes.append(Change("create", kind, obj, owned=True))
+        self._set(kind, obj["ID"], obj)
         return obj
 
     def update(self, kind: str, obj: dict) -> dict:
         obj = _own(obj)
-        self.changes.append(Change.update(kind, obj, owned=True))
-        self._set((kind, obj["ID"]), obj)
+        self.changes.append(Change("update", kind, obj, owned=True))
+        self._set(kind, obj["ID"], obj)
         return obj
 
     def delete(self, kind: str, id: str) -> None:
         self.changes.append(Change.delete(kind, id))
-        self._set((kind, id), None)
+        self._set(kind, id, None)
 
-    def _set(self, key: tuple[str, str], obj: dict | None) -> None:
-        self._undo.append((key, self._objs.get(key, _ABSENT)))
-        self._objs[key] = obj
+    def _set(self, kind: str, id: str, obj: dict | None) -> None:
+        changed = self._objs.get(kind)
+        if changed is None:
+            changed = self._objs[kind] = {}
+        self._before.append(changed.get(id, _ABSENT))
+        changed[id] = obj
 
-    def mark(self) -> tuple[int, int]:
-        return len(self.changes), len(self._undo)
+    def mark(self) -> int:
+        return len(self.changes)
 
-    def undo(self, mark: tuple[int, int]) -> None:
+    def undo(self, mark: int) -> None:
         """Forget every change made since `mark`."""
-        changes, undo = mark
-        del self.changes[changes:]
-        while len(self._undo) > undo:
-            key, before = self._undo.pop()
+        while len(self.changes) > mark:
+            change, before = self.changes.pop(), self._before.pop()
             if before is _ABSENT:
-                del self._objs[key]
+                del self._objs[change.kind][change.target]
             else:
-                self._objs[key] = before
+                self._objs[change.kind][change.target] = before
 
 
 def _own(obj: dict) -> dict:
