@@ -378,7 +378,7 @@ class Worker:
         body = {
             "node_id": a.node_id,
             "session_id": a.session_id,
-            "updates": list(updates.items()),
+            "updates": updates,  # (task ID -> status: this dict is the message's now)
         }
         fut = a.call(a.manager_addr, "dispatcher.update_task_status", body, timeout=5.0)
 

@@ -131,7 +131,7 @@ class Dispatcher:
         # Nodes whose tasks changed since their last set: how many changes wait for each
         self._dirty_nodes: dict[str, int] = {}
         self._last_change = 0.0
-        self._statuses: dict[str, tuple[str, dict]] = {}  # task -> (node, status)
+        self._statuses: dict[str, dict[str, dict]] = {}  # node -> task -> status
         self._flushing = False
         self._mesh: dict = {}  # the routing mesh's backends, as last sent
         self._discovery: dict = {}  # service discovery on the overlays, as last sent
@@ -254,8 +254,7 @@ class Dispatcher:
         session = self.sessions.get(body["node_id"])
         if session is None or session.id != body["session_id"]:
             raise RpcError("NotFound", "node not registered")
-        for task_id, status in body["updates"]:
-            self._statuses[task_id] = (body["node_id"], status)
+        self._statuses.setdefault(body["node_id"], {}).update(body["updates"])
         if not self._flushing:
             self._flushing = True
             self.c.clock.after(STATUS_BATCH, self._flush_statuses)
@@ -269,18 +268,20 @@ class Dispatcher:
 
         def write(tx: Tx) -> None:
             stamp = rfc3339nano(tx.now)
-            for task_id, (node_id, status) in updates.items():
-                task = tx.get("tasks", task_id)
-                if task is None or task.get("NodeID") != node_id:
-                    continue
-                if taskstate.rank(status["State"]) < taskstate.rank(task["Status"]["State"]):
-                    continue  # states only move forward
-                if status == task["Status"]:
-                    continue
-                new = dict(task)
-                new["Status"] = status
-                new["UpdatedAt"] = stamp
-                tx.update("tasks", new)
+            rank = taskstate.RANK
+            for node_id, statuses in updates.items():
+                for task_id, status in statuses.items():
+                    task = tx.get("tasks", task_id)
+                    if task is None or task.get("NodeID") != node_id:
+                        continue
+                    if rank[status["State"]] < rank[task["Status"]["State"]]:
+                        continue  # states only move forward
+                    if status == task["Status"]:
+                        continue
+                    new = dict(task)
+                    new["Status"] = status
+                    new["UpdatedAt"] = stamp
+                    tx.update("tasks", new)
 
         self.c.update(write)
 
