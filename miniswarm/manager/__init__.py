@@ -138,7 +138,7 @@ class Manager:
 
     def _keys(self, applied: Applied) -> None:
         """Autolock turned on, rotated or off (on every manager): wrap the data key anew."""
-        if not any(ch.kind == "clusters" for ch, _, _ in applied.changes):
+        if "clusters" not in applied.kinds:
             return
         cluster = self.store.cluster
         key = cluster.get("_unlock_key") if cluster else None

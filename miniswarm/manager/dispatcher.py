@@ -476,9 +476,10 @@ class Dispatcher:
     # -- telling agents --------------------------------------------------------------------------
 
     def _watch(self, applied: Applied) -> None:
-        if any(ch.kind in ("tasks", "services", "nodes") for ch, _, _ in applied.changes):
+        kinds = applied.kinds
+        if not kinds.isdisjoint(("tasks", "services", "nodes")):
             self._stale = True  # the tables are made anew before the next push
-        if any(ch.kind == "networks" for ch, _, _ in applied.changes):
+        if "networks" in kinds:
             for node_id in self.sessions:  # the networks nodes are on changed
                 self._dirty_nodes.setdefault(node_id, 0)
         for ch, old, new in applied.changes:

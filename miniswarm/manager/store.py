@@ -15,7 +15,7 @@ are the store's own (a node's observed role, say) and are not shown by the API.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 KINDS = ("clusters", "nodes", "services", "tasks", "networks", "secrets", "configs")
@@ -97,13 +97,28 @@ def _batch(changes: tuple[tuple, ...]) -> Batch:
     return Batch(tuple(Change(*change) for change in changes))
 
 
-@dataclass
 class Applied:
-    """What applying a batch did: the index and the objects as they now are (None for a
-    deleted one), for watchers."""
+    """What applying a batch did, for watchers: the index, and each change with its
+    object as it was and as it now is (None: none). Kept as three lists, each change's
+    triple made as it is read: every manager applies every change, and most have no
+    watcher that reads them."""
 
-    index: int
-    changes: list[tuple[Change, dict | None, dict | None]] = field(default_factory=list)
+    __slots__ = ("index", "_changes", "_olds", "_news")
+
+    def __init__(self, index: int, changes: tuple[Change, ...] = ()) -> None:
+        self.index = index
+        self._changes = changes
+        self._olds: list[dict | None] = []
+        self._news: list[dict | None] = []
+
+    @property
+    def changes(self) -> Iterator[tuple[Change, dict | None, dict | None]]:
+        return zip(self._changes, self._olds, self._news, strict=True)
+
+    @property
+    def kinds(self) -> set[str]:
+        """The kinds of object it changed."""
+        return {ch.kind for ch in self._changes}
 
 
 def _name_key(obj: dict) -> str:
@@ -211,8 +226,8 @@ class Store:
     def apply(self, index: int, batch: Batch) -> Applied:
         """Apply a committed batch (all of it, or none: StoreError says why)."""
         self._check(batch)
-        applied = Applied(index)
-        done = applied.changes.append
+        applied = Applied(index, batch.changes)
+        olds, news = applied._olds.append, applied._news.append
         tables = self.tables
         version = {"Index": index}  # one for all the entry writes: a Version is never changed
         for ch in batch.changes:  # (every manager applies every change: kept lean)
@@ -221,7 +236,8 @@ class Store:
             if ch.action == "delete":
                 gone = table.pop(ch.target)
                 self._unindex(kind, gone)
-                done((ch, gone, None))
+                olds(gone)
+                news(None)
                 continue
             if ch.owned:  # stamped by the first manager to apply it, shared by the others
                 obj = ch.obj
@@ -246,7 +262,8 @@ class Store:
                 elif moved == 1:  # only the counts: the task keeps its place
                     self._count(old, -1)
                     self._count(obj, 1)
-            done((ch, old, obj))
+            olds(old)
+            news(obj)
         self.index = index
         for watch in self.watchers:
             watch(applied)
@@ -262,8 +279,12 @@ class Store:
             kind = ch.kind
             table = tables[kind]
             obj = ch.obj
-            id = obj["ID"] if obj is not None else ch.target
             action = ch.action
+            if action == "update" and not seen and ch.version is None and kind not in NAMED:
+                if obj is None or obj["ID"] not in table:  # (quickly: a status, say)
+                    raise StoreError("NotFound", "object does not exist")
+                continue
+            id = obj["ID"] if obj is not None else ch.target
             if action == "update":
                 current = table.get(id)
                 exists = seen[kind, id] if seen and (kind, id) in seen else current is not None
