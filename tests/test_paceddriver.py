@@ -123,3 +123,18 @@ def test_the_lab_runs_ahead_of_the_wall_only_in_a_command_and_never_far():
     assert max(ahead) > 0.04  # it ran ahead...
     assert max(ahead) <= LOOKAHEAD + 1e-9  # ...but never by more than LOOKAHEAD
     assert now[0] - 100 >= driver.now() - 1e-9  # and ended once the wall had caught up
+
+
+def test_a_typed_command_collects_for_throughput_and_the_prompt_for_short_pauses(monkeypatch):
+    import gc
+
+    driver, _ = live()
+    monkeypatch.setattr(driver, "_pump_loop", lambda: None)  # (the test turns the lab)
+    driver.start()
+    try:
+        assert gc.get_threshold()[:2] == gcpolicy.INTERACTIVE
+        with driver.command():
+            assert gc.get_threshold()[:2] == (gcpolicy.YOUNG, gcpolicy.MIDDLE)
+        assert gc.get_threshold()[:2] == gcpolicy.INTERACTIVE
+    finally:
+        driver.stop()

@@ -26,6 +26,10 @@ a review there is a pause of a third of a second at 30,000 tasks, felt as a stuc
 a slow command. So `interactive(True)` reviews once as the lab goes live, puts the youngest
 objects' threshold back to CPython's, and from then on a review that falls due waits for
 an idle moment (`idle()`, which the pump calls when nobody has typed a command lately).
+While a typed command runs (`busy`), young collections are the unpaced lab's again: the
+student waits for the command's whole output, so its total is what they feel — a
+`service ps` of 2,000 tasks spent 13 of its 44 ms in 150 short collections (quiet
+1,000-host lab, min of 20: 44 -> 31 ms).
 
 Collections happen at the same allocation counts in every run of a seed, so this
 changes no simulated outcome.
@@ -51,6 +55,7 @@ _next_review = _FIRST_REVIEW
 _installed = False
 _interactive = False
 _live = 0  # labs live on the wall clock now
+_busy = 0  # typed commands running now
 _review_due = False  # interactive: a review fell due, for the next idle moment
 
 
@@ -98,9 +103,22 @@ def interactive(on: bool) -> None:
     install()
     _live += 1 if on else -1
     _interactive = _live > 0
-    gc.set_threshold(*(INTERACTIVE if _interactive else (YOUNG, MIDDLE)), gc.get_threshold()[2])
+    _thresholds()
     if on or _review_due:
         review()
+
+
+def busy(on: bool) -> None:
+    """A typed command starts (on) or ends (off; they nest): while one runs, the young
+    collections of throughput, not of short pauses."""
+    global _busy
+    _busy += 1 if on else -1
+    _thresholds()
+
+
+def _thresholds() -> None:
+    short = _interactive and not _busy
+    gc.set_threshold(*(INTERACTIVE if short else (YOUNG, MIDDLE)), gc.get_threshold()[2])
 
 
 def idle() -> bool:

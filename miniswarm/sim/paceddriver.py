@@ -160,9 +160,11 @@ class PacedDriver(SimDriver):
             # turn runs first (the line is not stamped up to a pump's period early).
             self.run_until(self.target())
             outer, self._slack = self._slack, LOOKAHEAD
+            gcpolicy.busy(True)
             try:
                 yield
             finally:
+                gcpolicy.busy(False)
                 self._slack = outer
                 self._pace(self._now)  # it ends when the wall clock reaches its end
                 self._last_command = self.clock()
