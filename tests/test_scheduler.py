@@ -341,3 +341,6 @@ def test_what_the_controller_keeps_of_each_node_is_what_a_pass_would_count_afres
         ),
     )
     assert signature(ctl._infos_in(tx)) == signature(afresh)
+    kept = signature(ctl._infos)
+    ctl.schedule(tx)  # a pass counts what it places where it sees it...
+    assert signature(ctl._infos) == kept  # ...and leaves what is kept as it was
