@@ -4,7 +4,9 @@ commit at once, and a stand-in for the nodes that runs what it is told to."""
 
 from __future__ import annotations
 
-from controllers import Leader, node, service
+from controllers import Leader, node, service, task
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from miniswarm import taskstate
 from miniswarm.gocompat import rfc3339nano
@@ -100,3 +102,55 @@ def test_a_rolling_update_replaces_one_slot_at_a_time_and_completes():
     assert {t["Spec"]["ContainerSpec"]["Image"] for t in running(lead)} == {"nginx:1.25"}
     status = lead.store.get("services", "web")["UpdateStatus"]
     assert (status["State"], status["Message"]) == ("completed", "update completed")
+
+
+# -- the updater's slots, read once a write batch -------------------------------------------
+
+slot_writes = st.lists(
+    st.tuples(
+        st.sampled_from(("create", "update", "delete", "fail", "ask")),
+        st.integers(0, 5),  # which task
+        st.integers(1, 3),  # its slot
+        st.sampled_from(("web", "db")),  # its service
+    ),
+    max_size=25,
+)
+
+
+@given(slot_writes)
+@example([("ask", 0, 1, "web"), ("create", 1, 1, "web"), ("ask", 0, 1, "web")])
+@example([("fail", 0, 1, "web"), ("create", 1, 1, "web"), ("ask", 0, 1, "web")])
+@settings(max_examples=150, deadline=None)
+def test_the_updater_sees_a_slots_tasks_as_its_write_does(writes):
+    # Each write of a batch asks for one slot's tasks; what it is given is what a scan of
+    # the service's tasks in that write would find, whatever the writes before it did.
+    from types import SimpleNamespace
+
+    from miniswarm.manager.updater import Updater
+    from miniswarm.manager.writer import Tx
+    from miniswarm.services import slot_key
+
+    lead = Leader()
+    web, db = service("web", replicas=3), service("db", replicas=3)
+    lead.put("services", web, db)
+    lead.put("tasks", *(task(web, f"c{i}", slot=i % 3 + 1) for i in range(4)))
+    updater = Updater(SimpleNamespace(c=lead.context), web, {})
+    tx = Tx(lead.store, 0.0)
+    made = set()  # (swarm never makes two tasks with one ID)
+    for action, n, slot, svc in writes:
+        mark = tx.mark()
+        current = tx.get("tasks", f"t{n}")
+        if action == "create" and n not in made:
+            made.add(n)
+            tx.create("tasks", task(web if svc == "web" else db, f"t{n}", slot=slot))
+        elif action == "update" and current is not None:
+            tx.update("tasks", {**current, "DesiredState": "shutdown"})
+        elif action == "delete" and current is not None:
+            tx.delete("tasks", f"t{n}")
+        elif action == "fail":  # a write that looks, then raises: its changes are undone
+            tx.create("tasks", task(web, f"u{n}", slot=slot))
+            updater._in_slot(tx, slot)
+            tx.undo(mark)
+        if action == "ask":
+            scanned = [t for t in tx.tasks_of_service("web") if slot_key(t) == slot]
+            assert updater._in_slot(tx, slot) == scanned
