@@ -8,7 +8,7 @@ from collections import Counter
 from random import Random
 
 from controllers import Leader, node, service, task
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from miniswarm import scheduler
@@ -311,6 +311,10 @@ def mutate(lead: Leader, services: list[dict], change: tuple, tx=None) -> None:
 
 
 @given(changes, changes)
+@example(  # a task the write moves off a node the controller keeps
+    [("task", 0, "a", "running", "running", 0, False)],
+    [("task", 0, "b", "running", "running", 0, False)],
+)
 @settings(max_examples=150, deadline=None)
 def test_what_the_controller_keeps_of_each_node_is_what_a_pass_would_count_afresh(
     committed, in_write
@@ -342,5 +346,7 @@ def test_what_the_controller_keeps_of_each_node_is_what_a_pass_would_count_afres
     )
     assert signature(ctl._infos_in(tx)) == signature(afresh)
     kept = signature(ctl._infos)
+    assert signature(ctl._infos_in(tx, shared=True)) == signature(afresh)
+    assert signature(ctl._infos) == kept  # (a node a write changed is copied)
     ctl.schedule(tx)  # a pass counts what it places where it sees it...
     assert signature(ctl._infos) == kept  # ...and leaves what is kept as it was

@@ -119,17 +119,21 @@ class Scheduling:
             if t["Status"]["State"] == "pending" and taskstate.runnable(t)
         )
 
-    def _infos_in(self, tx: Tx) -> dict[str, scheduler.NodeInfo]:
+    def _infos_in(self, tx: Tx, shared: bool = False) -> dict[str, scheduler.NodeInfo]:
         """The nodes as this write sees them: what is kept, with the changes of the
         writes before it in the batch (a changed node comes last, as the transaction
-        lists it; a task counts where the store has it). A node those changed is a
-        copy; the others are the kept infos themselves, which the pass fills and
-        `schedule` empties again (1,000 copies a pass were most of a rolling update's
-        scheduling at 1,000 nodes)."""
+        lists it; a task counts where the store has it). Copies, or (`shared`) the kept
+        infos themselves but for a node those writes changed: the pass fills them and
+        `schedule` empties them again — for a few tasks on many nodes (1,000 copies a
+        pass were most of a rolling update's scheduling at 1,000 nodes)."""
         store = self.c.store
         nodes = tx.changed("nodes")
-        held = self._infos
-        infos = {id: info for id, info in held.items() if id not in nodes}
+        held = self._infos if shared else {}
+        infos = {
+            id: info if shared else info.copy()
+            for id, info in self._infos.items()
+            if id not in nodes
+        }
         fresh = set()
         for id, node in nodes.items():
             kept = self._infos.get(id)
@@ -160,20 +164,24 @@ class Scheduling:
 
     def schedule(self, tx: Tx) -> int:
         """One pass, written in `tx`; returns how many tasks were placed."""
-        infos = self._infos_in(tx)
         pending = []
         for t in self._pending():
             now = tx.get("tasks", t["ID"])
             if now is not None and now["Status"]["State"] == "pending":
                 pending.append(now)
+        # Fewer tasks than nodes: each placed is counted and uncounted on a kept info;
+        # more (a service created): each node's info is copied once
+        shared = len(pending) < len(self._infos)
+        infos = self._infos_in(tx, shared)
         placed = 0
         stamp = rfc3339nano(tx.now)
         try:
             decisions = scheduler.schedule(pending, infos, self.c.rng)
         except BaseException:
-            self.take_stock()  # what the pass had counted in the kept infos, gone
+            if shared:
+                self.take_stock()  # what the pass had counted in the kept infos, gone
             raise
-        kept = self._infos
+        kept = self._infos if shared else {}
         for decision in decisions:
             task = dict(decision.task)
             if isinstance(decision, scheduler.Assign):
