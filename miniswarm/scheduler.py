@@ -99,14 +99,18 @@ def _counter_copy(counter: Counter) -> Counter:
     return new
 
 
+_RANK = taskstate.RANK
+_ASSIGNED, _RUNNING, _COMPLETE = _RANK["assigned"], _RANK["running"], _RANK["complete"]
+
+
 def counts(task: dict) -> bool:
     """Whether a task assigned to a node counts there: not a preassigned task still
-    pending (global mode), nor one that has ended or is being shut down."""
-    state = task["Status"]["State"]
+    pending (global mode), nor one that has ended or is being shut down — meant to run
+    or complete (taskstate.active), and ASSIGNED to RUNNING. (Ranks compared here: twice
+    for each of a big swarm's status reports.)"""
     return (
-        taskstate.active(task)
-        and not taskstate.terminal(state)
-        and not taskstate.before(state, "assigned")
+        _RANK[task["DesiredState"]] <= _COMPLETE
+        and _ASSIGNED <= _RANK[task["Status"]["State"]] <= _RUNNING
     )
 
 

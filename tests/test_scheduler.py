@@ -11,7 +11,7 @@ from controllers import Leader, node, service, task
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from miniswarm import scheduler
+from miniswarm import scheduler, taskstate
 from miniswarm.manager.scheduling import Scheduling
 from miniswarm.manager.store import Batch, Change
 from miniswarm.manager.writer import Tx
@@ -350,3 +350,12 @@ def test_what_the_controller_keeps_of_each_node_is_what_a_pass_would_count_afres
     assert signature(ctl._infos) == kept  # (a node a write changed is copied)
     ctl.schedule(tx)  # a pass counts what it places where it sees it...
     assert signature(ctl._infos) == kept  # ...and leaves what is kept as it was
+
+
+def test_a_task_counts_on_its_node_from_assigned_to_running_while_meant_to_run_or_complete():
+    for state in taskstate.ORDER:
+        for desired in taskstate.ORDER:
+            t = {"Status": {"State": state}, "DesiredState": desired}
+            meant = taskstate.active(t)
+            on_node = not taskstate.terminal(state) and not taskstate.before(state, "assigned")
+            assert scheduler.counts(t) == (meant and on_node), (state, desired)
