@@ -29,6 +29,7 @@ PREPARE_TIME = 0.2  # checking the image and creating the container
 # Rejected about 1 s after it was assigned, as the recordings show).
 PULL_FAILS_AFTER = 0.6
 REPORT_BATCH = 0.05
+_RUNNING = taskstate.RANK["running"]  # past it, a task has ended
 RETRY = 0.5
 
 
@@ -63,10 +64,12 @@ class TaskRunner:
         self._task: dict | None = task if taskstate.before(self.state, "ready") else None
 
     def report(self, state: str, message: str, err: str = "") -> None:
-        if taskstate.rank(state) < taskstate.rank(self.state) and self.state != state:
+        rank = taskstate.RANK[state]  # (five reports a task: its rank looked up once)
+        if rank < taskstate.RANK[self.state]:
             return
         self.state = state
-        if taskstate.terminal(state):
+        ended = rank > _RUNNING
+        if ended:
             self.w.live.pop(self.id, None)
         status: dict[str, Any] = {
             "Timestamp": rfc3339nano(self.w.ctx.wallclock()),
@@ -88,7 +91,7 @@ class TaskRunner:
             status["PortStatus"] = {"Ports": [p for p in ports for _ in (0, 1)]}
         self.status = status
         self.w.report(self.id, status)
-        if taskstate.terminal(state):
+        if ended:
             self.w.forget_unused()
 
     def host_ports(self) -> list[dict]:
