@@ -44,8 +44,9 @@ REVIEW_GROWTH = 4  # the freezes before a review grow this many times after each
 _FIRST_REVIEW = 4  # freezes before the first review
 YOUNG = 10_000  # allocations between collections of the youngest objects (CPython: 700)
 MIDDLE = 200  # young collections between collections of the middle generation (CPython: 10)
-# On the wall clock, CPython's own: a young collection of 10,000 took 15-40 ms, a middle
-# one after 50 of them ~120 ms.
+# On the wall clock between commands, CPython's own: a young collection of 10,000 took
+# 15-40 ms, a middle one after 50 of them ~120 ms, when this was chosen (inside a typed
+# command at 1,000 hosts now, a young one of 10,000: 2-3 ms).
 INTERACTIVE = (700, 10)
 
 # Freezes are counted, not frozen objects (gc.get_freeze_count walks them all): each full
