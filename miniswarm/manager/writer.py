@@ -58,6 +58,7 @@ class Tx:
                 yield changed_obj
 
     def tasks_of_service(self, service_id: str) -> list[dict]:
+        """The service's tasks as this transaction sees them."""
         out = {t["ID"]: t for t in self.store.tasks_of_service(service_id)}
         for id, obj in self._objs.get("tasks", {}).items():
             if obj is None:
