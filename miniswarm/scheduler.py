@@ -100,7 +100,7 @@ def _counter_copy(counter: Counter) -> Counter:
 
 
 _RANK = taskstate.RANK
-_ASSIGNED, _RUNNING, _COMPLETE = _RANK["assigned"], _RANK["running"], _RANK["complete"]
+_ASSIGNED, _RUNNING, _COMPLETE = taskstate.ASSIGNED, taskstate.RUNNING, taskstate.COMPLETE
 
 
 def counts(task: dict) -> bool:

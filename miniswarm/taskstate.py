@@ -25,6 +25,8 @@ ORDER = (
     "orphaned",
 )
 RANK = {s: i for i, s in enumerate(ORDER)}
+# The ranks the hot paths compare with (each status report of a big swarm passes them).
+ASSIGNED, RUNNING, COMPLETE = RANK["assigned"], RANK["running"], RANK["complete"]
 # A task's map that holds nothing (its Labels, its PortStatus without ports): one that all
 # tasks share, as they share their Spec — stored objects are never changed in place.
 EMPTY: dict[str, Any] = {}
@@ -41,14 +43,14 @@ def before(a: str, b: str) -> bool:
 
 def terminal(state: str) -> bool:
     """The task will never run again (observed state past RUNNING)."""
-    return RANK[state] > RANK["running"]
+    return RANK[state] > RUNNING
 
 
 def active(task: dict) -> bool:
     """Counted by the scheduler on its node: desired to run or complete."""
-    return RANK[task["DesiredState"]] <= RANK["complete"]
+    return RANK[task["DesiredState"]] <= COMPLETE
 
 
 def runnable(task: dict) -> bool:
     """Still meant to run: desired state at most RUNNING."""
-    return RANK[task["DesiredState"]] <= RANK["running"]
+    return RANK[task["DesiredState"]] <= RUNNING

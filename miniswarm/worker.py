@@ -29,7 +29,6 @@ PREPARE_TIME = 0.2  # checking the image and creating the container
 # Rejected about 1 s after it was assigned, as the recordings show).
 PULL_FAILS_AFTER = 0.6
 REPORT_BATCH = 0.05
-_RUNNING = taskstate.RANK["running"]  # past it, a task has ended
 RETRY = 0.5
 
 
@@ -68,7 +67,7 @@ class TaskRunner:
         if rank < taskstate.RANK[self.state]:
             return
         self.state = state
-        ended = rank > _RUNNING
+        ended = rank > taskstate.RUNNING  # (past it, a task has ended)
         if ended:
             self.w.live.pop(self.id, None)
         status: dict[str, Any] = {

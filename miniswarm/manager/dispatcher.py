@@ -88,7 +88,6 @@ MODIFICATION_BATCH_LIMIT = 200
 # What a status report changes of a task (swarmkit's TasksEqualStable leaves out its
 # Status and its Meta: version and times)
 _REPORTED = frozenset(("Status", "UpdatedAt", "Version"))
-_ASSIGNED = taskstate.rank("assigned")
 _BLANK = dict.fromkeys(_REPORTED)
 
 
@@ -99,7 +98,7 @@ def news_to_agent(old: dict | None, new: dict) -> bool:
     back. Whatever else a manager changes (the desired state, the spec) is."""
     if old is new:
         return False
-    if old is None or taskstate.RANK[new["Status"]["State"]] <= _ASSIGNED:
+    if old is None or taskstate.RANK[new["Status"]["State"]] <= taskstate.ASSIGNED:
         return True
     return {**old, **_BLANK} != {**new, **_BLANK}  # (compared in C: what is shared, at once)
 
