@@ -30,7 +30,6 @@ ASSIGNED, RUNNING, COMPLETE = RANK["assigned"], RANK["running"], RANK["complete"
 # A task's map that holds nothing (its Labels, its PortStatus without ports): one that all
 # tasks share, as they share their Spec — stored objects are never changed in place.
 EMPTY: dict[str, Any] = {}
-TERMINAL = frozenset(("complete", "shutdown", "failed", "rejected", "orphaned"))
 
 
 def rank(state: str) -> int:
