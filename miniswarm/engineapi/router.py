@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, unquote
 
 from .. import engine
@@ -186,9 +186,11 @@ class Response:
             # them (a projection) is read back through JSON, as if picked out of the JSON,
             # and the rest is neither written nor read. A thousand at a time, so that
             # they share their keys as one JSON text's objects do.
+            view = None if getattr(keep, _PICKS_FIELDS, False) else self.view
             kept: list[Any] = []
             for start in range(0, len(objects), 1000):
-                picked = [keep(item) for item in self._shown(objects[start : start + 1000])]
+                items = objects[start : start + 1000]
+                picked = [keep(item) for item in (items if view is None else _Shown(items, view))]
                 kept += encoding.through_json(picked)
             return kept
         self.objects = objects
@@ -231,6 +233,19 @@ class Response:
             return str(self.json()["message"])
         except (ValueError, KeyError, TypeError):
             return self.body.decode(errors="replace")
+
+
+_PICKS_FIELDS = "picks_fields"
+_Keep = TypeVar("_Keep", bound=Callable[[Any], Any])
+
+
+def picks_fields(keep: _Keep) -> _Keep:
+    """Mark a `take_items` keep that reads an item's fields by their names alone — never
+    one of the store's own ("_"-named), never the item whole nor its keys: it picks the
+    same of a stored object as of the object shown, so it is given the stored object
+    and no shown copy is made for it (`service ps` of 2,000 tasks: a tenth of its time)."""
+    setattr(keep, _PICKS_FIELDS, True)
+    return keep
 
 
 class _Shown:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 from ...daemonerror import DaemonError
+from ...engineapi.router import picks_fields
 from ...gocompat import human_duration, parse_rfc3339
 from ..format import natural_key, pretty
 from ..parse import Invocation
@@ -48,12 +49,14 @@ def list_tasks(ctx: Context, filters: dict[str, list[str]], quiet: bool = False)
     return ctx.client.get_items("/tasks", _as_ordered if quiet else _as_listed, filters=filters)
 
 
+@picks_fields
 def _as_ordered(task: dict) -> dict:
     """What `print_tasks` orders tasks by and names them with, in one flat dict (a list
     of 95,000 holds no dict within each)."""
     return {k: task[k] for k in ("ID", "ServiceID", "Slot", "NodeID", "CreatedAt") if k in task}
 
 
+@picks_fields
 def _as_listed(task: dict) -> dict:
     """What `print_tasks` and a TaskRow read of a task: what orders it, its status's
     state, time, error and published ports, its image."""
