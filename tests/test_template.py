@@ -4,7 +4,7 @@ The error texts marked "real" were printed by the docker 28.2.2 binary."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from miniswarm.cli.format import go_json, table, tabwrite
@@ -260,6 +260,7 @@ cells = st.text(max_size=4) | st.integers() | st.booleans() | st.none() | st.lis
     ),
     st.lists(st.tuples(cells, cells, st.booleans()), max_size=6),
 )
+@example(["{{if .A}}*{{else}} {{ end }}"], [("a", 1, False), ("", 1, False), ("b", 1, False)])
 def test_rows_run_together_print_what_each_run_alone_prints(parts, cells_of_rows):
     try:
         template = Template("".join(parts))

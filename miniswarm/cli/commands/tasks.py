@@ -131,7 +131,9 @@ class TaskRow:
         return f'"{err}"'
 
     def Ports(self) -> str:  # noqa: N802
-        ports = self.t.get("Ports") or []
+        ports = self.t.get("Ports")
+        if not ports:  # (most tasks publish none: no generator made for them)
+            return ""
         return ",".join(  # docker/cli's taskContext.Ports joins with a bare comma
             f"*:{p['PublishedPort']}->{p['TargetPort']}/{p.get('Protocol', 'tcp')}" for p in ports
         )
