@@ -387,3 +387,17 @@ def test_service_ps_quiet_lists_the_tasks_the_table_lists_in_its_order(lab):
     quiet = ok(lab, f"node ps -q {shut} {nodes}").split()
     assert len(quiet) == 3
     assert quiet == ok(lab, f"node ps --no-trunc --format {{{{.ID}}}} {shut} {nodes}").split()
+
+
+def test_service_ps_filtered_by_node_lists_the_services_tasks_on_that_node_only(lab):
+    ok(lab, "service create -d --name web --replicas 6 nginx:1.24")
+    ok(lab, "service create -d --name db --replicas 6 nginx:1.24")
+    lab.sleep(10)
+    fmt = "--format {{.Name}}@{{.Node}}"
+    placed = [line.split("@") for line in ok(lab, f"service ps {fmt} web db").splitlines()]
+    node = placed[0][1]
+    want = sorted(name for name, on in placed if on == node and name.startswith("web."))
+    got = [
+        line.split("@") for line in ok(lab, f"service ps --filter node={node} {fmt} web").split()
+    ]
+    assert sorted(name for name, _ in got) == want and {on for _, on in got} == {node}

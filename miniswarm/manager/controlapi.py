@@ -226,7 +226,7 @@ class ControlAPI(ServiceAPI, SecretAPI, NetworkAPI):
         if "node" in filters:  # names and IDs, resolved as moby's task filter does
             nodes = [self.find_node(ref)["ID"] for ref in filters["node"]]
             tasks = [t for nid in nodes for t in self.store.tasks_on_node(nid)]
-        if "service" in filters:
+        if "service" in filters and "node" in filters:  # (else they were taken by service)
             tasks = [t for t in tasks if t.get("ServiceID") in filters["service"]]
         if "name" in filters:  # prefixes of the task's name, web.1.<task ID>
             tasks = [t for t in tasks if any(task_name(t).startswith(v) for v in filters["name"])]
