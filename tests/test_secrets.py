@@ -4,6 +4,8 @@ asserted on what the docker commands print (and, where nothing prints, on the ho
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from labshell import HOSTS, ok, sh, swarm_lab
 
@@ -266,3 +268,16 @@ def test_removing_thousands_of_tasks_from_one_node_costs_work_in_proportion():
     worker = lab.kernel.host("solo").process.agent.worker
     assert worker.files["secret"] == {}  # forgotten with its last task
     assert looks < 20 * 2000
+
+
+def test_secret_and_config_ls_print_json_as_docker_marshals_their_rows(lab):
+    ok(lab, "printf 'pw' | docker secret create --label env=prod password -")
+    ok(lab, "printf 'x' | docker config create app_conf -")
+    secret = json.loads(ok(lab, "docker secret ls --format json"))
+    assert sorted(secret) == ["CreatedAt", "Driver", "ID", "Labels", "Name", "UpdatedAt"]
+    assert secret["Name"] == "password" and secret["Labels"] == "env=prod"
+    assert secret["CreatedAt"].endswith(" ago")
+    config = json.loads(ok(lab, "docker config ls --format json"))
+    assert sorted(config) == ["CreatedAt", "ID", "Labels", "Name", "UpdatedAt"]  # no driver
+    printed, status = sh(lab, "docker config ls --format {{.Driver}}")
+    assert status == 1 and "can't evaluate field Driver in type *config.configContext" in printed

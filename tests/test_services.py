@@ -4,6 +4,7 @@ what the docker commands print."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 import pytest
@@ -401,3 +402,16 @@ def test_service_ps_filtered_by_node_lists_the_services_tasks_on_that_node_only(
         line.split("@") for line in ok(lab, f"service ps --filter node={node} {fmt} web").split()
     ]
     assert sorted(name for name, _ in got) == want and {on for _, on in got} == {node}
+
+
+def test_service_ps_prints_json_as_docker_marshals_a_task_row(lab):
+    ok(lab, "service create -d --name web --replicas 2 nginx:1.24")
+    lab.sleep(10)
+    rows = [json.loads(line) for line in ok(lab, "service ps --format json web").splitlines()]
+    assert [list(row) for row in rows] == [
+        ["CurrentState", "DesiredState", "Error", "ID", "Image", "Name", "Node", "Ports"]
+    ] * 2  # the fields by name, as encoding/json sorts a map's keys
+    assert [row["Name"] for row in rows] == ["web.1", "web.2"]
+    assert {row["Image"] for row in rows} == {"nginx:1.24"} and len(rows[0]["ID"]) == 12
+    r = lab.docker("manager1", "service ps --format {{.Nope}} web".split())
+    assert "can't evaluate field Nope in type *task.taskContext" in r.err

@@ -50,20 +50,23 @@ PRETTY = {
 
 
 class Row:
-    """A secret or config as `ls` templates see it."""
+    """A config as `ls` templates see it (configContext)."""
+
+    go_type = "*config.configContext"
+    FIELDS: tuple[str, ...] = ("ID", "Name", "CreatedAt", "UpdatedAt", "Labels")
 
     def __init__(self, obj: dict, now: float) -> None:
         self.o = obj
         self.now = now
+
+    def to_json(self) -> dict:  # (formatter.MarshalJSON: each field's value, by name)
+        return {name: getattr(self, name)() for name in self.FIELDS}
 
     def ID(self) -> str:  # noqa: N802
         return self.o["ID"]
 
     def Name(self) -> str:  # noqa: N802
         return self.o["Spec"]["Name"]
-
-    def Driver(self) -> str:  # noqa: N802
-        return (self.o["Spec"].get("Driver") or {}).get("Name", "")
 
     def CreatedAt(self) -> str:  # noqa: N802
         return human_duration(self.now - parse_rfc3339(self.o["CreatedAt"])) + " ago"
@@ -76,6 +79,17 @@ class Row:
 
     def Label(self, name: str) -> str:  # noqa: N802
         return (self.o["Spec"].get("Labels") or {}).get(name, "")
+
+
+class SecretRow(Row):
+    """A secret as `ls` templates see it (secretContext): a config's fields, and its
+    driver."""
+
+    go_type = "*secret.secretContext"
+    FIELDS = (*Row.FIELDS, "Driver")
+
+    def Driver(self) -> str:  # noqa: N802
+        return (self.o["Spec"].get("Driver") or {}).get("Name", "")
 
 
 class Pretty:
@@ -141,7 +155,8 @@ def _ls(kind: str, inv: Invocation, ctx: Context) -> int:
             ctx.print(o["ID"])
         return 0
     now = ctx.client.now()
-    format_rows(inv.get("format") or TABLES[kind], [Row(o, now) for o in objs], HEADERS, ctx)
+    row = SecretRow if kind == "secret" else Row
+    format_rows(inv.get("format") or TABLES[kind], [row(o, now) for o in objs], HEADERS, ctx)
     return 0
 
 

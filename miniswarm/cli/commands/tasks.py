@@ -95,6 +95,9 @@ _when = functools.lru_cache(maxsize=8192)(parse_rfc3339)
 class TaskRow:
     """A task as the templates see it (taskContext)."""
 
+    __slots__ = ("t", "name", "node", "now", "trunc")  # (a row each of 2,000: made quicker)
+    go_type = "*task.taskContext"
+
     def __init__(self, task: dict, name: str, node: str, now: float, trunc: bool) -> None:
         self.t = task
         self.name = name
@@ -137,6 +140,9 @@ class TaskRow:
         return ",".join(  # docker/cli's taskContext.Ports joins with a bare comma
             f"*:{p['PublishedPort']}->{p['TargetPort']}/{p.get('Protocol', 'tcp')}" for p in ports
         )
+
+    def to_json(self) -> dict:  # (formatter.MarshalJSON: each field's value, by name)
+        return {name: getattr(self, name)() for name in TASK_HEADERS}
 
 
 def print_tasks(ctx: Context, inv: Invocation, tasks: list[dict]) -> None:
