@@ -186,6 +186,30 @@ def test_formats_students_use(swarm):
     assert r.out == "active\n"
 
 
+@pytest.mark.parametrize(
+    ("argv", "go_type"),
+    [
+        ("node ls", "*node.nodeContext"),
+        ("service ls", "*service.serviceContext"),
+        ("service ps web", "*task.taskContext"),
+        ("node ps self", "*task.taskContext"),
+        ("network ls", "*network.networkContext"),
+        ("secret ls", "*secret.secretContext"),
+        ("config ls", "*config.configContext"),
+        ("ps -a", "*formatter.ContainerContext"),
+    ],
+)
+def test_a_missing_field_names_the_rows_go_type_as_docker_does(swarm, argv, go_type):
+    if swarm.docker("manager1", ["service", "inspect", "web"]).status:
+        swarm.docker("manager1", "service create -d --name web --mode global nginx".split())
+        swarm.docker("manager1", ["secret", "create", "pw", "-"], stdin="pw")
+        swarm.docker("manager1", ["config", "create", "conf", "-"], stdin="x")
+        swarm.sleep(10)
+    r = swarm.docker("manager1", [*argv.split(), "--format", "{{.Nope}}"])
+    assert r.status == 1
+    assert f"can't evaluate field Nope in type {go_type}" in r.err
+
+
 def test_fields_chain_on_a_parenthesized_pipeline():
     data = {"Secrets": [{"File": {"Name": "pw"}}]}
     assert Template("{{(index .Secrets 0).File.Name}}").execute(data) == "pw"

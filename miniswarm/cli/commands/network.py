@@ -41,6 +41,8 @@ INGRESS_WARNING = (
 class Row:
     """A network as `network ls` templates see it (networkContext)."""
 
+    go_type = "*network.networkContext"
+
     def __init__(self, net: dict, trunc: bool) -> None:
         self.n = net
         self.trunc = trunc
