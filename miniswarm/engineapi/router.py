@@ -185,13 +185,15 @@ class Response:
             # In process the items are the store's own objects: what `keep` picks out of
             # them (a projection) is read back through JSON, as if picked out of the JSON,
             # and the rest is neither written nor read. A thousand at a time, so that
-            # they share their keys as one JSON text's objects do.
-            view = None if getattr(keep, _PICKS_FIELDS, False) else self.view
+            # they share their keys as one JSON text's objects do. (A field picker gives
+            # what it picks as JSON would: nothing to read back.)
+            picker = getattr(keep, _PICKS_FIELDS, False)
+            view = None if picker else self.view
             kept: list[Any] = []
             for start in range(0, len(objects), 1000):
                 items = objects[start : start + 1000]
                 picked = [keep(item) for item in (items if view is None else _Shown(items, view))]
-                kept += encoding.through_json(picked)
+                kept += picked if picker else encoding.through_json(picked)
             return kept
         self.objects = objects
         return [keep(item) for item in _json_items(self._take_text())]
@@ -241,9 +243,11 @@ _Keep = TypeVar("_Keep", bound=Callable[[Any], Any])
 
 def picks_fields(keep: _Keep) -> _Keep:
     """Mark a `take_items` keep that reads an item's fields by their names alone — never
-    one of the store's own ("_"-named), never the item whole nor its keys: it picks the
-    same of a stored object as of the object shown, so it is given the stored object
-    and no shown copy is made for it (`service ps` of 2,000 tasks: a tenth of its time)."""
+    one of the store's own ("_"-named), never the item whole nor its keys — and gives
+    them as JSON would give them (plain values, in lists and dicts of its own). It picks
+    the same of a stored object as of the object shown, and what it picks needs no
+    reading back: it is given the stored object, with no shown copy made for it, and
+    what it gives is kept as it is (`service ps` of 2,000 tasks: a fifth of its time)."""
     setattr(keep, _PICKS_FIELDS, True)
     return keep
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 from ...daemonerror import DaemonError
+from ...engineapi.encoding import through_json
 from ...engineapi.router import picks_fields
 from ...gocompat import human_duration, parse_rfc3339
 from ..format import natural_key, pretty
@@ -69,7 +70,7 @@ def _as_listed(task: dict) -> dict:
         kept["Err"] = status["Err"]
     ports = (status.get("PortStatus") or {}).get("Ports")
     if ports:
-        kept["Ports"] = ports
+        kept["Ports"] = through_json(ports)  # (the store's: a copy, as JSON gives it)
     kept["Image"] = ((task.get("Spec") or {}).get("ContainerSpec") or {}).get("Image", "")
     return kept
 
