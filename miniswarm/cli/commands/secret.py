@@ -49,7 +49,7 @@ PRETTY = {
 }
 
 
-class Row:
+class ConfigRow:
     """A config as `ls` templates see it (configContext)."""
 
     go_type = "*config.configContext"
@@ -81,12 +81,12 @@ class Row:
         return (self.o["Spec"].get("Labels") or {}).get(name, "")
 
 
-class SecretRow(Row):
+class SecretRow(ConfigRow):
     """A secret as `ls` templates see it (secretContext): a config's fields, and its
     driver."""
 
     go_type = "*secret.secretContext"
-    FIELDS = (*Row.FIELDS, "Driver")
+    FIELDS = (*ConfigRow.FIELDS, "Driver")
 
     def Driver(self) -> str:  # noqa: N802
         return (self.o["Spec"].get("Driver") or {}).get("Name", "")
@@ -155,7 +155,7 @@ def _ls(kind: str, inv: Invocation, ctx: Context) -> int:
             ctx.print(o["ID"])
         return 0
     now = ctx.client.now()
-    row = SecretRow if kind == "secret" else Row
+    row = SecretRow if kind == "secret" else ConfigRow
     format_rows(inv.get("format") or TABLES[kind], [row(o, now) for o in objs], HEADERS, ctx)
     return 0
 

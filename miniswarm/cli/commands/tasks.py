@@ -143,7 +143,7 @@ class TaskRow:
         )
 
     def to_json(self) -> dict:  # (formatter.MarshalJSON: each field's value, by name)
-        return {name: getattr(self, name)() for name in TASK_HEADERS}
+        return {name: getattr(self, name)() for name in TASK_HEADERS}  # (its fields' names)
 
 
 def print_tasks(ctx: Context, inv: Invocation, tasks: list[dict]) -> None:
