@@ -176,7 +176,7 @@ def test_a_keep_that_picks_fields_by_name_is_given_the_stored_object_not_a_shown
     stored = [{"ID": "a", "_service_name": "web"}]
     given_ = []
 
-    @picks_fields
+    @picks_fields("tasks")
     def pick(item: dict) -> dict:
         given_.append(item)
         return {"ID": item["ID"]}
@@ -188,19 +188,22 @@ def test_a_keep_that_picks_fields_by_name_is_given_the_stored_object_not_a_shown
     assert whole == [{"ID": "a"}]
 
 
-def _field_pickers() -> list:
-    pickers = []
+def _field_pickers() -> dict[str, list]:
+    """The CLI's field pickers, by the kind of object each picks from."""
+    pickers: dict[str, list] = {}
     for info in pkgutil.walk_packages(cli.__path__, "miniswarm.cli."):
         module = importlib.import_module(info.name)
         for value in vars(module).values():
-            if callable(value) and getattr(value, "picks_fields", False):
-                pickers.append(value)
+            kind = getattr(value, "picks_fields", None) if callable(value) else None
+            if kind:
+                pickers.setdefault(kind, []).append(value)
     return pickers
 
 
-def test_every_field_picker_picks_of_a_stored_task_what_it_would_of_its_json(seed):
+def test_every_field_picker_picks_of_a_stored_object_what_it_would_of_its_json(seed):
     pickers = _field_pickers()
-    assert {f.__qualname__ for f in pickers} >= {"_as_listed", "_as_ordered"}
+    assert {f.__qualname__ for f in pickers["tasks"]} >= {"_as_listed", "_as_ordered"}
+    assert {f.__qualname__ for f in pickers["nodes"]} >= {"_id_and_name"}
     lab = Lab(seed=seed)
     try:
         lab.form_swarm(["manager1"], ["worker1", "worker2"])
@@ -210,22 +213,29 @@ def test_every_field_picker_picks_of_a_stored_task_what_it_would_of_its_json(see
             "service create -d --name everywhere --mode global nginx",  # no slots
             "service create -d --name nowhere --constraint node.labels.x==y nginx",  # no node
             "service create -d --name broken no-such-image",  # errors
+            "node update --label-add zone=a worker1",
         ):
             assert lab.docker("manager1", argv.split()).status == 0
         lab.sleep(30)
-        tasks = list(lab.kernel.host("manager1").process.manager.store.all("tasks"))
+        manager = lab.kernel.host("manager1").process.manager
+        stored = {kind: list(manager.store.all(kind)) for kind in ("tasks", "nodes")}
+        tasks = stored["tasks"]
         assert any(k.startswith("_") for t in tasks for k in t)  # the store's own keys
         assert any("Err" in t["Status"] for t in tasks)
         assert any(t["Status"].get("PortStatus", {}).get("Ports") for t in tasks)
         assert any("NodeID" not in t for t in tasks) and any("Slot" not in t for t in tasks)
-        for pick in pickers:
-            for task in tasks:
-                picked = pick(task)
-                assert picked == pick(public(task)), (pick.__qualname__, task["ID"])
-                # given as JSON gives it: nothing to read back, nothing of the store's
-                assert json.loads(json.dumps(picked)) == picked
-                assert json.dumps(encoding.through_json(picked)) == json.dumps(picked)
-                shared = {id(c) for c in _containers(picked)} & {id(c) for c in _containers(task)}
-                assert not shared, (pick.__qualname__, task["ID"])
+        shown = {"tasks": public, "nodes": manager.control.node_view}
+        for kind, picks in pickers.items():
+            for pick in picks:
+                for obj in stored[kind]:
+                    picked = pick(obj)
+                    assert picked == pick(shown[kind](obj)), (pick.__qualname__, obj["ID"])
+                    # given as JSON gives it: nothing to read back, nothing of the store's
+                    assert json.loads(json.dumps(picked)) == picked
+                    assert json.dumps(encoding.through_json(picked)) == json.dumps(picked)
+                    shared = {id(c) for c in _containers(picked)} & {
+                        id(c) for c in _containers(obj)
+                    }
+                    assert not shared, (pick.__qualname__, obj["ID"])
     finally:
         lab.close()

@@ -197,3 +197,18 @@ def test_listed_tasks_are_the_stores_own_shown_as_they_are_read(lab):
     again = answer(call(lab, "GET", "/v1.41/tasks"))
     assert again.take_items(lambda t: sorted(t)) == [sorted(t) for t in shown]
     assert answer(call(lab, "GET", "/v1.41/tasks")).take_json() == shown
+
+
+def test_listed_nodes_are_the_stores_own_shown_with_the_managers_status(lab):
+    resp = answer(call(lab, "GET", "/v1.41/nodes"))
+    assert resp.view is not None and any(k.startswith("_") for k in resp.objects[0])
+    shown = json.loads(b"".join(resp.chunks()))  # as the socket writes it
+    assert shown and not any(k.startswith("_") for n in shown for k in n)
+    roles = {n["Description"]["Hostname"]: n["Spec"]["Role"] for n in shown}
+    managed = {n["Description"]["Hostname"] for n in shown if "ManagerStatus" in n}
+    assert managed == {name for name, role in roles.items() if role == "manager"} != set()
+    assert sum(bool(n.get("ManagerStatus", {}).get("Leader")) for n in shown) == 1
+    assert list(shown[0])[-1] == "ManagerStatus" or "ManagerStatus" not in shown[0]
+    again = answer(call(lab, "GET", "/v1.41/nodes"))
+    assert again.take_items(lambda n: n) == shown  # read whole: the node as shown
+    assert answer(call(lab, "GET", "/v1.41/nodes")).take_json() == shown

@@ -21,8 +21,11 @@ def call(daemon: Any, method: str, body: Any = None) -> Future:
     return daemon.cluster_call(method, body)
 
 
-def nodes(daemon: Any, filters: dict | None = None) -> Future:
-    return call(daemon, "node.list", {"filters": filters or {}})
+def nodes(daemon: Any, filters: dict | None = None, as_stored: bool = False) -> Future:
+    """The nodes as the API shows them; `as_stored`: the store's own objects and the
+    managers' statuses (controlapi.do_node_list), for a Response that shows each as it
+    is read."""
+    return call(daemon, "node.list", {"filters": filters or {}, "as_stored": as_stored})
 
 
 def tasks(daemon: Any, filters: dict | None = None, as_stored: bool = False) -> Future:

@@ -14,6 +14,7 @@ from typing import Any
 
 from .. import engine
 from ..daemonerror import DaemonError
+from ..manager.controlapi import node_shown
 from ..manager.store import public
 from ..rpc import mapped
 from . import cluster, containers, schema
@@ -113,7 +114,15 @@ def swarm_unlock(daemon: Any, req: Request) -> Any:
 
 @route("GET", "/nodes", store_objects=True)
 def nodes(daemon: Any, req: Request) -> Any:
-    return cluster.nodes(daemon, req.filters())
+    # Shown one at a time as they are written or read, as the tasks are: a field picker
+    # (a node's ID and name for `service ps`) reads the store's own, and none is made
+    def shown(answer: dict) -> Response:
+        statuses = answer["ManagerStatus"]
+        return Response(
+            objects=answer["Nodes"], view=lambda node: node_shown(node, statuses.get(node["ID"]))
+        )
+
+    return mapped(cluster.nodes(daemon, req.filters(), as_stored=True), shown)
 
 
 @route("GET", "/nodes/{ref}", store_objects=True)

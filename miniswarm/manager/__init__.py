@@ -248,6 +248,12 @@ class Manager:
     def reachable(self, member: str) -> bool:
         return self.raft.reachable(member)
 
+    def manager_statuses(self) -> dict[str, dict]:
+        """ManagerStatus of each manager node, by node ID (the Raft members')."""
+        voters = _members_by_node(self.raft.raft.config.voters)
+        statuses = {node_id: self.manager_status(node_id) for node_id in voters}
+        return {node_id: status for node_id, status in statuses.items() if status is not None}
+
     def manager_status(self, node_id: str) -> dict | None:
         """ManagerStatus of a node, as the leader reports it (swarm fills it in from the
         Raft member list when listing nodes)."""

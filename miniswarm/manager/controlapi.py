@@ -121,25 +121,22 @@ class ControlAPI(ServiceAPI, SecretAPI, NetworkAPI):
     # -- nodes ------------------------------------------------------------------------------------
 
     def node_view(self, node: dict) -> dict:
-        view = public(node)
-        status = self.m.manager_status(node["ID"])
-        if status is not None:
-            view["ManagerStatus"] = status
-        return view
+        return node_shown(node, self.m.manager_status(node["ID"]))
 
     def find_node(self, ref: str) -> dict:
         by_id = self.store.get("nodes", ref)  # a full ID comes first, as in moby's lookup
         return by_id or resolve(list(self.store.all("nodes")), ref, "node", node_name)
 
-    def do_node_list(self, body: dict) -> list[dict]:
+    def do_node_list(self, body: dict) -> list[dict] | dict:
+        """The nodes as the API shows them; `as_stored`: the store's own objects and the
+        managers' statuses, for a Response that shows each as it is read (`node_shown`)."""
         filters: dict[str, list[str]] = body.get("filters") or {}
         check_filters(filters, NODE_FILTERS)
-        out = []
-        for node in self.store.all("nodes"):
-            view = self.node_view(node)
-            if _node_matches(view, filters):
-                out.append(view)
-        return out
+        nodes = [node for node in self.store.all("nodes") if _node_matches(node, filters)]
+        if body.get("as_stored"):
+            return {"Nodes": nodes, "ManagerStatus": self.m.manager_statuses()}
+        statuses = self.m.manager_statuses()
+        return [node_shown(node, statuses.get(node["ID"])) for node in nodes]
 
     def do_node_inspect(self, body: dict) -> dict:
         return self.node_view(self.find_node(body["ref"]))
@@ -299,6 +296,15 @@ class ControlAPI(ServiceAPI, SecretAPI, NetworkAPI):
     def do_raft_join(self, body: dict) -> Future:
         """A manager's Raft member asks to be a voter (swarmkit's raft Join)."""
         return self.m.add_member(body["member"], body["addr"])
+
+
+def node_shown(node: dict, status: dict | None) -> dict:
+    """A node as the API shows it: without the store's own keys, with its ManagerStatus
+    if it is a manager (the leader's view of the Raft members)."""
+    view = public(node)
+    if status is not None:
+        view["ManagerStatus"] = status
+    return view
 
 
 def _node_matches(node: dict, filters: dict[str, list[str]]) -> bool:

@@ -50,14 +50,14 @@ def list_tasks(ctx: Context, filters: dict[str, list[str]], quiet: bool = False)
     return ctx.client.get_items("/tasks", _as_ordered if quiet else _as_listed, filters=filters)
 
 
-@picks_fields
+@picks_fields("tasks")
 def _as_ordered(task: dict) -> dict:
     """What `print_tasks` orders tasks by and names them with, in one flat dict (a list
     of 95,000 holds no dict within each)."""
     return {k: task[k] for k in ("ID", "ServiceID", "Slot", "NodeID", "CreatedAt") if k in task}
 
 
-@picks_fields
+@picks_fields("tasks")
 def _as_listed(task: dict) -> dict:
     """What `print_tasks` and a TaskRow read of a task: what orders it, its status's
     state, time, error and published ports, its image."""
@@ -80,8 +80,9 @@ def _node_name(node: dict) -> str:
     return node["Spec"].get("Name") or node["Description"]["Hostname"]
 
 
-def _id_and_name(node: dict) -> tuple[str, str]:
-    return node["ID"], _node_name(node)
+@picks_fields("nodes")
+def _id_and_name(node: dict) -> list[str]:
+    return [node["ID"], _node_name(node)]  # (a JSON array)
 
 
 def strip_digest(image: str) -> str:
