@@ -15,6 +15,7 @@
   swarmkit's BenchmarkScheduler100kNodes100kTasks measures (29.2 s in moby/swarmkit#193).
 
 Each case runs in a child process so that its peak memory (max RSS) is its own.
+Memory is in binary units: MiB (2^20 bytes) and KiB, the JSON's `_mb` keys too.
 The last line is one JSON object with the figures.
 """
 
@@ -183,7 +184,7 @@ def main() -> None:
         if name.startswith("sched"):
             print(
                 f"scheduler alone, {t:,} tasks on {n:,} nodes: {fig['s']:.2f} s "
-                f"(of which {fig['setup_s']:.2f} s making them), peak {fig['peak_rss_mb']:.0f} MB"
+                f"(of which {fig['setup_s']:.2f} s making them), peak {fig['peak_rss_mb']:.0f} MiB"
             )
         else:
             out[f"{name}_sim_s"] = round(fig["sim_s"], 2)
@@ -194,8 +195,8 @@ def main() -> None:
             print(
                 f"{t:,} tasks on {n:,} hosts all Running: {fig['s']:.2f} s wall "
                 f"({fig['sim_s']:.2f} s simulated; forming the swarm took "
-                f"{fig['form_wall_s']:.2f} s wall), peak {fig['peak_rss_mb']:.0f} MB: "
-                f"{per_host:.0f} KB a host, {per_task:.1f} KB a task",
+                f"{fig['form_wall_s']:.2f} s wall), peak {fig['peak_rss_mb']:.0f} MiB: "
+                f"{per_host:.0f} KiB a host, {per_task:.1f} KiB a task",
                 flush=True,
             )
     out["peak_rss_mb"] = round(peak)
