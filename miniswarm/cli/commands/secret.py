@@ -53,14 +53,19 @@ class ConfigRow:
     """A config as `ls` templates see it (configContext)."""
 
     go_type = "*config.configContext"
-    FIELDS: tuple[str, ...] = ("ID", "Name", "CreatedAt", "UpdatedAt", "Labels")
 
     def __init__(self, obj: dict, now: float) -> None:
         self.o = obj
         self.now = now
 
     def to_json(self) -> dict:  # (formatter.MarshalJSON: each field's value, by name)
-        return {name: getattr(self, name)() for name in self.FIELDS}
+        return {
+            "CreatedAt": self.CreatedAt(),
+            "ID": self.ID(),
+            "Labels": self.Labels(),
+            "Name": self.Name(),
+            "UpdatedAt": self.UpdatedAt(),
+        }
 
     def ID(self) -> str:  # noqa: N802
         return self.o["ID"]
@@ -86,7 +91,9 @@ class SecretRow(ConfigRow):
     driver."""
 
     go_type = "*secret.secretContext"
-    FIELDS = (*ConfigRow.FIELDS, "Driver")
+
+    def to_json(self) -> dict:
+        return {**super().to_json(), "Driver": self.Driver()}
 
     def Driver(self) -> str:  # noqa: N802
         return (self.o["Spec"].get("Driver") or {}).get("Name", "")

@@ -144,7 +144,16 @@ class TaskRow:
         )
 
     def to_json(self) -> dict:  # (formatter.MarshalJSON: each field's value, by name)
-        return {name: getattr(self, name)() for name in TASK_HEADERS}  # (its fields' names)
+        return {
+            "CurrentState": self.CurrentState(),
+            "DesiredState": self.DesiredState(),
+            "Error": self.Error(),
+            "ID": self.ID(),
+            "Image": self.Image(),
+            "Name": self.Name(),
+            "Node": self.Node(),
+            "Ports": self.Ports(),
+        }
 
 
 def print_tasks(ctx: Context, inv: Invocation, tasks: list[dict]) -> None:
