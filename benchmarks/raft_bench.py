@@ -84,21 +84,30 @@ def leader(d: SimDriver, names: list[str]) -> str | None:
     return None
 
 
-def throughput(n: int, entries: int, seed: int = 1) -> float:
+BURST = 1000  # commands a client proposes at once
+
+
+def commands(entries: int) -> list[bytes]:
+    """The commands both sides commit: 64 bytes each, each its own (as swarm's marshalled
+    store actions are: none shares its bytes with another)."""
+    return [k.to_bytes(8, "big") * 8 for k in range(entries)]
+
+
+def throughput(n: int, payloads: list[bytes], seed: int = 1) -> float:
     """Entries per wall-clock second, from the first proposal until every member has
     applied the last (with the log sealed on each member's disk, as swarm keeps it)."""
     d, names = cluster(n, seed, Counter)
     d.wait_until(lambda: leader(d, names) is not None, 60)
     lead = leader(d, names)
     start_index = d.process(lead).node.raft.last_index
-    burst = 1000
-    payload = b"x" * 64
+    entries = len(payloads)
+    bursts = [payloads[k : k + BURST] for k in range(0, entries, BURST)]
     logs = [d.process(m).log for m in names]
     target = start_index + entries
     gc.collect()
     t0 = time.perf_counter()
-    for _ in range(entries // burst):
-        d.call(lead, lambda p: p.node.propose_many([payload] * burst))
+    for burst in bursts:
+        d.call(lead, lambda p, burst=burst: p.node.propose_many(burst))
         d.run_for(0.001)
     d.wait_until(lambda: all(log.last_index >= target for log in logs), 60)
     elapsed = time.perf_counter() - t0
@@ -106,7 +115,7 @@ def throughput(n: int, entries: int, seed: int = 1) -> float:
     return entries / elapsed
 
 
-def pysyncobj_throughput(entries: int) -> float | None:
+def pysyncobj_throughput(payloads: list[bytes]) -> float | None:
     """PySyncObj's committed entries per second, 3 nodes on loopback TCP; None when it
     is not installed."""
     try:
@@ -140,18 +149,17 @@ def pysyncobj_throughput(entries: int) -> float | None:
             if time.monotonic() > deadline:
                 raise RuntimeError("PySyncObj elected no leader")
         lead = next(n for n in nodes if n._isLeader())
-        payload = b"x" * 64
         gc.collect()
         t0 = time.perf_counter()
-        for _ in range(entries // 1000):
-            for _ in range(1000):
+        for k in range(0, len(payloads), BURST):
+            for payload in payloads[k : k + BURST]:
                 lead.add(payload)
             for n in nodes:
                 n.doTick(0.0)
-        while min(n.count for n in nodes) < entries:
+        while min(n.count for n in nodes) < len(payloads):
             for n in nodes:
                 n.doTick(0.0)
-        return entries / (time.perf_counter() - t0)
+        return len(payloads) / (time.perf_counter() - t0)
     finally:
         for n in nodes:
             n.destroy()
@@ -184,7 +192,7 @@ def memory_per_100k() -> int:
     raft.campaign()
     storage.save(raft.ready())
     for k in range(100_000):
-        raft.propose(k.to_bytes(8, "big") * 8)  # 64 distinct bytes each
+        raft.propose(k.to_bytes(8, "big") * 8)  # (as `commands` makes them)
         if k % 1000 == 999:
             storage.save(raft.ready())
     storage.save(raft.ready())
@@ -214,12 +222,14 @@ def main() -> None:
     ours: dict[int, float] = {}
     peer: dict[int, float | None] = {}
     rounds = 1 if args.quick else ROUNDS
-    throughput(3, sizes[0])  # a round not counted, for both: what runs first warms up
-    pysyncobj_throughput(sizes[0])
+    warm = commands(sizes[0])
+    throughput(3, warm)  # a round not counted, for both: what runs first warms up
+    pysyncobj_throughput(warm)
     for entries in sizes:
+        payloads = commands(entries)
         # In turn, round after round, each round's ratio taken of its own pair: a machine
         # whose speed drifts moves both sides of a pair alike.
-        pairs = [(throughput(3, entries), pysyncobj_throughput(entries)) for _ in range(rounds)]
+        pairs = [(throughput(3, payloads), pysyncobj_throughput(payloads)) for _ in range(rounds)]
         ours[entries] = statistics.median(o for o, _ in pairs)
         line = f"throughput, 3 managers, {entries:,} entries: {ours[entries]:,.0f} entries/s"
         if pairs[0][1] is not None:
@@ -234,7 +244,7 @@ def main() -> None:
             peer[entries] = None
             line += "; PySyncObj not installed (pip install -e '.[bench]')"
         print(line, flush=True)
-    c5 = throughput(5, sizes[1])
+    c5 = throughput(5, commands(sizes[1]))
     print(f"throughput, 5 managers, {sizes[1]:,} entries: {c5:,.0f} entries/s", flush=True)
     times = failover(seeds)
     print(

@@ -34,6 +34,7 @@ manager), and this rule is much easier to read and to argue than joint consensus
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from random import Random
 from typing import Any
@@ -1037,11 +1038,18 @@ class Raft:
     def propose(self, data: Any) -> tuple[int, int]:
         """Append a command; its (index, term). It is committed if and when the entry at
         that index has that term and the commit index reaches it."""
+        return self.propose_many((data,))
+
+    def propose_many(self, commands: Iterable[Any]) -> tuple[int, int]:
+        """Append commands at consecutive indexes; the first's (index, term). (A client's
+        burst appended at once: the checks and the bookkeeping once, not a command each.)"""
         self._check_can_propose()
-        index = self.last_index + 1
-        self._append([Entry(self.term, index, data)])
-        self._need_appends = True
-        return index, self.term
+        term, index = self.term, self.last_index + 1
+        entries = [Entry(term, i, data) for i, data in enumerate(commands, index)]
+        if entries:
+            self._append(entries)
+            self._need_appends = True
+        return index, term
 
     def _propose_config(self, config: Config) -> tuple[int, int]:
         self._check_can_propose()

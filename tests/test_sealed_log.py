@@ -12,7 +12,7 @@ from miniswarm import encryption
 from miniswarm.encryption import Cipher, new_key
 from miniswarm.manager.store import Batch, Change
 from miniswarm.raft import Config, Entry, RaftStorage, Ready, Snapshot
-from miniswarm.raftnode import seal_ready, unseal
+from miniswarm.raftnode import SealedCommand, seal_ready, unseal
 
 
 def cipher() -> Cipher:
@@ -56,11 +56,51 @@ def test_no_command_lies_in_the_clear_and_each_write_is_sealed_once():
     assert len(records) == 1
 
 
+def test_commands_of_every_kind_read_back_from_one_record_by_their_index():
+    c = cipher()
+    sealed = RaftStorage()
+    payload = b"\x80\x05not a pickle"  # bytes are kept as they are, whatever they hold
+    batch = Batch((Change.create("tasks", {"ID": "t1", "Spec": {}}),))
+    written = [
+        Entry(2, 7, payload),
+        Entry(2, 8),  # a no-op amid the write's commands
+        Entry(2, 9, batch),
+        Entry(2, 10, config=Config(frozenset({"m1"}))),
+        Entry(2, 11, b""),
+        Entry(2, 12, ("a", 1)),
+    ]
+    sealed.save(seal_ready(Ready(log_start=(6, 2), entries_from=7, entries=written), c))
+    assert len({id(e.data.record) for e in sealed.entries if e.data is not None}) == 1
+    log = unseal(sealed, c)
+    assert [(e.term, e.index, e.config) for e in log.entries] == [
+        (e.term, e.index, e.config) for e in written
+    ]
+    read = [e.data for e in log.entries]
+    assert read[:2] == [payload, None] and read[3:] == [None, b"", ("a", 1)]
+    assert read[2].changes[0].obj == batch.changes[0].obj
+
+
 def test_a_log_sealed_entry_by_entry_before_still_opens():
     c = cipher()
     old = RaftStorage()
     old.save(write(1, Entry(1, 1, c.seal_object("x")), Entry(1, 2, c.seal_object("y"))))
     assert [e.data for e in unseal(old, c).entries] == ["x", "y"]
+
+
+def test_a_log_sealed_a_record_of_pickles_before_still_opens():
+    # (how a write's commands were sealed before a record kept them by index)
+    c = cipher()
+    record = c.seal(pickle.dumps([encryption.serialise("x"), encryption.serialise(b"y")]))
+    old = RaftStorage()
+    old.save(
+        write(
+            1,
+            Entry(1, 1, SealedCommand(record, 0)),
+            Entry(1, 2),
+            Entry(1, 3, SealedCommand(record, 1)),
+        )
+    )
+    assert [e.data for e in unseal(old, c).entries] == ["x", None, b"y"]
 
 
 def test_a_big_command_is_kept_compressed_and_reads_back_whole():
