@@ -328,6 +328,29 @@ def test_a_leader_backs_up_over_a_long_conflicting_log_in_few_round_trips():
     assert len(rejections) <= 2, f"{len(rejections)} rejections to back up over 50 entries"
 
 
+def test_a_burst_of_proposals_is_appended_at_consecutive_indexes_and_leaves_together():
+    c = Cores(["a", "b", "c"])
+    c.elect("a")
+    before = c["a"].last_index
+    assert c["a"].propose_many([]) == (before + 1, c["a"].term)  # nothing appended
+    assert c["a"].last_index == before
+    first, term = c["a"].propose_many(["x", "y", "z"])
+    assert (first, term) == (before + 1, c["a"].term)
+    c.sent.clear()
+    c.deliver()
+    appends = [m for m in c.sent if isinstance(m, Append) and m.entries]
+    assert {m.dst for m in appends} == {"b", "c"} and len(appends) == 2  # one each
+    c.tick("a")  # (the followers learn the commit index from the heartbeat)
+    for i in "abc":
+        assert [(e.index, e.term, e.data) for e in c.applied[i][-3:]] == [
+            (first, term, "x"),
+            (first + 1, term, "y"),
+            (first + 2, term, "z"),
+        ]
+    with pytest.raises(NotLeader):
+        c["b"].propose_many(["w"])
+
+
 def test_a_follower_learns_the_commit_index_from_the_next_heartbeat():
     c = Cores(["a", "b", "c"])
     c.elect("a")
