@@ -4,12 +4,15 @@ commit at once, and a stand-in for the nodes that runs what it is told to."""
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 from controllers import Leader, node, service, task
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from miniswarm import taskstate
 from miniswarm.gocompat import rfc3339nano
+from miniswarm.manager import orchestrator
 from miniswarm.manager.orchestrator import Orchestrator
 
 
@@ -104,11 +107,11 @@ def test_a_rolling_update_replaces_one_slot_at_a_time_and_completes():
     assert (status["State"], status["Message"]) == ("completed", "update completed")
 
 
-# -- the updater's slots, read once a write batch -------------------------------------------
+# -- a slot's tasks, as a write batch sees them (the updater's and the reaper's) ----------
 
 slot_writes = st.lists(
     st.tuples(
-        st.sampled_from(("create", "update", "delete", "fail", "ask")),
+        st.sampled_from(("create", "update", "delete", "fail", "ask", "commit")),
         st.integers(0, 5),  # which task
         st.integers(1, 3),  # its slot
         st.sampled_from(("web", "db")),  # its service
@@ -120,13 +123,14 @@ slot_writes = st.lists(
 @given(slot_writes)
 @example([("ask", 0, 1, "web"), ("create", 1, 1, "web"), ("ask", 0, 1, "web")])
 @example([("fail", 0, 1, "web"), ("create", 1, 1, "web"), ("ask", 0, 1, "web")])
+@example([("ask", 0, 1, "web"), ("create", 1, 1, "web"), ("commit", 0, 1, "web"),
+          ("delete", 1, 1, "web"), ("ask", 0, 1, "web")])  # fmt: skip
 @settings(max_examples=150, deadline=None)
-def test_the_updater_sees_a_slots_tasks_as_its_write_does(writes):
-    # Each write of a batch asks for one slot's tasks; what it is given is what a scan of
-    # the service's tasks in that write would find, whatever the writes before it did.
-    from types import SimpleNamespace
-
-    from miniswarm.manager.updater import Updater
+def test_a_write_sees_a_slots_tasks_as_a_scan_of_its_service_would(writes):
+    # Each write of a batch may ask for one slot's tasks; what it is given is what a scan
+    # of the service's tasks in that write would find, whatever the writes before it (in
+    # its batch, and committed in the batches before) did.
+    from miniswarm.manager.store import Batch
     from miniswarm.manager.writer import Tx
     from miniswarm.services import slot_key
 
@@ -134,7 +138,6 @@ def test_the_updater_sees_a_slots_tasks_as_its_write_does(writes):
     web, db = service("web", replicas=3), service("db", replicas=3)
     lead.put("services", web, db)
     lead.put("tasks", *(task(web, f"c{i}", slot=i % 3 + 1) for i in range(4)))
-    updater = Updater(SimpleNamespace(c=lead.context), web, {})
     tx = Tx(lead.store, 0.0)
     made = set()  # (swarm never makes two tasks with one ID)
     for action, n, slot, svc in writes:
@@ -149,8 +152,18 @@ def test_the_updater_sees_a_slots_tasks_as_its_write_does(writes):
             tx.delete("tasks", f"t{n}")
         elif action == "fail":  # a write that looks, then raises: its changes are undone
             tx.create("tasks", task(web, f"u{n}", slot=slot))
-            updater._in_slot(tx, slot)
+            tx.tasks_in_slot("web", slot)
             tx.undo(mark)
+        elif action == "commit" and tx.changes:  # the batch commits; the next one begins
+            lead.store.apply(lead.store.index + 1, Batch(tuple(tx.changes)))
+            tx = Tx(lead.store, 0.0)
         if action == "ask":
-            scanned = [t for t in tx.tasks_of_service("web") if slot_key(t) == slot]
-            assert updater._in_slot(tx, slot) == scanned
+            scanned = [t for t in tx.tasks_of_service(svc) if slot_key(t) == slot]
+            assert tx.tasks_in_slot(svc, slot) == scanned
+            # the reaper's two ways to the same slots: in one pass, or slot by slot
+            keys = [3, slot, 9]
+            with patch.object(orchestrator, "LOOKUP_AT_MOST", 0):
+                in_one_pass = orchestrator._slots_of(tx, svc, keys)
+            by_lookup = orchestrator._slots_of(tx, svc, keys)
+            assert in_one_pass == by_lookup
+            assert by_lookup.get(slot, []) == scanned

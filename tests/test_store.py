@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from miniswarm.manager.networks import addresses_in_use
 from miniswarm.manager.store import Batch, Change, Store, StoreError, public
 from miniswarm.manager.writer import MAX_CHANGES, Tx, Writer, entries
+from miniswarm.services import slot_key
 
 
 def task(id: str, service: str = "s1", state: str = "running") -> dict:
@@ -177,6 +178,40 @@ def test_the_indexes_kept_through_updates_are_the_ones_made_afresh(writes):
     afresh = Store()
     afresh.restore(store.snapshot())
     assert indexes(store) == indexes(afresh)
+
+
+slot_writes = st.lists(
+    st.tuples(
+        st.sampled_from(["put", "delete"]),
+        st.sampled_from(["t1", "t2", "t3", "t4"]),
+        st.sampled_from(["s1", "s2"]),
+        st.sampled_from([0, 1, 2]),  # its slot (0: none, a global task's)
+        st.sampled_from([None, "n1", "n2"]),  # its node
+        st.sampled_from(["pending", "running", "failed"]),
+    ),
+    max_size=15,
+)
+SLOTS = [(s, key) for s in ("s1", "s2") for key in (1, 2, "n1", "n2", "")]
+
+
+@given(slot_writes, st.booleans())
+def test_a_services_slots_are_its_tasks_in_each_slot_in_the_order_it_lists_them(writes, early):
+    store = store_with(task("t1") | {"Slot": 1}, task("t2", "s2") | {"NodeID": "n1"})
+    if early:  # asked before the writes: the index is kept through them
+        for service, key in SLOTS:
+            store.tasks_in_slot(service, key)
+    for index, (action, id, service, slot, node, state) in enumerate(writes, start=2):
+        obj = task(id, service, state) | ({"Slot": slot} if slot else {})
+        obj |= {"NodeID": node} if node else {}
+        exists = store.get("tasks", id) is not None
+        if action == "delete" and exists:
+            store.apply(index, Batch((Change.delete("tasks", id),)))
+        elif action == "put":
+            store.apply(index, Batch((Change("update" if exists else "create", "tasks", obj),)))
+    assert all(ids for slots in store._slots.values() for ids in slots.values())  # none empty
+    for service, key in SLOTS:
+        listed = [t["ID"] for t in store.tasks_of_service(service) if slot_key(t) == key]
+        assert list(store.tasks_in_slot(service, key)) == listed, (service, key)
 
 
 @given(st.lists(st.integers(0, 450), max_size=12))

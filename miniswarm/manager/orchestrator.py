@@ -11,7 +11,7 @@ constraint enforcer rejects running tasks whose node no longer meets their const
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from .. import services, specs, taskstate
@@ -194,30 +194,46 @@ class Orchestrator:
                 emptied[(t.get("ServiceID", ""), slot_key(t))] = None
             elif verdict == "wait":
                 self._removed.add(tid)  # not stopped yet: look again later
-        # A slot scaled away: its history goes with it. Each service's tasks are grouped
-        # by slot once, not looked through again for every slot (a service of 100,000
-        # removed at once would take hours).
-        slots_of: dict[str, dict[Any, list[dict]]] = {}
-        for sid, key in emptied:
-            if sid not in slots_of:
-                slots_of[sid] = services.by_slot(tx.tasks_of_service(sid))
-            ts = slots_of[sid].get(key, [])
-            if ts and not any(taskstate.runnable(t) for t in ts):
-                for t in ts:
-                    tx.delete("tasks", t["ID"])
-        by_service: dict[str, list] = defaultdict(list)
-        for sid, key in slots:
-            by_service[sid].append(key)
-        for sid, keys in sorted(by_service.items(), key=lambda kv: kv[0]):
+        # A slot scaled away: its history goes with it.
+        for sid, keys in _by_service(emptied).items():
+            for ts in _slots_of(tx, sid, keys).values():
+                if not any(taskstate.runnable(t) for t in ts):
+                    for t in ts:
+                        tx.delete("tasks", t["ID"])
+        for sid, keys in _by_service(slots).items():
             service = tx.get("services", sid)
-            if service is None:
-                continue
-            limit = services.history_limit(self.c.store.cluster, service)
-            wanted = set(keys)
-            grouped = services.by_slot(t for t in tx.tasks_of_service(sid) if slot_key(t) in wanted)
-            for ts in grouped.values():
-                for t in services.history_to_delete(ts, limit):
-                    tx.delete("tasks", t["ID"])
+            if service is not None:
+                limit = services.history_limit(self.c.store.cluster, service)
+                for ts in _slots_of(tx, sid, keys).values():
+                    for t in services.history_to_delete(ts, limit):
+                        tx.delete("tasks", t["ID"])
+
+
+# A reaper's batch of more slots of one service than this finds them in one pass over the
+# service's tasks (95,000 new tasks' slots), rather than slot by slot in the store's index
+# of them (a rolling update's few), which would then be kept up to date for good.
+LOOKUP_AT_MOST = 64
+
+
+def _by_service(slots: Iterable[tuple[str, Any]]) -> dict[str, list]:
+    """(service, slot) pairs as each service's slots, the services in order of their IDs
+    (each service's slots in any order: `_slots_of` gives them in one no set decides)."""
+    out: dict[str, list] = {}
+    for sid, key in slots:
+        out.setdefault(sid, []).append(key)
+    return {sid: out[sid] for sid in sorted(out)}
+
+
+def _slots_of(tx: Tx, sid: str, keys: list) -> dict[Any, list[dict]]:
+    """Slot -> the service's tasks in it as `tx` sees them, for the slots `keys` that
+    have any: a few looked up in order of their keys, many in the order the service's
+    tasks come. (A service of 100,000 removed at once is looked through once, not once a
+    slot: that would take hours; nor are 95,000 keys sorted.)"""
+    if len(keys) <= LOOKUP_AT_MOST:
+        found = {key: tx.tasks_in_slot(sid, key) for key in sorted(keys, key=str)}
+        return {key: ts for key, ts in found.items() if ts}
+    wanted = set(keys)
+    return services.by_slot(t for t in tx.tasks_of_service(sid) if slot_key(t) in wanted)
 
 
 def _matters(old: dict, new: dict) -> bool:

@@ -14,22 +14,14 @@ completed. The rules are in `services.py`; here is when they are applied.
 
 from __future__ import annotations
 
-import weakref
 from collections import deque
 from concurrent.futures import Future
 from typing import Any
 
 from .. import services, specs, taskstate
-from ..services import slot_key
 from .context import ControllerContext, Timer
 from .restarts import RestartSupervisor
 from .writer import Tx
-
-
-def _still(changes: list, read: int, last: Any) -> bool:
-    """Whether the first `read` changes are those read, the last of them `last`: a write
-    that failed is undone from the end, and the writes after it append changes anew."""
-    return read <= len(changes) and (changes[read - 1] if read else None) is last
 
 
 class Updater:
@@ -48,8 +40,6 @@ class Updater:
         self.waiting: dict[str, Any] = {}  # new task -> what to do once it runs
         self.busy = 0
         self.stopped = False
-        # (the write batch, its changes read, the last of them, slot -> task IDs): _in_slot
-        self._slots: list | None = None
         self.monitor_timer: Timer | None = None
         self.needs_status = not status
 
@@ -96,7 +86,7 @@ class Updater:
         service = self._current(tx)
         if service is None:
             return None
-        live = [t for t in self._in_slot(tx, key) if taskstate.runnable(t)]
+        live = [t for t in tx.tasks_in_slot(self.service_id, key) if taskstate.runnable(t)]
         fresh, old = services.fresh_and_old(service, live)
         if fresh:  # an up-to-date task is there already: keep it, stop the others
             for t in old:
@@ -114,28 +104,6 @@ class Updater:
             for t in old:
                 tx.update("tasks", services.with_desired(t, "shutdown", tx.now))
         return new["ID"], [t["ID"] for t in old]
-
-    def _in_slot(self, tx: Tx, key: Any) -> list[dict]:
-        """The service's tasks in a slot, as `tx` sees them. The slots are read from the
-        service's tasks once a write batch (its replacements come a batch at a time: 20
-        scans of 1,000 tasks were 12 ms of a rolling update's step), and brought up to
-        date with the tasks the batch's writes have created since."""
-        changes = tx.changes
-        memo = self._slots
-        if memo is None or memo[0]() is not tx or not _still(changes, memo[1], memo[2]):
-            by_slot: dict[Any, dict[str, None]] = {}  # (IDs in order, each once)
-            for t in tx.tasks_of_service(self.service_id):
-                by_slot.setdefault(slot_key(t), {})[t["ID"]] = None
-            memo = self._slots = [weakref.ref(tx), len(changes), None, by_slot]
-        by_slot = memo[3]
-        for ch in changes[memo[1] :]:
-            obj = ch.obj
-            if ch.action == "create" and ch.kind == "tasks" and obj is not None:
-                if obj.get("ServiceID") == self.service_id:
-                    by_slot.setdefault(slot_key(obj), {})[obj["ID"]] = None
-        memo[1], memo[2] = len(changes), changes[-1] if changes else None
-        now = (tx.get("tasks", id) for id in by_slot.get(key, ()))
-        return [t for t in now if t is not None and t.get("ServiceID") == self.service_id]
 
     def _replaced(self, key: Any, fut: Future) -> None:
         if self.stopped:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
+from ..services import Slot, slot_key
 from .store import Batch, Change, Store, StoreError
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ class Tx:
         # write's changes are undone from the end (a list beside `changes`, not a tuple
         # a change: the writes of 95,000 tasks' statuses make no garbage of their own)
         self._before: list[Any] = []
+        self._slots: list | None = None  # (changes read, the last of them, what they wrote)
 
     def get(self, kind: str, id: str) -> dict | None:
         changed = self._objs.get(kind)
@@ -68,6 +70,35 @@ class Tx:
             elif id in out:
                 del out[id]
         return list(out.values())
+
+    def tasks_in_slot(self, service_id: str, key: Slot) -> list[dict]:
+        """A service's tasks in one slot (`services.slot_key`) as this transaction sees
+        them, in `tasks_of_service`'s order: the store's index of the slot, and the tasks
+        this transaction wrote there."""
+        ids = dict.fromkeys(self.store.tasks_in_slot(service_id, key))
+        ids.update(self._written_to_slots().get((service_id, key), {}))
+        out = []
+        for id in ids:
+            t = self.get("tasks", id)
+            if t is not None and t.get("ServiceID") == service_id and slot_key(t) == key:
+                out.append(t)
+        return out
+
+    def _written_to_slots(self) -> dict[tuple[str, Slot], dict[str, None]]:
+        """(service, slot) -> the tasks this transaction created or updated there: read
+        from its changes since the last call (a write batch asks slot after slot), or
+        from the first again if a failed write was undone meanwhile."""
+        changes = self.changes
+        memo = self._slots
+        if memo is None or not _still(changes, memo[0], memo[1]):
+            memo = self._slots = [0, None, {}]
+        written = memo[2]
+        for ch in changes[memo[0] :]:
+            obj = ch.obj
+            if ch.kind == "tasks" and obj is not None:
+                written.setdefault((obj.get("ServiceID", ""), slot_key(obj)), {})[obj["ID"]] = None
+        memo[0], memo[1] = len(changes), changes[-1] if changes else None
+        return written
 
     def create(self, kind: str, obj: dict) -> dict:
         if self.get(kind, obj["ID"]) is not None:
@@ -105,6 +136,12 @@ class Tx:
                 del self._objs[change.kind][change.target]
             else:
                 self._objs[change.kind][change.target] = before
+
+
+def _still(changes: list, read: int, last: Any) -> bool:
+    """Whether the first `read` changes are those read, the last of them `last`: a write
+    that failed is undone from the end, and the writes after it append changes anew."""
+    return read <= len(changes) and (changes[read - 1] if read else None) is last
 
 
 def _own(obj: dict) -> dict:
