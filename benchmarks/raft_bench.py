@@ -5,9 +5,11 @@
 
 - committed entries per second (wall clock) with 3 managers, at three sizes, and with 5:
   clients pipeline proposals to the leader in bursts of 1,000 (one burst per simulated
-  millisecond), the leader batches them into appends, and we time from the first
-  proposal until every member has applied the last — each persists them (sealed, as
-  swarm encrypts its log at rest), replicates and applies them on the way;
+  millisecond; each command its own 64 bytes, as marshalled store actions are, so that
+  no pickle shares one command among many), the leader batches them into appends, and
+  we time from the first proposal until every member has applied the last — each
+  persists them (sealed, as swarm encrypts its log at rest), replicates and applies
+  them on the way;
 - PySyncObj (the most complete pure-Python Raft: loopback TCP, its own batching, no
   encryption) doing the same in the same run: 3 nodes in this process, ticked by one
   thread as SimDriver runs our three, a replicated counter, timed until every node has
