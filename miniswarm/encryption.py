@@ -100,8 +100,6 @@ def serialise(obj: Any) -> bytes:
     same entry object, and each seals the same bytes with its own key. Past a few hundred
     bytes the pickle is compressed: the simulated disks are the process's memory, and a
     swarm's records (tasks alike but for their IDs) shrink to a third."""
-    if type(obj) is bytes and len(obj) < _COMPRESS_FROM:
-        return pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)  # cheaper than a look-up
     key = id(obj)
     with _lock:  # the REPL's hosts are threads
         hit = _recent.get(key)

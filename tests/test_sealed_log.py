@@ -138,7 +138,7 @@ def test_each_command_is_pickled_once_for_every_manager_and_not_kept_alive_by_th
     assert all(ref() is not None for ref, _ in encryption._recent.values())  # nor its bytes
 
 
-def test_a_command_that_cannot_be_referred_to_weakly_is_pickled_once_unless_tiny(monkeypatch):
+def test_a_command_that_cannot_be_referred_to_weakly_is_pickled_once(monkeypatch):
     dumps = []
     real = pickle.dumps
     monkeypatch.setattr(
@@ -147,7 +147,4 @@ def test_a_command_that_cannot_be_referred_to_weakly_is_pickled_once_unless_tiny
     command = bytes(1000)  # bytes cannot be referred to weakly: held, if small enough
     assert encryption.serialise(command) is encryption.serialise(command)
     assert len(dumps) == 1
-    # raft_bench's 64-byte commands: pickled by each member, which costs less than the
-    # shared cache's look-up would
-    tiny = bytes(64)
-    assert encryption.deserialise(encryption.serialise(tiny)) == tiny
+    assert encryption.deserialise(encryption.serialise(command)) == command
