@@ -217,7 +217,7 @@ LOOKUP_AT_MOST = 64
 
 def _by_service(slots: Iterable[tuple[str, Any]]) -> dict[str, list]:
     """(service, slot) pairs as each service's slots, the services in order of their IDs
-    (each service's slots in any order: `_slots_of` gives them in one no set decides)."""
+    (the slots as they come, maybe in a set's order: `_slots_of` orders them itself)."""
     out: dict[str, list] = {}
     for sid, key in slots:
         out.setdefault(sid, []).append(key)
