@@ -175,6 +175,20 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_HEAD = do_POST = do_DELETE = do_PUT = do_GET  # noqa: N815
 
+    # Every answer has its status line, even to a request line http.server would take
+    # for HTTP/0.9 (and answer a body alone): Go's server knows no HTTP/0.9.
+    default_request_version = "HTTP/1.1"
+
+    def parse_request(self) -> bool:
+        """http.server's, but a request line with no version is malformed, as Go's server
+        has it."""
+        if not super().parse_request():
+            return False
+        if len(self.requestline.split()) != 3:
+            self.send_error(400, f"malformed HTTP request {self.requestline!r}")
+            return False
+        return True
+
     def address_string(self) -> str:  # a Unix socket's peer has no address
         return "unix"
 
