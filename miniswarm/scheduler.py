@@ -19,6 +19,7 @@ feeds it the store's nodes and tasks, and proposes what it decides.
 from __future__ import annotations
 
 import heapq
+import itertools
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -167,6 +168,29 @@ class Pipeline:
         self.failures[failed] += 1
         return False
 
+    def usable(self, infos: list[NodeInfo]) -> list[NodeInfo]:
+        """The nodes that pass, in order, counting failures as `passes` one by one would
+        (since the last node that passed). A group that asks nothing of a node but that
+        it be ready and active — most do — is filtered in one sweep: a rolling update's
+        pass of 20 tasks over 1,000 nodes spent half its time calling `passes`."""
+        if (
+            self.cpu or self.memory or self.constraints or self.platforms or self.ports
+        ) or self.max_replicas:
+            return [i for i in infos if self.passes(i)]
+        ready = [
+            i.node["Status"]["State"] == "ready" and i.node["Spec"]["Availability"] == "active"
+            for i in infos
+        ]
+        if True in ready:
+            self.failures.clear()
+            last = len(ready) - 1 - ready[::-1].index(True)
+            failed_after = len(ready) - 1 - last
+        else:
+            failed_after = len(ready)
+        if failed_after:
+            self.failures["ready"] += failed_after
+        return list(itertools.compress(infos, ready))
+
     def _platform_ok(self, node: dict) -> bool:
         plat = (node.get("Description") or {}).get("Platform") or {}
         arch = {"x86_64": "amd64", "aarch64": "arm64"}.get(plat.get("Architecture", ""), "")
@@ -286,7 +310,7 @@ def _schedule_group(
     pipeline = Pipeline(tasks[0])
     order = list(infos.values())
     rng.shuffle(order)  # ties go anywhere, reproducibly
-    usable = [i for i in order if pipeline.passes(i)]
+    usable = pipeline.usable(order)
     prefs = ((tasks[0]["Spec"].get("Placement") or {}).get("Preferences")) or []
     descriptors = [
         p["Spread"]["SpreadDescriptor"]
@@ -350,7 +374,8 @@ def _spread(
 ) -> int:
     """Fewest tasks of the service first, then fewest tasks; a node that stops passing
     the filters (resources, max replicas) drops out. Placed tasks leave `pending`."""
-    heap = [(i.by_service[pipeline.service], i.total, k, i) for k, i in enumerate(usable)]
+    service = pipeline.service  # (a Counter's get: its [] of a missing key runs Python)
+    heap = [(i.by_service.get(service, 0), i.total, k, i) for k, i in enumerate(usable)]
     heapq.heapify(heap)
     placed = 0
     while heap and placed < len(pending):
@@ -360,7 +385,7 @@ def _spread(
         # The filters again on that node, counted (swarm's Process): a node the task
         # just filled is a reason the next task finds no room.
         if pipeline.passes(info):
-            heapq.heappush(heap, (info.by_service[pipeline.service], info.total, k, info))
+            heapq.heappush(heap, (info.by_service[service], info.total, k, info))
     del pending[:placed]
     return placed
 

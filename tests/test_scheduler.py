@@ -189,6 +189,42 @@ def test_every_placement_passes_the_filters_and_the_spread_stays_even(
 # -- the controller -------------------------------------------------------------------------
 
 
+nodes_states = st.lists(
+    st.tuples(
+        st.sampled_from(["ready", "down", "unknown"]),
+        st.sampled_from(["active", "drain", "pause"]),
+        st.sampled_from(["a", "b"]),  # a label a constraint may ask for
+    ),
+    max_size=8,
+)
+ASKS = [
+    {},
+    {"Placement": {"Constraints": ["node.labels.zone==a"]}},
+    {"Placement": {"MaxReplicas": 1}},
+]
+
+
+@given(nodes_states, st.sampled_from(range(len(ASKS))), st.booleans())
+@example([("down", "active", "a"), ("ready", "active", "a"), ("down", "active", "a")], 0, False)
+@example([("down", "drain", "a"), ("ready", "pause", "b")], 0, True)  # none passes
+def test_a_pipeline_finds_the_usable_nodes_and_counts_failures_as_node_by_node(
+    states, ask, failed_before
+):
+    nodes = [
+        node(f"n{k}", state=state, availability=avail, labels={"zone": zone})
+        for k, (state, avail, zone) in enumerate(states)
+    ]
+    web = service("web", replicas=2, **ASKS[ask])
+    one_by_one, at_once = (scheduler.Pipeline(task(web, "t1")) for _ in range(2))
+    for pipeline in (one_by_one, at_once):
+        if failed_before:  # what an earlier check left counted
+            pipeline.failures["resources"] += 2
+    found = list(infos(*nodes).values())
+    assert at_once.usable(found) == [i for i in found if one_by_one.passes(i)]
+    assert at_once.failures == one_by_one.failures
+    assert at_once.explain() == one_by_one.explain()
+
+
 def test_the_controller_places_new_tasks_50_ms_after_the_last_change():
     lead = Leader()
     web = service("web", replicas=2)
