@@ -5,7 +5,7 @@ import pickle
 from concurrent.futures import Future
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from miniswarm.manager.networks import addresses_in_use
@@ -195,6 +195,7 @@ SLOTS = [(s, key) for s in ("s1", "s2") for key in (1, 2, "n1", "n2", "")]
 
 
 @given(slot_writes, st.booleans())
+@example([("put", "t2", "s1", 0, "n1", "running"), ("put", "t2", "s1", 1, "n1", "running")], True)
 def test_a_services_slots_are_its_tasks_in_each_slot_in_the_order_it_lists_them(writes, early):
     store = store_with(task("t1") | {"Slot": 1}, task("t2", "s2") | {"NodeID": "n1"})
     if early:  # asked before the writes: the index is kept through them

@@ -131,15 +131,13 @@ def _moved(kind: str, old: dict, new: dict) -> int:
     """Whether an update moves an object in the store's indexes: 2 if it does (for a
     task: its service, its node, or whether it waits to be placed changed), 1 if only
     what a task counts toward changed (whether it runs, whether it is meant to), 0 if
-    neither — most updates, a task's status: then the indexes are not touched. (Swarm
-    never moves a task to another slot; an update that did would move it in the index.)"""
+    neither — most updates, a task's status: then the indexes are not touched."""
     if kind == "tasks":
         was, now = old["Status"]["State"], new["Status"]["State"]
         if (
             old.get("NodeID") != new.get("NodeID")
             or old.get("ServiceID", "") != new.get("ServiceID", "")
             or (was in _UNPLACED) != (now in _UNPLACED)
-            or old.get("Slot") != new.get("Slot")
         ):
             return 2
         running = (was == "running") != (now == "running")
@@ -250,6 +248,7 @@ class Store:
         olds, news = applied._olds.append, applied._news.append
         tables = self.tables
         version = {"Index": index}  # one for all the entry writes: a Version is never changed
+        slotted = self._slots  # (a slot index kept: see tasks_in_slot)
         for ch in batch.changes:  # (every manager applies every change: kept lean)
             kind = ch.kind
             table = tables[kind]
@@ -276,6 +275,9 @@ class Store:
                 self._index(kind, obj)
             else:
                 moved = _moved(kind, old, obj)
+                if moved != 2 and slotted and kind == "tasks":  # (a slot index is kept)
+                    if old.get("Slot") != obj.get("Slot"):  # (swarm never does it; a write could)
+                        moved = 2
                 if moved == 2:
                     self._unindex(kind, old)
                     self._index(kind, obj)
