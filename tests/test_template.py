@@ -7,7 +7,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from miniswarm.cli.format import go_json, table, tabwrite
+from miniswarm.cli.format import go_json, natural_key, table, tabwrite
 from miniswarm.cli.template import GoStruct, Template, TemplateError
 from miniswarm.lab import Lab
 
@@ -302,3 +302,29 @@ def test_rows_run_together_print_what_each_run_alone_prints(parts, cells_of_rows
             template.execute_rows(rows)
     else:
         assert template.execute_rows(rows) == each
+
+
+@given(st.lists(st.text("ab.-_09"), max_size=6))
+@example(["web.10", "web.2", "web2.1", "web10.1", "web.1", ""])
+def test_names_sort_as_sortorder_natural_less_sorts_them(names):
+    # digits compare as numbers: web.2 before web.10, web2 before web10
+    def chunks(s: str) -> list:  # (each run of digits a number, the rest as it is)
+        out: list = []
+        for ch in s:
+            digit = ch.isdigit()
+            if out and digit == isinstance(out[-1], int):
+                out[-1] = out[-1] * 10 + int(ch) if digit else out[-1] + ch
+            else:
+                out.append(int(ch) if digit else ch)
+        return out
+
+    def natural(s: str) -> tuple:
+        parts = chunks(s)
+        if not parts or isinstance(parts[0], int):
+            parts.insert(0, "")
+        if isinstance(parts[-1], int):
+            parts.append("")
+        return tuple(parts)
+
+    assert [natural_key(n) for n in names] == [natural(n) for n in names]
+    assert sorted(["web.10", "web.2", "web.1"], key=natural_key) == ["web.1", "web.2", "web.10"]

@@ -216,4 +216,6 @@ _DIGITS = re.compile(r"(\d+)")
 @functools.lru_cache(maxsize=1 << 14)  # a lab's hostnames and task names, sorted again
 def natural_key(s: str) -> tuple:
     """sortorder.NaturalLess: digits compare as numbers ("web.2" before "web.10")."""
-    return tuple(int(p) if p.isdigit() else p for p in _DIGITS.split(s))
+    parts: list = _DIGITS.split(s)  # (the runs of digits: at the odd places, always)
+    parts[1::2] = map(int, parts[1::2])
+    return tuple(parts)
