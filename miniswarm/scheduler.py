@@ -173,9 +173,8 @@ class Pipeline:
         (since the last node that passed). A group that asks nothing of a node but that
         it be ready and active — most do — is filtered in one sweep: a rolling update's
         pass of 20 tasks over 1,000 nodes spent half its time calling `passes`."""
-        if (
-            self.cpu or self.memory or self.constraints or self.platforms or self.ports
-        ) or self.max_replicas:
+        asks_more = self.cpu or self.memory or self.constraints or self.platforms
+        if asks_more or self.ports or self.max_replicas:
             return [i for i in infos if self.passes(i)]
         ready = [
             i.node["Status"]["State"] == "ready" and i.node["Spec"]["Availability"] == "active"
@@ -385,7 +384,7 @@ def _spread(
         # The filters again on that node, counted (swarm's Process): a node the task
         # just filled is a reason the next task finds no room.
         if pipeline.passes(info):
-            heapq.heappush(heap, (info.by_service[service], info.total, k, info))
+            heapq.heappush(heap, (info.by_service.get(service, 0), info.total, k, info))
     del pending[:placed]
     return placed
 
