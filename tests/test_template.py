@@ -7,6 +7,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from miniswarm.cli.commands.tasks import name_key, task_name
 from miniswarm.cli.format import go_json, natural_key, table, tabwrite
 from miniswarm.cli.template import GoStruct, Template, TemplateError
 from miniswarm.lab import Lab
@@ -328,3 +329,17 @@ def test_names_sort_as_sortorder_natural_less_sorts_them(names):
 
     assert [natural_key(n) for n in names] == [natural(n) for n in names]
     assert sorted(["web.10", "web.2", "web.1"], key=natural_key) == ["web.1", "web.2", "web.10"]
+
+
+# (a service's name, a slot — 0: a global task's, named by its node — and a node's ID)
+task_names = st.tuples(st.text("ab.-_09", max_size=6), st.integers(0, 10**6), st.text("a0z9"))
+
+
+@given(st.lists(task_names, max_size=8))
+@example([("web", 10, ""), ("web", 2, ""), ("web2", 1, ""), ("web", 0, "n0de1"), ("w1.", 3, "")])
+def test_tasks_sort_by_their_names_natural_key_without_the_names(tasks):
+    # service ps orders by natural_key(name) with no name made: its service's key and slot
+    prefixes: dict[str, tuple] = {}  # (shared by the listing's tasks)
+    for service, slot, node in tasks:
+        task = {"Slot": slot, "NodeID": node}
+        assert name_key(service, task, prefixes) == natural_key(task_name(service, task))
