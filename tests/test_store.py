@@ -2,6 +2,7 @@
 write that fails inside a batch leaves no trace in it."""
 
 import pickle
+import sys
 from concurrent.futures import Future
 
 import pytest
@@ -178,6 +179,20 @@ def test_the_indexes_kept_through_updates_are_the_ones_made_afresh(writes):
     afresh = Store()
     afresh.restore(store.snapshot())
     assert indexes(store) == indexes(afresh)
+
+
+def test_what_empties_an_index_frees_what_it_held():
+    # A set or dict keeps its table when emptied: the 95,000 tasks swarm2k's scheduler
+    # placed would leave each manager 4 MiB of an empty set, a removed service its dict.
+    store = store_with(*(task(f"t{i}", state="pending") | {"NodeID": "n1"} for i in range(5000)))
+    placed = tuple(Change.update("tasks", task(f"t{i}") | {"NodeID": "n2"}) for i in range(5000))
+    store.apply(2, Batch(placed))
+    assert list(store.pending_tasks()) == []
+    assert sys.getsizeof(store._unassigned) == sys.getsizeof(set())
+    assert "n1" not in store._tasks_by_node
+    store.apply(3, Batch(tuple(Change.delete("tasks", f"t{i}") for i in range(5000))))
+    assert store._tasks_by_service == {} and store._tasks_by_node == {}
+    assert indexes(store) == indexes(Store())
 
 
 slot_writes = st.lists(
