@@ -286,6 +286,9 @@ cells = st.text(max_size=4) | st.integers() | st.booleans() | st.none() | st.lis
     st.lists(st.tuples(cells, cells, st.booleans()), max_size=6),
 )
 @example(["{{if .A}}*{{else}} {{ end }}"], [("a", 1, False), ("", 1, False), ("b", 1, False)])
+@example([" {x} "], [("", None, False), ("a", 1, False)])  # (no field: text alone)
+@example(["{{.A}}"], [("a", 1, False), ("b", 1, True)])  # (a row of another class)
+@example(["{{.B}}"], [("a", "x", False), ("b", None, False)])  # (a value not a str)
 def test_rows_run_together_print_what_each_run_alone_prints(parts, cells_of_rows):
     try:
         template = Template("".join(parts))
