@@ -833,8 +833,13 @@ class Raft:
                 inflight = pr.inflight
                 while inflight and inflight[0] <= m.index:
                     inflight.popleft()
-                if self._maybe_commit() and self.state != LEADER:
-                    return  # we committed our own removal and stepped down
+                if self._maybe_commit():
+                    if self.state != LEADER:
+                        return  # we committed our own removal and stepped down
+                    # Every follower learns the commit now, not at the next heartbeat
+                    # (etcd's bcastAppend): what it applies is never a second behind.
+                    for to, other in self.progress.items():
+                        self._send_append(to, other)
                 if m.src == self.lead_transferee and pr.match == self.last_index:
                     self._send(TimeoutNow(src=self.id, dst=m.src, term=self.term))
             if pr.next <= self.last_index:
