@@ -195,6 +195,33 @@ def test_what_empties_an_index_frees_what_it_held():
     assert indexes(store) == indexes(Store())
 
 
+@given(updates)
+def test_managers_applying_the_same_batches_find_how_each_update_moves_its_task_once(writes):
+    # Every manager applies the very same Change over the same state: the first to apply
+    # it finds how it moves the task in the indexes, the others read it.
+    import miniswarm.manager.store as store_module
+
+    stores = [store_with(task("t1"), task("t2", "s2"), task("t3", state="pending"))]
+    stores.append(Store())
+    stores[1].restore(stores[0].snapshot())
+    looked = []
+    moved = store_module._moved
+    store_module._moved = lambda *a: looked.append(a) or moved(*a)
+    try:
+        for index, (id, service, node, state, desired) in enumerate(writes, start=2):
+            obj = {"ID": id, "ServiceID": service, "Status": {"State": state}}
+            obj |= {"DesiredState": desired} | ({"NodeID": node} if node else {})
+            batch = Batch((Change.update("tasks", obj),))
+            for store in stores:
+                store.apply(index, batch)
+    finally:
+        store_module._moved = moved
+    assert len(looked) == len(writes)
+    afresh = Store()
+    afresh.restore(stores[0].snapshot())
+    assert indexes(stores[0]) == indexes(stores[1]) == indexes(afresh)
+
+
 slot_writes = st.lists(
     st.tuples(
         st.sampled_from(["put", "delete"]),

@@ -48,6 +48,9 @@ class Change:
     # The change owns `obj` (a transaction's own copy): a store stamps its Version in
     # place and keeps it, and every manager's store shares it with the log that holds it.
     owned: bool = False
+    # How the update moves its object in a store's indexes (`_moved`), found by the first
+    # manager to apply it: each applies it over the same state (-1: not found yet).
+    moved: int = -1
 
     def __reduce__(self) -> tuple:  # pickled in every Raft entry: keep it quick
         # A copy read back from the disk is nobody's to share: `owned` is not kept.
@@ -283,7 +286,9 @@ class Store:
             if old is None:
                 self._index(kind, obj)
             else:
-                moved = _moved(kind, old, obj)
+                moved = ch.moved
+                if moved < 0:
+                    moved = ch.moved = _moved(kind, old, obj)
                 if moved != 2 and slotted and kind == "tasks":  # (a slot index is kept)
                     if old.get("Slot") != obj.get("Slot"):  # (swarm never does it; a write could)
                         moved = 2
