@@ -357,13 +357,31 @@ def state_of(lab: Lab) -> str:
     return services + nodes + secrets
 
 
-def test_a_request_line_without_a_version_is_malformed_as_go_has_it(served):
-    # (http.server would take it for HTTP/0.9 and answer a body with no status line)
+def go_error(text: bytes) -> bytes:
+    """What Go's server writes, and hangs up, for a request it cannot read (net/http)."""
+    headers = b"\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
+    return b"HTTP/1.1 " + text + headers + text
+
+
+def test_a_request_the_socket_cannot_read_is_answered_as_gos_server_answers_it(served):
+    # (http.server would write an HTML page, or 501 to a method it has no do_ for)
     _, sockets = served
     path = sockets.servers["manager1"].path
-    for method in (b"GET", b"POST"):
-        answer = raw(path, method + b" /v1.41/nodes/x\n HTTP/1.1\r\nHost: x\r\n\r\n")
-        assert answer.startswith(b"HTTP/1.1 400 "), answer
+    bad = go_error(b"400 Bad Request")
+    version = go_error(b"505 HTTP Version Not Supported: unsupported protocol version")
+    for request, answer in [
+        (b"GET /_ping\n HTTP/1.1\r\nHost: x\r\n\r\n", bad),  # no version: no HTTP/0.9
+        (b"POST /v1.41/nodes/x\n HTTP/1.1\r\nHost: x\r\n\r\n", bad),
+        (b"GET /_ping HTTP/1.x\r\nHost: x\r\n\r\n", bad),
+        (b"G(T /_ping HTTP/1.1\r\nHost: x\r\n\r\n", bad),  # a method is a token
+        (b"GET /_ping HTTP/1.1\r\n\r\n", bad),  # HTTP/1.1 names its Host
+        (b"GET /_ping HTTP/2.0\r\nHost: x\r\n\r\n", version),
+        (b"GET /_ping HTTP/0.9\r\nHost: x\r\n\r\n", version),
+    ]:
+        assert raw(path, request, half_close=True) == answer, request
+    # Any other method is the router's to answer, as dockerd's is.
+    assert raw(path, b"BREW /_ping HTTP/1.1\r\nHost: x\r\n\r\n").startswith(b"HTTP/1.1 405 ")
+    assert raw(path, b"GET /_ping HTTP/1.0\r\n\r\n").startswith(b"HTTP/1.1 200 ")
     assert ping(path).startswith(b"HTTP/1.1 200")
 
 

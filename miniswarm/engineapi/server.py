@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import select
 import socket
 import socketserver
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from http.server import BaseHTTPRequestHandler
 from typing import Any
@@ -162,32 +164,58 @@ class _TCPServer(_Quiet, socketserver.ThreadingTCPServer):
     request_queue_size = 64
 
 
+# net/http's answers to a request it cannot read (conn.serve): a header block over its
+# limit, a version not HTTP/1.x; anything else is a bare 400. (http.server's own limits
+# are lower: a request line over 64 KiB, a header line over 64 KiB or 100 headers.)
+_GO_ERRORS = {
+    414: "431 Request Header Fields Too Large",
+    431: "431 Request Header Fields Too Large",
+    505: "505 HTTP Version Not Supported: unsupported protocol version",
+}
+_GO_ERROR_HEADERS = "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # a method (RFC 7230's token)
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = SERVER
     sys_version = ""
     server_host: HostServer
 
-    # http.server answers a malformed request line or header block itself (400); every
-    # method docker uses comes here.
-    def do_GET(self) -> None:  # noqa: N802
-        self._serve()
-
-    do_HEAD = do_POST = do_DELETE = do_PUT = do_GET  # noqa: N815
+    def __getattr__(self, name: str) -> Callable[[], None]:
+        # Every method comes here (http.server looks for do_<METHOD>, and answers 501 to
+        # one it lacks): as dockerd's, the router says what it serves.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
     # Every answer has its status line, even to a request line http.server would take
     # for HTTP/0.9 (and answer a body alone): Go's server knows no HTTP/0.9.
     default_request_version = "HTTP/1.1"
 
     def parse_request(self) -> bool:
-        """http.server's, but a request line with no version is malformed, as Go's server
-        has it."""
+        """http.server's, with what Go's server refuses besides: a request line that is not
+        a method (a token), a target and a version; a version not HTTP/1.x; an HTTP/1.1
+        request that names no Host."""
         if not super().parse_request():
             return False
-        if len(self.requestline.split()) != 3:
-            self.send_error(400, f"malformed HTTP request {self.requestline!r}")
+        if len(self.requestline.split()) != 3 or not _TOKEN.fullmatch(self.command):
+            self.send_error(400)
+            return False
+        if not self.request_version.startswith("HTTP/1."):
+            self.send_error(505)
+            return False
+        if self.request_version == "HTTP/1.1" and not self.headers.get("Host"):
+            self.send_error(400)
             return False
         return True
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """What Go's server writes for a request it cannot read — a line of text, and it
+        hangs up — where http.server would write an HTML page."""
+        text = _GO_ERRORS.get(code, "400 Bad Request")
+        self.close_connection = True
+        self.wfile.write(f"HTTP/1.1 {text}{_GO_ERROR_HEADERS}{text}".encode())
 
     def address_string(self) -> str:  # a Unix socket's peer has no address
         return "unix"
