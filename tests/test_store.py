@@ -74,6 +74,19 @@ def test_a_transaction_sees_its_own_changes_over_the_committed_state():
     assert store.get("tasks", "t1") is not None  # nothing committed yet
 
 
+def test_a_write_owns_a_copy_of_what_it_is_given_unless_it_was_made_for_the_write():
+    store = store_with(task("t1"))
+    tx = Tx(store, 0.0)
+    given = store.get("tasks", "t1") | {"Status": {"State": "failed"}}
+    assert tx.update("tasks", given) is not given  # (its writer may hold on to it)
+    fresh = dict(store.get("tasks", "t1"))  # a copy made for the write, and let go of
+    fresh["Status"] = {"State": "running"}
+    assert tx.update("tasks", fresh, fresh=True) is fresh
+    store.apply(2, Batch(tuple(tx.changes)))
+    assert store.get("tasks", "t1") is fresh
+    assert list(fresh)[:2] == ["ID", "Version"] and fresh["Version"] == {"Index": 2}
+
+
 def test_the_store_counts_each_service_s_running_tasks_and_those_meant_to_run():
     def meant(id: str, state: str, desired: str = "running") -> dict:
         return {**task(id, "s", state), "DesiredState": desired}

@@ -98,7 +98,7 @@ class Allocator:
                 "Message": "pending task scheduling",
             }
             new["UpdatedAt"] = stamp
-            tx.update("tasks", new)
+            tx.update("tasks", new, fresh=True)
 
 
 def _networks_of(tx: Tx, task: dict) -> list[str]:

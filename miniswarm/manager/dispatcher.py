@@ -280,7 +280,7 @@ class Dispatcher:
                     new = dict(task)
                     new["Status"] = status
                     new["UpdatedAt"] = stamp
-                    tx.update("tasks", new)
+                    tx.update("tasks", new, fresh=True)
 
         self.c.update(write)
 

@@ -198,5 +198,5 @@ class Scheduling:
                 placed += 1
             else:
                 task["Status"] = {**task["Status"], "Err": decision.err}
-            tx.update("tasks", task)
+            tx.update("tasks", task, fresh=True)
         return placed
