@@ -62,6 +62,7 @@ def new_task(
     spec = specs.task_spec(service)  # shared: stored objects are never changed in place
     task: dict[str, Any] = {
         "ID": task_id,
+        "Version": None,  # (stamped as it commits: right after ID, as a stored object has it)
         "CreatedAt": stamp,
         "UpdatedAt": stamp,
         "Labels": taskstate.EMPTY,

@@ -82,9 +82,14 @@ def test_a_write_owns_a_copy_of_what_it_is_given_unless_it_was_made_for_the_writ
     fresh = dict(store.get("tasks", "t1"))  # a copy made for the write, and let go of
     fresh["Status"] = {"State": "running"}
     assert tx.update("tasks", fresh, fresh=True) is fresh
+    made = {"ID": "t2", "Version": None} | task("t2")  # (a new task, as services makes it)
+    assert tx.create("tasks", made, fresh=True) is made
+    assert tx.create("tasks", task("t3")) is not None
     store.apply(2, Batch(tuple(tx.changes)))
-    assert store.get("tasks", "t1") is fresh
-    assert list(fresh)[:2] == ["ID", "Version"] and fresh["Version"] == {"Index": 2}
+    assert store.get("tasks", "t1") is fresh and store.get("tasks", "t2") is made
+    for id in ("t1", "t2", "t3"):
+        stored = store.get("tasks", id)
+        assert list(stored)[:2] == ["ID", "Version"] and stored["Version"] == {"Index": 2}
 
 
 def test_the_store_counts_each_service_s_running_tasks_and_those_meant_to_run():

@@ -138,7 +138,7 @@ class Orchestrator:
             service = tx.get("services", task.get("ServiceID", ""))
             if service is not None and specs.is_global(service["Spec"]):
                 if node_invalid(tx.get("nodes", task.get("NodeID", ""))):
-                    tx.update("tasks", services.with_desired(task, "shutdown", tx.now))
+                    tx.update("tasks", services.with_desired(task, "shutdown", tx.now), fresh=True)
                     continue
             self.restarts.restart(tx, service, task)
         for sid in sorted(changed):

@@ -47,7 +47,7 @@ class RestartSupervisor:
     ) -> dict:
         """Create a task of `service` in `tx` (its ID from the leader's randomness)."""
         task = services.new_task(service, ids.new_id(self.c.rng), tx.now, slot, node_id, desired)
-        return tx.create("tasks", task)
+        return tx.create("tasks", task, fresh=True)
 
     def restart(self, tx: Tx, service: dict | None, task: dict) -> dict | None:
         """Shut `task` down and, if the policy allows, start its replacement."""
@@ -59,7 +59,7 @@ class RestartSupervisor:
             # not even be prepared): its restart waits for that delay.
             self.waiting[current["ID"]] = None
             return None
-        tx.update("tasks", services.with_desired(current, "shutdown", tx.now))
+        tx.update("tasks", services.with_desired(current, "shutdown", tx.now), fresh=True)
         if service is None or not self.should_restart(service, current):
             return None
         if specs.is_global(service["Spec"]):
@@ -117,7 +117,7 @@ class RestartSupervisor:
     def start_now(tx: Tx, task_id: str) -> None:
         task = tx.get("tasks", task_id)
         if task is not None and task["DesiredState"] == "ready":
-            tx.update("tasks", services.with_desired(task, "running", tx.now))
+            tx.update("tasks", services.with_desired(task, "running", tx.now), fresh=True)
 
 
 def apply(
@@ -128,6 +128,6 @@ def apply(
         if isinstance(a, services.Delete):
             tx.delete("tasks", a.task_id)
         elif isinstance(a, services.Desire):
-            tx.update("tasks", services.with_desired(a.task, a.state, tx.now))
+            tx.update("tasks", services.with_desired(a.task, a.state, tx.now), fresh=True)
         elif service is not None:
             restarts.new_task(tx, service, a.slot, a.node_id)

@@ -90,10 +90,10 @@ class Updater:
         fresh, old = services.fresh_and_old(service, live)
         if fresh:  # an up-to-date task is there already: keep it, stop the others
             for t in old:
-                tx.update("tasks", services.with_desired(t, "shutdown", tx.now))
+                tx.update("tasks", services.with_desired(t, "shutdown", tx.now), fresh=True)
             new = fresh[0]
             if new["DesiredState"] == "ready":
-                tx.update("tasks", services.with_desired(new, "running", tx.now))
+                tx.update("tasks", services.with_desired(new, "running", tx.now), fresh=True)
             return new["ID"], []
         start_first = self.config["Order"] == "start-first"
         slot = key if isinstance(key, int) else 0
@@ -102,7 +102,7 @@ class Updater:
         new = self.sup.restarts.new_task(tx, service, slot, node_id, desired)
         if not start_first:
             for t in old:
-                tx.update("tasks", services.with_desired(t, "shutdown", tx.now))
+                tx.update("tasks", services.with_desired(t, "shutdown", tx.now), fresh=True)
         return new["ID"], [t["ID"] for t in old]
 
     def _replaced(self, key: Any, fut: Future) -> None:
@@ -141,7 +141,7 @@ class Updater:
             if shut:
                 self.c.update(
                     lambda tx: [
-                        tx.update("tasks", services.with_desired(t, "shutdown", tx.now))
+                        tx.update("tasks", services.with_desired(t, "shutdown", tx.now), fresh=True)
                         for t in (tx.get("tasks", i) for i in shut)
                         if t is not None and taskstate.runnable(t)
                     ]

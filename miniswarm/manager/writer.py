@@ -100,19 +100,22 @@ class Tx:
         memo[0], memo[1] = len(changes), changes[-1] if changes else None
         return written
 
-    def create(self, kind: str, obj: dict) -> dict:
+    def create(self, kind: str, obj: dict, fresh: bool = False) -> dict:
+        """Write a new object (`fresh`: as `update`'s, made for the write with its ID and
+        Version first)."""
         if self.get(kind, obj["ID"]) is not None:
             raise StoreError("AlreadyExists", "object already exists")
-        obj = _own(obj)
+        if not fresh:
+            obj = _own(obj)
         self.changes.append(Change("create", kind, obj, owned=True))
         self._set(kind, obj["ID"], obj)
         return obj
 
     def update(self, kind: str, obj: dict, fresh: bool = False) -> dict:
         """Write `obj` over the object of its ID. `fresh`: the writer made `obj` for this
-        write alone, a copy of a stored object (ID and Version first), and lets go of it:
-        it is the change's own as it is (every task's status report, its allocation and
-        its placement: half a million copies fewer in swarm2k)."""
+        write alone (a stored object's copy, or a new task: ID and Version first), and
+        lets go of it: it is the change's own as it is (a task's status reports, its
+        allocation and placement: half a million copies fewer in swarm2k)."""
         if not fresh:
             obj = _own(obj)
         self.changes.append(Change("update", kind, obj, owned=True))
