@@ -15,7 +15,7 @@ are the store's own (a node's observed role, say) and are not shown by the API.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..services import Slot, slot_key
@@ -50,7 +50,7 @@ class Change:
     owned: bool = False
     # How the update moves its object in a store's indexes (`_moved`), found by the first
     # manager to apply it: each applies it over the same state (-1: not found yet).
-    moved: int = -1
+    moved: int = field(default=-1, compare=False, repr=False)
 
     def __reduce__(self) -> tuple:  # pickled in every Raft entry: keep it quick
         # A copy read back from the disk is nobody's to share: `owned` is not kept.
